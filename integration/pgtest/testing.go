@@ -1,0 +1,101 @@
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// New starts a private server for tb (for tests that stop, restart or crash
+// it) and closes it at cleanup. With no server to be had it fails tb; only
+// MOMOKO_TEST_SKIP_DB=1 skips.
+func New(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	if skipDB() {
+		tb.Skip(EnvSkipDB + "=1: database test skipped")
+	}
+	if opts.Logf == nil {
+		opts.Logf = tb.Logf
+	}
+	srv, err := Start(context.Background(), opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		logOnFailure(tb, srv)
+		if err := srv.Close(); err != nil {
+			tb.Errorf("pgtest: close: %v", err)
+		}
+	})
+	return srv
+}
+
+var shared struct {
+	once sync.Once
+	srv  *Server
+	err  error
+}
+
+// Shared returns the server shared by every test of the test binary,
+// starting it on first use. Main closes it. With no server to be had it
+// fails tb; only MOMOKO_TEST_SKIP_DB=1 skips.
+func Shared(tb testing.TB) *Server {
+	tb.Helper()
+	if skipDB() {
+		tb.Skip(EnvSkipDB + "=1: database test skipped")
+	}
+	shared.once.Do(func() {
+		shared.srv, shared.err = Start(context.Background(), Options{})
+	})
+	if shared.err != nil {
+		tb.Fatal(shared.err)
+	}
+	tb.Cleanup(func() { logOnFailure(tb, shared.srv) })
+	return shared.srv
+}
+
+// NewDatabase creates a fresh database for tb, dropped at cleanup, and
+// returns its DSN.
+func (s *Server) NewDatabase(tb testing.TB) string {
+	tb.Helper()
+	name, err := s.CreateDatabase(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.DropDatabase(context.Background(), name); err != nil {
+			tb.Errorf("pgtest: drop database %s: %v", name, err)
+		}
+	})
+	return s.DatabaseDSN(name)
+}
+
+// Main is a TestMain: it runs the tests, closes the shared server, then
+// fails the run if goroutines leaked.
+func Main(m *testing.M, opts ...goleak.Option) {
+	code := m.Run()
+	if shared.srv != nil {
+		if err := shared.srv.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest: close shared server:", err)
+		}
+	}
+	if code == 0 {
+		if err := goleak.Find(opts...); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func logOnFailure(tb testing.TB, srv *Server) {
+	if tb.Failed() {
+		if log := srv.LogTail(4096); log != "" {
+			tb.Logf("pgtest: server log tail (%s):\n%s", srv.Addr(), log)
+		}
+	}
+}
