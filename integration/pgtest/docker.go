@@ -78,4 +78,3 @@ func (d *dockerServer) close() error {
 	}
 	return nil
 }
-

@@ -27,12 +27,12 @@ const (
 
 // testSettings tune a throwaway server for speed; durability is irrelevant.
 var testSettings = map[string]string{
-	"fsync":              "off",
-	"full_page_writes":   "off",
-	"max_connections":    "200",
-	"shared_buffers":     "'32MB'",
-	"log_min_messages":   "warning",
-	"log_line_prefix":    "'%m [%p] '",
+	"fsync":            "off",
+	"full_page_writes": "off",
+	"max_connections":  "200",
+	"shared_buffers":   "'32MB'",
+	"log_min_messages": "warning",
+	"log_line_prefix":  "'%m [%p] '",
 }
 
 // local is a server pgtest runs from local binaries.
