@@ -1,0 +1,75 @@
+// Package future provides Future[T], a result that becomes available later,
+// and the few operations Momoko-style code needs on it: start work, wait for
+// it, chain it, run many pieces of it in parallel. In Momoko almost every
+// method returns a future; here the pool does too, and the helpers of this
+// package turn existing database/sql code into futures.
+//
+// # Starting work
+//
+// Go runs a function in a new goroutine and returns its future at once:
+//
+//	f := future.Go(ctx, func(ctx context.Context) (int, error) {
+//		return answer(ctx)
+//	})
+//	v, err := f.Await(ctx)
+//
+// The function gets a context derived from ctx, which Cancel cancels. A
+// panic in the function resolves the future with a *PanicError (value and
+// stack) instead of crashing the process.
+//
+// Code that completes futures from its own goroutines, such as a queue of
+// waiting requests, uses New, which returns a future and the function that
+// completes it. Resolved and Failed make futures that are already done.
+//
+// # Waiting
+//
+// Await waits for the result or for its ctx to end, whichever comes first.
+// Its ctx bounds the wait only: when it ends, Await returns its error and
+// the future carries on, so a later Await gets the real result. Result never
+// waits, and Done gives a channel for select statements.
+//
+// # Three queries in parallel
+//
+// Momoko's tutorial runs several queries at once by yielding a list of
+// futures. In Go, start them, then wait for all of them:
+//
+//	f1 := future.QueryRow(ctx, db, future.ScanValue[int], "SELECT 1")
+//	f2 := future.QueryRow(ctx, db, future.ScanValue[int], "SELECT 2")
+//	f3 := future.QueryRow(ctx, db, future.ScanValue[int], "SELECT 3")
+//	vals, err := future.All(ctx, f1, f2, f3)
+//	if err != nil {
+//		return err // the first failure; the other queries were cancelled
+//	}
+//	fmt.Println(vals) // [1 2 3]
+//
+// The three queries run at the same time on three connections of db, so the
+// whole takes as long as the slowest query, not the sum.
+//
+// # Combinators
+//
+// Then chains a function after a future. All waits for every future and
+// returns their values; its first failure cancels the others, and it returns
+// only once they have all finished, so the goroutines it waits for never
+// outlive it. AllSettled reports every outcome and cancels nothing. First
+// returns the first success and cancels the rest. Map runs one function over
+// many inputs with a bound on how many calls run at once. Each combinator
+// says how it combines errors; a nil future is an error, never a panic.
+//
+// # Existing database/sql code
+//
+// Query, QueryRow and Exec accept a *sql.DB, *sql.Conn or *sql.Tx through the
+// small Queryer and Execer interfaces. Rows are scanned inside the future's
+// goroutine and always closed, so connections go back to their pool even
+// when a scan function fails or panics, or the context is cancelled.
+// Parallel futures need a *sql.DB: a *sql.Conn or *sql.Tx is one connection
+// and runs one query at a time.
+//
+// # Cost
+//
+// A future is one allocation plus its channel, and Go adds one for the
+// goroutine: when the caller's context can never be cancelled (as with
+// context.Background) the context given to the function lives inside the
+// future, so Go plus Await costs about as much as a goroutine sending on a
+// channel. A cancellable caller's context adds the two allocations of
+// context.WithCancel.
+package future

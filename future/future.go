@@ -1,0 +1,104 @@
+package future
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+)
+
+// Future is a result that becomes available later: a value of type T, or an
+// error. It is set exactly once; every Await, Result and Done after that sees
+// the same result. A Future is safe for use by many goroutines.
+//
+// The zero Future is not usable; futures come from Go, New, Resolved,
+// Failed and the functions built on them.
+type Future[T any] struct {
+	done    chan struct{}
+	settled atomic.Bool
+	val     T
+	err     error
+
+	// parent is the context of the caller of Go, which Then inherits.
+	parent context.Context
+	// Exactly one of run and stop cancels the context given to fn: run
+	// when parent can never be cancelled, stop (from context.WithCancel)
+	// otherwise. Futures that run no function have neither.
+	run  runCtx
+	stop context.CancelFunc
+}
+
+// Go runs fn in a new goroutine and returns a future of its result.
+//
+// fn gets a context derived from ctx: it is cancelled when ctx is, when
+// Cancel is called, and once fn has returned. A panic in fn resolves the
+// future with a *PanicError instead of crashing the process. A nil ctx is
+// taken as context.Background; a nil fn gives a future failed with an error
+// wrapping ErrNilArgument.
+func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Future[T] {
+	if fn == nil {
+		return Failed[T](nilArgument("Go", "fn"))
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	f := &Future[T]{done: make(chan struct{}), parent: ctx}
+	var fnCtx context.Context
+	if ctx.Done() == nil {
+		// The caller's context can never end: use the context inside f
+		// rather than allocate one with context.WithCancel.
+		f.run.Context = ctx
+		fnCtx = &f.run
+	} else {
+		fnCtx, f.stop = context.WithCancel(ctx)
+	}
+	go guard(fnCtx, fn, f)
+	return f
+}
+
+// New returns a pending future and the function that completes it: a
+// promise, for code that resolves futures from its own goroutines, such as
+// a queue of waiting requests. The first call of complete sets the result
+// and reports true; later calls change nothing and report false. Cancel does
+// nothing on such a future, since there is no function to cancel.
+func New[T any]() (f *Future[T], complete func(v T, err error) bool) {
+	f = &Future[T]{done: make(chan struct{}), parent: context.Background()}
+	return f, f.complete
+}
+
+// Resolved returns a future already resolved with v.
+func Resolved[T any](v T) *Future[T] {
+	f := &Future[T]{done: closedChan, val: v, parent: context.Background()}
+	f.settled.Store(true)
+	return f
+}
+
+// Failed returns a future already resolved with err. A nil err gives a
+// future resolved with the zero value of T.
+func Failed[T any](err error) *Future[T] {
+	f := &Future[T]{done: closedChan, err: err, parent: context.Background()}
+	f.settled.Store(true)
+	return f
+}
+
+// complete sets the result unless one was set already, and reports whether
+// it did.
+func (f *Future[T]) complete(v T, err error) bool {
+	if !f.settled.CompareAndSwap(false, true) {
+		return false
+	}
+	f.val, f.err = v, err
+	close(f.done)
+	return true
+}
+
+// settle is how a function started by Go resolves its future: its context
+// is released first, so that nothing derived from it outlives the result.
+func (f *Future[T]) settle(v T, err error) {
+	f.Cancel()
+	f.complete(v, err)
+}
+
+// nilArgument is the error of a call of function fn with a nil argument arg.
+func nilArgument(fn, arg string) error {
+	return fmt.Errorf("future.%s: %s: %w", fn, arg, ErrNilArgument)
+}

@@ -1,0 +1,40 @@
+package future
+
+import "context"
+
+// Then returns a future of fn applied to f's value, run once f succeeds.
+// When f fails, the returned future fails with f's error and fn is not
+// called.
+//
+// fn runs in its own goroutine, with a context derived from the one f was
+// started with (context.Background for futures from New, Resolved and
+// Failed), so a chain stays inside the caller's deadline and values.
+//
+// Cancel on the returned future is passed on to f, and the returned future
+// resolves only after f has, so cancelling the end of a chain stops the whole
+// chain and leaves no goroutine of it running. If f is shared, cancelling one
+// of its continuations therefore cancels f for every user.
+func Then[T, U any](f *Future[T], fn func(context.Context, T) (U, error)) *Future[U] {
+	if f == nil {
+		return Failed[U](ErrNilFuture)
+	}
+	if fn == nil {
+		return Failed[U](nilArgument("Then", "fn"))
+	}
+	return Go(f.parent, func(ctx context.Context) (U, error) {
+		var zero U
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			f.Cancel()
+			<-f.done
+		}
+		if f.err != nil {
+			return zero, f.err
+		}
+		if err := ctx.Err(); err != nil {
+			return zero, err
+		}
+		return fn(ctx, f.val)
+	})
+}
