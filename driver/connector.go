@@ -1,0 +1,120 @@
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Connector is a database/sql driver.Connector that opens connections
+// through pgx's stdlib and adds momoko's per-connection behaviour:
+// setsession, ping on acquire, the reconnect gate and type registration.
+// Connections it returns are pgx's own *stdlib.Conn, so (*sql.Conn).Raw code
+// written for pgx works unchanged. Use it with sql.OpenDB.
+type Connector struct {
+	cfg   *Config
+	base  driver.Connector
+	gate  *gate
+	types typeRegistry
+
+	closed   atomic.Bool
+	closeCtx context.Context // canceled by Close to stop dials in flight
+	cancel   context.CancelFunc
+}
+
+// NewConnector validates cfg and returns a Connector using a copy of it.
+func NewConnector(cfg *Config) (*Connector, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.clone()
+	c := &Connector{cfg: cfg, gate: newGate(cfg.ReconnectInterval, cfg.Logger)}
+	c.types.hstore.Store(cfg.Hstore)
+	if cfg.JSON != nil {
+		c.types.json.Store(newJSONCodecs(*cfg.JSON))
+	}
+	c.closeCtx, c.cancel = context.WithCancel(context.Background())
+	c.base = stdlib.GetConnector(*cfg.ConnConfig,
+		stdlib.OptionAfterConnect(c.afterConnect),
+		stdlib.OptionResetSession(c.resetSession),
+		stdlib.OptionShouldPing(c.shouldPing),
+	)
+	return c, nil
+}
+
+// Connect opens a physical connection, unless the reconnect gate says the
+// database is down, in which case it fails at once with an *UnavailableError.
+// A connection whose setup fails (setsession, types, AfterConnect) is closed
+// and that error returned; it does not count as the database being down.
+func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
+	if c.closed.Load() {
+		return nil, ErrConnectorClosed
+	}
+	ticket, err := c.gate.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dialCtx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(c.closeCtx, cancel)
+	conn, err := c.dial(dialCtx)
+	stop()
+	cancel()
+
+	var setupErr *setupError
+	switch {
+	case err == nil:
+		ticket.finish(nil, true)
+	case errors.As(err, &setupErr):
+		ticket.finish(nil, true) // the server answered
+		err = setupErr.err
+	default:
+		// Only a dial the server (or the network) ended tells whether the
+		// database is up; not one its caller, Close or a bad config ended.
+		var cfgErr *ConfigError
+		ticket.finish(err, ctx.Err() == nil && !c.closed.Load() && !errors.As(err, &cfgErr))
+	}
+	if c.closed.Load() {
+		if conn != nil {
+			_ = conn.Close() // opened while closing; nothing may keep it
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConnectorClosed, err)
+		}
+		return nil, ErrConnectorClosed
+	}
+	return conn, err
+}
+
+// dial runs stdlib's Connect, turning pgx's panic on a ConnConfig that
+// pgx.ParseConfig did not build into an error.
+func (c *Connector) dial(ctx context.Context) (conn driver.Conn, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			conn, err = nil, &ConfigError{Key: "ConnConfig",
+				Err: fmt.Errorf("not usable (build it with driver.ParseConfig or pgx.ParseConfig): %v", r)}
+		}
+	}()
+	return c.base.Connect(ctx)
+}
+
+// Driver returns the momoko driver.
+func (c *Connector) Driver() driver.Driver { return momokoDriver }
+
+// Close stops c: dials in flight are canceled and later Connect calls fail
+// with ErrConnectorClosed. database/sql calls it from DB.Close. It is safe to
+// call more than once.
+func (c *Connector) Close() error {
+	if c.closed.CompareAndSwap(false, true) {
+		c.cancel()
+		c.gate.log(slog.LevelDebug, "momoko: connector closed")
+	}
+	return nil
+}
+
+// Stats reports what the reconnect gate has done.
+func (c *Connector) Stats() ConnectorStats { return c.gate.snapshot() }

@@ -1,0 +1,82 @@
+// Package driver is the "momoko" database/sql driver: pgx's stdlib driver plus
+// everything Momoko's pool did per physical connection.
+//
+//	db, err := sql.Open("momoko", "postgres://app@db/app?setsession=SET%20TIME%20ZONE%20'UTC'")
+//
+// For full configuration build a Config and use sql.OpenDB:
+//
+//	cfg, err := driver.ParseConfig(dsn)
+//	cfg.Logger = slog.Default()
+//	c, err := driver.NewConnector(cfg)
+//	db := sql.OpenDB(c)
+//
+// # DSN keys
+//
+// A DSN is a PostgreSQL URL (postgres://...) or a keyword/value string, with
+// every key pgx understands. ParseConfig also reads these keys and removes
+// them before pgx sees the DSN (pgx would send unknown keys to the server as
+// runtime parameters):
+//
+//   - setsession: one SQL statement run on every new connection; repeat the
+//     key for more. All run in one transaction. In a URL, percent-encode the
+//     statement (%20 for a space; '+' is not a space).
+//   - ping_after_idle: a Go duration (default 1s). A connection idle longer
+//     than this is pinged before reuse; 0 pings on every reuse, a negative
+//     value never pings.
+//   - reconnect_interval: a Go duration (default 500ms). After a failed dial,
+//     new connections fail at once for this long.
+//   - hstore: a boolean (default false). Register hstore on every connection.
+//
+// A bad value gives a *ConfigError naming the key. No error, log line or
+// Stats value carries the password; Redact masks it in a DSN.
+//
+// # Setsession
+//
+// Config.SetSession runs on every new physical connection, reconnects
+// included. If a statement fails the connection is closed and the caller gets
+// a *SetSessionError wrapping the server's error (Momoko ignored it).
+//
+// # Ping on acquire
+//
+// Before database/sql reuses an idle connection, stdlib pings it when it has
+// been idle longer than PingAfterIdle. A failed ping discards the connection
+// and database/sql takes or opens another: the caller never sees the dead one.
+// A connection left inside a transaction is discarded too.
+//
+// # Reconnect interval
+//
+// While the database is up, dials run in parallel. When a dial fails the
+// database is considered down: for ReconnectInterval every Connect fails at
+// once with an *UnavailableError, which wraps ErrDatabaseNotAvailable and the
+// dial error. After that one caller dials as a probe and callers arriving
+// meanwhile wait for its outcome instead of dialing, so a dead server never
+// gets a stampede. A dial abandoned by its caller's context says nothing about
+// the server and does not trip the gate: set connect_timeout in the DSN so a
+// dial to an unreachable host fails by itself.
+//
+// # Safe retry
+//
+// A statement is retried on another connection (through driver.ErrBadConn)
+// only when pgx proves it never reached the server (pgconn.SafeToRetry). Any
+// other failure is returned; Classify says what the caller may do about it:
+// retry, check (connection lost: outcome unknown), rerun the transaction
+// (serialization failure, deadlock) or give up.
+//
+// # Types
+//
+// Config.Hstore and EnableHstore register pgx's binary hstore codec (OID
+// looked up on each connection), Config.JSON and EnableJSON replace the JSON
+// functions, on every connection including later ones. database/sql itself
+// receives hstore columns as their text form (a string such as
+// `"a"=>"1", "b"=>NULL`), whether or not the codec is registered, so any
+// sql.Scanner that parses that text works; json and jsonb arrive as []byte.
+// The codecs serve query arguments and pgx-native code reached through
+// (*sql.Conn).Raw.
+//
+// # pgx compatibility
+//
+// Connections are pgx's own *stdlib.Conn: (*sql.Conn).Raw hands one out, and
+// its Conn method gives the *pgx.Conn for COPY, LISTEN/NOTIFY and other
+// pgx-native work. pgx DSN keys and pgx.NamedArgs work as with the "pgx"
+// driver.
+package driver

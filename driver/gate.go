@@ -1,0 +1,141 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// ConnectorStats counts what the reconnect gate did. Nothing in it holds a
+// password.
+type ConnectorStats struct {
+	Dialing      int   // real dials in flight now
+	Dials        int64 // real dials started
+	DialFailures int64 // real dials that failed (not counting ones abandoned by their caller)
+	FastFailures int64 // Connect calls failed by the gate without dialing
+	Coalesced    int64 // Connect calls that waited for another caller's dial instead of dialing
+	Down         bool  // the last real dial failed: the database is considered down
+	// DownSince is when the current outage was first seen; zero when up.
+	DownSince time.Time
+}
+
+// gate decides whether a Connect may dial. While the database is up, dials
+// run freely in parallel. After a failed dial it is down: for interval every
+// caller fails at once; then the next caller dials as the probe and everyone
+// arriving meanwhile waits for the probe's outcome instead of dialing too.
+type gate struct {
+	interval time.Duration
+	logger   *slog.Logger
+	now      func() time.Time
+
+	mu       sync.Mutex
+	stats    ConnectorStats
+	lastErr  error     // last real dial error while down
+	lastFail time.Time // when it ended
+	probe    *probe    // the dial in flight while down, if any
+}
+
+type probe struct {
+	done chan struct{}
+	err  error // valid once done is closed; nil means the server answered
+	// conclusive is false when the probe's own caller gave up before the
+	// server answered: the outcome says nothing about the server.
+	conclusive bool
+}
+
+// dialTicket is handed to a caller allowed to dial; finish reports the outcome.
+type dialTicket struct {
+	g     *gate
+	probe *probe
+}
+
+func newGate(interval time.Duration, logger *slog.Logger) *gate {
+	return &gate{interval: interval, logger: logger, now: time.Now}
+}
+
+// enter returns a ticket to dial, or the error to fail with.
+func (g *gate) enter(ctx context.Context) (*dialTicket, error) {
+	for {
+		g.mu.Lock()
+		if !g.stats.Down {
+			return g.admitLocked(nil), nil
+		}
+		if retryAt := g.lastFail.Add(g.interval); g.now().Before(retryAt) {
+			g.stats.FastFailures++
+			err := &UnavailableError{Err: g.lastErr, RetryAt: retryAt}
+			g.mu.Unlock()
+			return nil, err
+		}
+		if g.probe == nil {
+			p := &probe{done: make(chan struct{})}
+			g.probe = p
+			return g.admitLocked(p), nil
+		}
+		p := g.probe
+		g.stats.Coalesced++
+		g.mu.Unlock()
+		select {
+		case <-p.done:
+			if p.conclusive && p.err != nil {
+				return nil, &UnavailableError{Err: p.err, RetryAt: time.Now().Add(g.interval)}
+			}
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (while waiting for a reconnect attempt)", ctx.Err())
+		}
+	}
+}
+
+// admitLocked counts a dial and unlocks g.
+func (g *gate) admitLocked(p *probe) *dialTicket {
+	g.stats.Dials++
+	g.stats.Dialing++
+	g.mu.Unlock()
+	return &dialTicket{g: g, probe: p}
+}
+
+// finish records a dial's outcome. conclusive is false when the dial ended
+// because its caller gave up, which tells nothing about the server.
+func (t *dialTicket) finish(err error, conclusive bool) {
+	g := t.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.stats.Dialing--
+	if t.probe != nil {
+		t.probe.err, t.probe.conclusive = err, conclusive
+		close(t.probe.done)
+		g.probe = nil
+	}
+	switch {
+	case err == nil:
+		if g.stats.Down {
+			g.log(slog.LevelInfo, "momoko: database available again",
+				slog.Duration("down_for", g.now().Sub(g.stats.DownSince)),
+				slog.Int64("fast_failures", g.stats.FastFailures))
+		}
+		g.stats.Down, g.stats.DownSince, g.lastErr = false, time.Time{}, nil
+	case conclusive:
+		g.stats.DialFailures++
+		g.lastErr, g.lastFail = err, g.now()
+		if !g.stats.Down {
+			g.stats.Down, g.stats.DownSince = true, g.lastFail
+			g.log(slog.LevelWarn, "momoko: database not available", slog.Any("error", err),
+				slog.Duration("reconnect_interval", g.interval))
+		} else {
+			g.log(slog.LevelDebug, "momoko: reconnect attempt failed", slog.Any("error", err))
+		}
+	}
+}
+
+func (g *gate) snapshot() ConnectorStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.stats
+}
+
+func (g *gate) log(level slog.Level, msg string, attrs ...slog.Attr) {
+	if g.logger != nil {
+		g.logger.LogAttrs(context.Background(), level, msg, attrs...)
+	}
+}
