@@ -55,9 +55,11 @@ func (c *runCtx) Err() error {
 	return c.err
 }
 
-// AfterFunc arranges for f to run in its own goroutine once c is cancelled,
-// with the semantics of context.AfterFunc; the context package calls it to
-// link derived contexts to c.
+// AfterFunc arranges for f to be called once c is cancelled; stop prevents
+// that and reports whether it did. The context package calls it to link
+// derived contexts to c. When c is cancelled already, f runs in a goroutine
+// of its own, since the context package calls AfterFunc holding a lock that
+// f takes.
 func (c *runCtx) AfterFunc(f func()) (stop func() bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -79,11 +81,16 @@ func (c *runCtx) AfterFunc(f func()) (stop func() bool) {
 	}
 }
 
-// cancel cancels c; cancelling a cancelled context does nothing.
+// cancel cancels c and, before returning, the contexts derived from it, as
+// context.WithCancel does for its children; cancelling a cancelled context
+// does nothing. The functions registered by AfterFunc are called here
+// rather than in goroutines of their own: the context package is their only
+// source, and what it registers only cancels a derived context (and starts
+// a goroutine itself for a context.AfterFunc function).
 func (c *runCtx) cancel() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.err != nil {
+		c.mu.Unlock()
 		return
 	}
 	c.err = context.Canceled
@@ -92,8 +99,10 @@ func (c *runCtx) cancel() {
 	} else {
 		c.done.Store(closedChan)
 	}
-	for key := range c.afters {
-		go (*key)()
-	}
+	afters := c.afters
 	c.afters = nil
+	c.mu.Unlock()
+	for key := range afters {
+		(*key)()
+	}
 }
