@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -42,4 +43,14 @@ func (commandTagTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx
 	if t, ok := ctx.Value(commandTagKey{}).(*CommandTag); ok && data.Err == nil {
 		t.tag, t.ok = data.CommandTag, true
 	}
+}
+
+// traceCommandTags chains the command-tag recorder before the user's own
+// tracer, keeping every tracer interface the user's implements.
+func traceCommandTags(cc *pgx.ConnConfig) {
+	if cc.Tracer == nil {
+		cc.Tracer = commandTagTracer{}
+		return
+	}
+	cc.Tracer = multitracer.New(commandTagTracer{}, cc.Tracer)
 }

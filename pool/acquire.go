@@ -1,0 +1,62 @@
+package pool
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// acquire waits for the pool to be connected, then for a slot in FIFO
+// order, then takes a connection from database/sql. The caller must hand
+// the connection to release.
+func (p *Pool) acquire(ctx context.Context) (*sql.Conn, error) {
+	if err := p.awaitConnected(ctx); err != nil {
+		return nil, err
+	}
+	waitCtx := ctx
+	if p.opts.AcquireTimeout > 0 {
+		var cancel context.CancelFunc
+		waitCtx, cancel = context.WithTimeout(ctx, p.opts.AcquireTimeout)
+		defer cancel()
+	}
+	if err := p.slots.acquire(waitCtx); err != nil {
+		return nil, p.acquireError(ctx, err)
+	}
+	conn, err := p.db.Conn(waitCtx)
+	if err != nil {
+		p.slots.release()
+		return nil, p.acquireError(ctx, err)
+	}
+	return conn, nil
+}
+
+func (p *Pool) acquireError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, sql.ErrConnDone), p.isClosed():
+		return ErrPoolClosed
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		return fmt.Errorf("%w after %v", ErrAcquireTimeout, p.opts.AcquireTimeout)
+	}
+	return err
+}
+
+// release gives conn back to database/sql and frees its slot. A
+// connection that may be broken or inside a transaction is discarded by
+// database/sql instead (the driver's ResetSession sees to that).
+func (p *Pool) release(conn *sql.Conn) {
+	p.releaseMu.RLock()
+	conn.Close()
+	p.releaseMu.RUnlock()
+	p.slots.release()
+}
+
+// withConn runs fn on a pooled connection and always releases it.
+func (p *Pool) withConn(ctx context.Context, fn func(*sql.Conn) error) error {
+	conn, err := p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer p.release(conn)
+	return fn(conn)
+}

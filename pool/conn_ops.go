@@ -1,0 +1,58 @@
+package pool
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/momoko-go/momoko/future"
+)
+
+// Execute runs query on c; see Pool.Execute.
+func (c *Conn) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	return future.Go(ctx, func(ctx context.Context) (cur *Cursor, err error) {
+		err = c.use(func(sc *sql.Conn) error {
+			cur, err = runStatement(ctx, sc, query, args)
+			return err
+		})
+		return cur, err
+	})
+}
+
+// CallProc calls a function or procedure on c; see Pool.CallProc.
+func (c *Conn) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
+	return future.Go(ctx, func(ctx context.Context) (cur *Cursor, err error) {
+		err = c.use(func(sc *sql.Conn) error {
+			cur, err = callProc(ctx, sc, name, args)
+			return err
+		})
+		return cur, err
+	})
+}
+
+// Transaction runs stmts in one transaction on c; see Pool.Transaction.
+func (c *Conn) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
+	return future.Go(ctx, func(ctx context.Context) (curs []*Cursor, err error) {
+		err = c.use(func(sc *sql.Conn) error {
+			curs, err = transaction(ctx, sc, stmts, opts)
+			return err
+		})
+		return curs, err
+	})
+}
+
+// Ping checks that the server answers on c.
+func (c *Conn) Ping(ctx context.Context) *future.Future[struct{}] {
+	return future.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, c.use(func(sc *sql.Conn) error { return sc.PingContext(ctx) })
+	})
+}
+
+// Mogrify returns query with args interpolated as literals for c's
+// standard_conforming_strings, without I/O; see Pool.Mogrify.
+func (c *Conn) Mogrify(query string, args ...any) (s string, err error) {
+	err = c.use(func(sc *sql.Conn) error {
+		s, err = mogrify(query, standardStrings(sc), args)
+		return err
+	})
+	return s, err
+}

@@ -1,0 +1,61 @@
+package pool
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors; match them with errors.Is.
+var (
+	// ErrPoolClosed: the pool was closed. Every waiting and later call
+	// resolves with it.
+	ErrPoolClosed = errors.New("momoko: connection pool is closed")
+	// ErrConnNotBusy: PutConn of a connection that is not checked out,
+	// such as one put back twice.
+	ErrConnNotBusy = errors.New("momoko: connection is not checked out")
+	// ErrForeignConn: PutConn or Manage of a connection from another pool
+	// or from the standalone Connect.
+	ErrForeignConn = errors.New("momoko: connection belongs to another pool")
+	// ErrConnClosed: a call on a Conn that was put back or closed.
+	ErrConnClosed = errors.New("momoko: connection is closed")
+	// ErrAcquireTimeout: no connection within Options.AcquireTimeout.
+	ErrAcquireTimeout = errors.New("momoko: timed out waiting for a connection")
+	// ErrNeedsMomokoDriver: the call needs the momoko driver's connector,
+	// which a pool made by FromDB does not have.
+	ErrNeedsMomokoDriver = errors.New("momoko: needs a pool opened by New or Open (the momoko driver)")
+)
+
+// PoolError is a misuse of the pool, such as closing it twice; Err is one
+// of the sentinels above.
+type PoolError struct {
+	Op  string
+	Err error
+}
+
+func (e *PoolError) Error() string {
+	return "momoko: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "momoko: ")
+}
+
+// Unwrap returns the sentinel.
+func (e *PoolError) Unwrap() error { return e.Err }
+
+// PartiallyConnectedError is returned by Connect when some of the Size
+// connections failed to open. The pool is usable and repairs them in the
+// background. errors.Is and errors.As see every failure.
+type PartiallyConnectedError struct {
+	Failed int     // how many connections failed
+	Size   int     // how many were attempted
+	Errs   []error // one per failure
+}
+
+func (e *PartiallyConnectedError) Error() string {
+	msg := fmt.Sprintf("momoko: %d of %d connection(s) failed to connect", e.Failed, e.Size)
+	if len(e.Errs) > 0 {
+		msg += ": " + e.Errs[0].Error()
+	}
+	return msg
+}
+
+// Unwrap returns each failure.
+func (e *PartiallyConnectedError) Unwrap() []error { return e.Errs }

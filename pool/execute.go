@@ -1,0 +1,60 @@
+package pool
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/momoko-go/momoko/future"
+)
+
+// Execute runs query with args ($1, $2, ... or one pgx.NamedArgs) on a
+// pooled connection and resolves to its buffered result. The connection
+// is back in the pool before the future resolves.
+//
+// Execute runs every statement through QueryContext, so sqlmock users
+// expect it with ExpectQuery.
+func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	return future.Go(ctx, func(ctx context.Context) (cur *Cursor, err error) {
+		err = p.withConn(ctx, func(c *sql.Conn) error {
+			cur, err = runStatement(ctx, c, query, args)
+			return err
+		})
+		return cur, err
+	})
+}
+
+// CallProc calls the function or procedure name with args and resolves to
+// its result: a function runs as SELECT * FROM name($1, ...), a procedure
+// as CALL name($1, ...). name may be schema-qualified ("billing.close");
+// each part is quoted as an identifier, so it is matched exactly, case
+// included, and cannot inject SQL.
+func (p *Pool) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
+	return future.Go(ctx, func(ctx context.Context) (cur *Cursor, err error) {
+		err = p.withConn(ctx, func(c *sql.Conn) error {
+			cur, err = callProc(ctx, c, name, args)
+			return err
+		})
+		return cur, err
+	})
+}
+
+// Ping checks that the server answers on a pooled connection.
+func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
+	return future.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, p.withConn(ctx, func(c *sql.Conn) error { return c.PingContext(ctx) })
+	})
+}
+
+// Mogrify resolves to query with args interpolated as PostgreSQL literals,
+// quoted for the server's standard_conforming_strings setting, which it
+// reads from a pooled connection. It is a debugging and logging aid: run
+// queries with parameters, never with mogrified text.
+func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.Future[string] {
+	return future.Go(ctx, func(ctx context.Context) (s string, err error) {
+		err = p.withConn(ctx, func(c *sql.Conn) error {
+			s, err = mogrify(query, standardStrings(c), args)
+			return err
+		})
+		return s, err
+	})
+}

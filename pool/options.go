@@ -1,0 +1,109 @@
+package pool
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Options configure a Pool. The zero value of every field means its
+// default, which is Momoko's where Momoko had one.
+type Options struct {
+	// Size is how many connections Connect opens and the floor the pool
+	// keeps open, re-opening connections that are lost. Default 1.
+	Size int
+	// MaxSize is how far the pool stretches under concurrent demand.
+	// Default Size. Callers beyond MaxSize wait in FIFO order.
+	MaxSize int
+	// IgnoreConnectErrors makes Connect succeed even when some connections
+	// failed to open (Momoko's raise_connect_errors=False). The pool repairs
+	// them in the background either way.
+	IgnoreConnectErrors bool
+	// ReconnectInterval throttles dialing after a failed dial: within it,
+	// calls fail at once with driver.ErrDatabaseNotAvailable instead of
+	// waiting for a dead server. It is also how often the pool repairs its
+	// floor. Default 500ms.
+	ReconnectInterval time.Duration
+	// SetSession statements run in one transaction on every new physical
+	// connection, reconnects included; they are added to any given by the
+	// DSN. A failing statement fails the connection attempt.
+	SetSession []string
+	// AutoShrink closes connections idle for longer than ShrinkDelay,
+	// checked every ShrinkPeriod, never going below Size.
+	AutoShrink bool
+	// ShrinkDelay is the idle time after which AutoShrink closes a
+	// connection. Default 2 minutes.
+	ShrinkDelay time.Duration
+	// ShrinkPeriod is how often AutoShrink looks. Default 2 minutes.
+	ShrinkPeriod time.Duration
+	// PingAfterIdle: a connection idle for longer is pinged before reuse,
+	// and replaced without the caller noticing if the ping fails. Default
+	// from the DSN's ping_after_idle, else 1s; negative never pings.
+	PingAfterIdle time.Duration
+	// AcquireTimeout bounds the wait for a connection, on top of the
+	// caller's context; on expiry calls fail with ErrAcquireTimeout.
+	// Default 0: only the caller's context bounds the wait.
+	AcquireTimeout time.Duration
+	// LeakThreshold: a connection taken with GetConn and not put back
+	// within it is reported through Logger with the stack that took it.
+	// Default 0: no leak detection (it costs a stack capture per GetConn).
+	LeakThreshold time.Duration
+	// Logger receives reconnects, shrinks, connect failures and leaks.
+	// Default: no logging. Passwords never reach it.
+	Logger *slog.Logger
+}
+
+// Defaults applied by New and FromDB.
+const (
+	DefaultReconnectInterval = 500 * time.Millisecond
+	DefaultShrinkDelay       = 2 * time.Minute
+	DefaultShrinkPeriod      = 2 * time.Minute
+)
+
+// ErrInvalidOptions is wrapped by the error New and FromDB return for
+// options that make no sense.
+var ErrInvalidOptions = errors.New("momoko: invalid pool options")
+
+// resolve checks o and fills in the defaults.
+func (o Options) resolve() (Options, error) {
+	if o.Size < 0 {
+		return o, fmt.Errorf("%w: Size %d is negative", ErrInvalidOptions, o.Size)
+	}
+	if o.Size == 0 {
+		o.Size = 1
+	}
+	if o.MaxSize == 0 {
+		o.MaxSize = o.Size
+	}
+	if o.MaxSize < o.Size {
+		return o, fmt.Errorf("%w: MaxSize %d is below Size %d", ErrInvalidOptions, o.MaxSize, o.Size)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"ReconnectInterval", o.ReconnectInterval},
+		{"ShrinkDelay", o.ShrinkDelay},
+		{"ShrinkPeriod", o.ShrinkPeriod},
+		{"AcquireTimeout", o.AcquireTimeout},
+		{"LeakThreshold", o.LeakThreshold},
+	} {
+		if d.v < 0 {
+			return o, fmt.Errorf("%w: %s %v is negative", ErrInvalidOptions, d.name, d.v)
+		}
+	}
+	if o.ReconnectInterval == 0 {
+		o.ReconnectInterval = DefaultReconnectInterval
+	}
+	if o.ShrinkDelay == 0 {
+		o.ShrinkDelay = DefaultShrinkDelay
+	}
+	if o.ShrinkPeriod == 0 {
+		o.ShrinkPeriod = DefaultShrinkPeriod
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}

@@ -1,0 +1,86 @@
+package pool
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/future"
+)
+
+// JSONOption configures RegisterJSON.
+type JSONOption func(*driver.JSONConfig)
+
+// WithJSONUnmarshal decodes json and jsonb values with fn (Momoko's loads).
+func WithJSONUnmarshal(fn func(data []byte, v any) error) JSONOption {
+	return func(c *driver.JSONConfig) { c.Unmarshal = fn }
+}
+
+// WithJSONMarshal encodes json and jsonb arguments with fn.
+func WithJSONMarshal(fn func(v any) ([]byte, error)) JSONOption {
+	return func(c *driver.JSONConfig) { c.Marshal = fn }
+}
+
+// RegisterHstore registers PostgreSQL's hstore type on every connection
+// of the pool, those it opens later included. It fails with
+// driver.ErrHstoreNotInstalled when the extension is missing. Unlike
+// Momoko's, the registration belongs to this pool, not to the process.
+func (p *Pool) RegisterHstore(ctx context.Context) *future.Future[struct{}] {
+	return p.register(ctx, func(ctx context.Context, conn *pgx.Conn) error {
+		return p.connector.EnableHstore(ctx, conn)
+	})
+}
+
+// RegisterJSON makes every connection of the pool, those it opens later
+// included, encode and decode json and jsonb with the given functions
+// (encoding/json's by default).
+func (p *Pool) RegisterJSON(ctx context.Context, opts ...JSONOption) *future.Future[struct{}] {
+	var jc driver.JSONConfig
+	for _, opt := range opts {
+		opt(&jc)
+	}
+	return p.register(ctx, func(ctx context.Context, conn *pgx.Conn) error {
+		return p.connector.EnableJSON(ctx, conn, jc)
+	})
+}
+
+func (p *Pool) register(ctx context.Context, enable func(context.Context, *pgx.Conn) error) *future.Future[struct{}] {
+	if p.connector == nil {
+		return future.Failed[struct{}](ErrNeedsMomokoDriver)
+	}
+	return future.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, p.withConn(ctx, func(sc *sql.Conn) error {
+			return rawPgx(sc, func(conn *pgx.Conn) error { return enable(ctx, conn) })
+		})
+	})
+}
+
+// RegisterHstore registers hstore through c on every connection of c's
+// pool (or on c alone when standalone); see Pool.RegisterHstore.
+func (c *Conn) RegisterHstore(ctx context.Context) *future.Future[struct{}] {
+	return c.register(ctx, func(ctx context.Context, conn *pgx.Conn) error {
+		return c.connector.EnableHstore(ctx, conn)
+	})
+}
+
+// RegisterJSON sets the json functions through c on every connection of
+// c's pool (or on c alone when standalone); see Pool.RegisterJSON.
+func (c *Conn) RegisterJSON(ctx context.Context, opts ...JSONOption) *future.Future[struct{}] {
+	var jc driver.JSONConfig
+	for _, opt := range opts {
+		opt(&jc)
+	}
+	return c.register(ctx, func(ctx context.Context, conn *pgx.Conn) error {
+		return c.connector.EnableJSON(ctx, conn, jc)
+	})
+}
+
+func (c *Conn) register(ctx context.Context, enable func(context.Context, *pgx.Conn) error) *future.Future[struct{}] {
+	if c.connector == nil {
+		return future.Failed[struct{}](ErrNeedsMomokoDriver)
+	}
+	return future.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, c.Raw(func(conn *pgx.Conn) error { return enable(ctx, conn) })
+	})
+}
