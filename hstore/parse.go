@@ -41,8 +41,12 @@ func Parse(s string) (Hstore, error) {
 				h[key] = nil
 			}
 		}
-		if more, err := p.delimiter(); err != nil || !more {
-			return h, err
+		more, err := p.delimiter()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return h, nil
 		}
 	}
 }
