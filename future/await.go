@@ -16,6 +16,10 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	if ctx != nil {
 		ctxDone = ctx.Done()
 	}
+	if ctxDone == nil {
+		<-f.done
+		return f.val, f.err
+	}
 	select {
 	case <-f.done:
 		return f.val, f.err

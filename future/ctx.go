@@ -26,7 +26,8 @@ var closedChan = func() chan struct{} {
 type runCtx struct {
 	context.Context
 
-	done atomic.Value // chan struct{}, made on first use
+	done atomic.Pointer[chan struct{}] // &ch once made, or &closedChan
+	ch   chan struct{}
 
 	mu     sync.Mutex
 	err    error
@@ -36,16 +37,15 @@ type runCtx struct {
 // Done returns a channel closed when the context is cancelled.
 func (c *runCtx) Done() <-chan struct{} {
 	if d := c.done.Load(); d != nil {
-		return d.(chan struct{})
+		return *d
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d := c.done.Load()
-	if d == nil {
-		d = make(chan struct{})
-		c.done.Store(d)
+	if c.done.Load() == nil {
+		c.ch = make(chan struct{})
+		c.done.Store(&c.ch)
 	}
-	return d.(chan struct{})
+	return *c.done.Load()
 }
 
 // Err returns context.Canceled once the context is cancelled, else nil.
@@ -94,10 +94,10 @@ func (c *runCtx) cancel() {
 		return
 	}
 	c.err = context.Canceled
-	if d := c.done.Load(); d != nil {
-		close(d.(chan struct{}))
+	if c.done.Load() != nil {
+		close(c.ch)
 	} else {
-		c.done.Store(closedChan)
+		c.done.Store(&closedChan)
 	}
 	afters := c.afters
 	c.afters = nil

@@ -18,11 +18,10 @@ type Future[T any] struct {
 	val     T
 	err     error
 
-	// parent is the context of the caller of Go, which Then inherits.
-	parent context.Context
-	// Exactly one of run and stop cancels the context given to fn: run
-	// when parent can never be cancelled, stop (from context.WithCancel)
-	// otherwise. Futures that run no function have neither.
+	// run.Context is the context of the caller of Go, which Then
+	// inherits; nil for futures that run no function. When it can never be
+	// cancelled, run is the context given to fn; otherwise fn gets one from
+	// context.WithCancel, and stop cancels it.
 	run  runCtx
 	stop context.CancelFunc
 }
@@ -41,12 +40,12 @@ func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Future
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	f := &Future[T]{done: make(chan struct{}), parent: ctx}
+	f := &Future[T]{done: make(chan struct{})}
+	f.run.Context = ctx
 	var fnCtx context.Context
 	if ctx.Done() == nil {
 		// The caller's context can never end: use the context inside f
 		// rather than allocate one with context.WithCancel.
-		f.run.Context = ctx
 		fnCtx = &f.run
 	} else {
 		fnCtx, f.stop = context.WithCancel(ctx)
@@ -61,13 +60,13 @@ func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Future
 // and reports true; later calls change nothing and report false. Cancel does
 // nothing on such a future, since there is no function to cancel.
 func New[T any]() (f *Future[T], complete func(v T, err error) bool) {
-	f = &Future[T]{done: make(chan struct{}), parent: context.Background()}
+	f = &Future[T]{done: make(chan struct{})}
 	return f, f.complete
 }
 
 // Resolved returns a future already resolved with v.
 func Resolved[T any](v T) *Future[T] {
-	f := &Future[T]{done: closedChan, val: v, parent: context.Background()}
+	f := &Future[T]{done: closedChan, val: v}
 	f.settled.Store(true)
 	return f
 }
@@ -75,7 +74,7 @@ func Resolved[T any](v T) *Future[T] {
 // Failed returns a future already resolved with err. A nil err gives a
 // future resolved with the zero value of T.
 func Failed[T any](err error) *Future[T] {
-	f := &Future[T]{done: closedChan, err: err, parent: context.Background()}
+	f := &Future[T]{done: closedChan, err: err}
 	f.settled.Store(true)
 	return f
 }

@@ -42,6 +42,11 @@ func Query[T any](ctx context.Context, q Queryer, scan func(*sql.Rows) (T, error
 				return nil, err
 			}
 			out = append(out, v)
+			// database/sql notices a cancelled ctx in a goroutine of its
+			// own; stop at the next row rather than whenever it does.
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 		}
 		if err := rows.Err(); err != nil {
 			return nil, err

@@ -21,7 +21,7 @@ func Then[T, U any](f *Future[T], fn func(context.Context, T) (U, error)) *Futur
 	if fn == nil {
 		return Failed[U](nilArgument("Then", "fn"))
 	}
-	return Go(f.parent, func(ctx context.Context) (U, error) {
+	return Go(f.run.Context, func(ctx context.Context) (U, error) {
 		var zero U
 		select {
 		case <-f.done:
