@@ -70,6 +70,9 @@ func Classify(err error) Class {
 	if errors.Is(err, ErrConnectorClosed) {
 		return ClassPermanent
 	}
+	if errors.Is(err, ErrConnectionLost) {
+		return ClassConnectionLost
+	}
 	var connectErr *pgconn.ConnectError
 	if errors.As(err, &connectErr) {
 		return classifyConnect(err)

@@ -21,6 +21,7 @@ type Connector struct {
 	base  driver.Connector
 	gate  *gate
 	types typeRegistry
+	guard retryGuard
 
 	closed   atomic.Bool
 	closeCtx context.Context // canceled by Close to stop dials in flight
@@ -40,7 +41,9 @@ func NewConnector(cfg *Config) (*Connector, error) {
 		c.types.json.Store(newJSONCodecs(*cfg.JSON))
 	}
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())
-	c.base = stdlib.GetConnector(*cfg.ConnConfig,
+	connConfig := *cfg.ConnConfig
+	connConfig.Tracer = c.guard.tracer(cfg.ConnConfig.Tracer)
+	c.base = stdlib.GetConnector(connConfig,
 		stdlib.OptionAfterConnect(c.afterConnect),
 		stdlib.OptionResetSession(c.resetSession),
 		stdlib.OptionShouldPing(c.shouldPing),
@@ -55,6 +58,9 @@ func NewConnector(cfg *Config) (*Connector, error) {
 func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if c.closed.Load() {
 		return nil, ErrConnectorClosed
+	}
+	if c.guard.check(ctx, true) {
+		return nil, ErrConnectionLost
 	}
 	ticket, err := c.gate.enter(ctx)
 	if err != nil {

@@ -67,6 +67,9 @@ func runSetSession(ctx context.Context, conn *pgx.Conn, stmts []string) error {
 // discards the connection (database/sql ignores other errors here); a fresh
 // connection then reports the problem through Connect.
 func (c *Connector) resetSession(ctx context.Context, conn *pgx.Conn) error {
+	if c.guard.check(ctx, false) {
+		return driver.ErrBadConn // database/sql moves on to Connect, which refuses
+	}
 	if err := c.types.apply(ctx, conn); err != nil {
 		c.gate.log(slog.LevelWarn, "momoko: discarding a connection whose type registration failed", slog.Any("error", err))
 		return driver.ErrBadConn
