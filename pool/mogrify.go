@@ -46,6 +46,7 @@ type mogrifier struct {
 
 func (m *mogrifier) run() error {
 	s := m.src
+	paramEnd := -1 // a '$' right after a placeholder starts a new token
 	for i := 0; i < len(s); {
 		c := s[i]
 		var end int
@@ -65,12 +66,13 @@ func (m *mogrifier) run() error {
 			}
 		case c == '/' && strings.HasPrefix(s[i:], "/*"):
 			end, err = skipBlockComment(s, i)
-		case c == '$' && (i == 0 || !isIdentChar(s[i-1])):
+		case c == '$' && (i == 0 || !isIdentChar(s[i-1]) || i == paramEnd):
 			if i+1 < len(s) && isDigit(s[i+1]) && m.named == nil {
 				i, err = m.positional(i)
 				if err != nil {
 					return err
 				}
+				paramEnd = i
 				continue
 			}
 			end, err = skipDollarQuote(s, i)
@@ -119,6 +121,13 @@ func (m *mogrifier) write(v any, placeholder string) error {
 	lit, err := literal(v, m.scs)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrCannotMogrify, placeholder, err)
+	}
+	// A literal must not fuse with what precedes it: '' followed by 'x' is
+	// one string, and x followed by '01' a bit string.
+	if n := m.out.Len(); n > 0 {
+		if prev := m.out.String()[n-1]; prev == '\'' || isIdentChar(prev) {
+			m.out.WriteByte(' ')
+		}
 	}
 	m.out.WriteString(lit)
 	return nil
