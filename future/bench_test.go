@@ -62,3 +62,17 @@ func BenchmarkAllOfThree(b *testing.B) {
 		}
 	}
 }
+
+// TestGoAwaitAllocations holds Go plus Await to its allocation budget: the
+// future, its channel and the goroutine's closure.
+func TestGoAwaitAllocations(t *testing.T) {
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(1000, func() {
+		if v, _ := future.Go(ctx, work).Await(ctx); v != 42 {
+			t.Fatal("wrong result")
+		}
+	})
+	if allocs > 3 {
+		t.Fatalf("Go+Await made %v allocations, want at most 3", allocs)
+	}
+}

@@ -55,6 +55,21 @@
 // many inputs with a bound on how many calls run at once. Each combinator
 // says how it combines errors; a nil future is an error, never a panic.
 //
+// # How errors are combined
+//
+//   - All returns the first error in the order the futures finish, as it is
+//     (no wrapping, so == and errors.Is work), and drops the others, which
+//     are mostly the context.Canceled it caused itself.
+//   - First returns the first success; when every future fails, all their
+//     errors joined with errors.Join in argument order.
+//   - AllSettled returns every outcome, in argument order.
+//   - Map returns the first failing call's error wrapped with its input's
+//     index.
+//   - A combinator ending because its ctx ended returns ctx's error.
+//   - A panic becomes a *PanicError, which unwraps to the panic value when
+//     that is an error; a nil future gives ErrNilFuture, a nil function or
+//     database handle an error wrapping ErrNilArgument.
+//
 // # Existing database/sql code
 //
 // Query, QueryRow and Exec accept a *sql.DB, *sql.Conn or *sql.Tx through the
