@@ -90,3 +90,23 @@ func TestDoneAskedAfterCancel(t *testing.T) {
 		t.Fatalf("Done after Cancel: closed=%v err=%v; want true, context.Canceled", closed, err)
 	}
 }
+
+func TestCancelReachesNestedFutures(t *testing.T) {
+	inner := make(chan *future.Future[int], 1)
+	outer := future.Go(context.Background(), func(ctx context.Context) (int, error) {
+		g := future.Go(ctx, func(ctx context.Context) (int, error) {
+			<-ctx.Done()
+			return 0, ctx.Err()
+		})
+		inner <- g
+		return g.Await(context.Background())
+	})
+	g := <-inner
+	outer.Cancel()
+	if _, err := g.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("nested future: %v, want context.Canceled", err)
+	}
+	if _, err := outer.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("outer future: %v, want context.Canceled", err)
+	}
+}
