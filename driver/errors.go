@@ -29,6 +29,7 @@ type UnavailableError struct {
 	RetryAt time.Time
 }
 
+// Error names the condition and the last dial error.
 func (e *UnavailableError) Error() string {
 	return fmt.Sprintf("%s (last dial: %v)", ErrDatabaseNotAvailable.Error(), e.Err)
 }
@@ -47,6 +48,7 @@ type ConfigError struct {
 	Err error
 }
 
+// Error names the key and the problem.
 func (e *ConfigError) Error() string { return fmt.Sprintf("momoko: invalid %s: %v", e.Key, e.Err) }
 
 // Unwrap returns the underlying parse error.
@@ -60,6 +62,7 @@ type SetSessionError struct {
 	Err       error  // usually a *pgconn.PgError
 }
 
+// Error names the statement and its error.
 func (e *SetSessionError) Error() string {
 	return fmt.Sprintf("momoko: setsession statement %d (%q) failed: %v", e.Index, e.Statement, e.Err)
 }

@@ -1,0 +1,81 @@
+package driver_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/momoko-go/momoko/driver"
+)
+
+// Any database/sql code works with the "momoko" driver; momoko's own keys
+// ride along in the DSN.
+func Example() {
+	db, err := sql.Open(driver.Name, os.Getenv("DATABASE_URL")+"?setsession=SET%20TIME%20ZONE%20'UTC'&reconnect_interval=1s")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	var tz string
+	if err := db.QueryRow("SHOW TIME ZONE").Scan(&tz); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tz)
+}
+
+// (*sql.Conn).Raw hands out pgx's *stdlib.Conn, whose Conn method reaches the
+// *pgx.Conn for COPY, LISTEN and other pgx-native work.
+func Example_copyThroughRaw() {
+	ctx := context.Background()
+	db, err := sql.Open(driver.Name, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(driverConn any) error {
+		pc := driverConn.(*stdlib.Conn).Conn()
+		n, err := pc.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"id"}, pgx.CopyFromRows([][]any{{1}, {2}}))
+		fmt.Println(n, "rows copied")
+		return err
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// ParseConfig reads momoko's keys and leaves the rest to pgx.
+func ExampleParseConfig() {
+	cfg, err := driver.ParseConfig("postgres://app:secret@db.example/app?setsession=SET%20search_path%3Dapp&ping_after_idle=0&sslmode=disable")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cfg.SetSession, cfg.PingAfterIdle, cfg.ReconnectInterval, cfg.ConnConfig.Host)
+	// Output: [SET search_path=app] 0s 500ms db.example
+}
+
+// Redact makes a DSN safe to log.
+func ExampleRedact() {
+	fmt.Println(driver.Redact("postgres://app:secret@db.example/app"))
+	fmt.Println(driver.Redact("host=db.example user=app password=secret"))
+	// Output:
+	// postgres://app:xxxxx@db.example/app
+	// host=db.example user=app password='xxxxx'
+}
+
+// Classify tells a caller what it may do about an error.
+func ExampleClassify() {
+	fmt.Println(driver.Classify(&driver.UnavailableError{Err: fmt.Errorf("connection refused")}))
+	fmt.Println(driver.Classify(driver.ErrConnectionLost))
+	// Output:
+	// safe to retry
+	// connection lost
+}
