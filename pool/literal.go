@@ -80,6 +80,7 @@ func signed(s string) string {
 	return s
 }
 
+// formatFloat quotes the number: a bare -0 would be the integer 0.
 func formatFloat(f float64, bits int) string {
 	cast := "::float8"
 	if bits == 32 {
@@ -93,7 +94,7 @@ func formatFloat(f float64, bits int) string {
 	case math.IsInf(f, -1):
 		return "'-Infinity'" + cast
 	}
-	return signed(strconv.FormatFloat(f, 'g', -1, bits)) + cast
+	return "'" + strconv.FormatFloat(f, 'g', -1, bits) + "'" + cast
 }
 
 // formatTime renders t as timestamptz with the microsecond precision

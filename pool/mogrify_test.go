@@ -28,7 +28,7 @@ func TestMogrify(t *testing.T) {
 		{"SELECT $1", true, []any{[]byte{0, 0xff}}, `SELECT '\x00ff'::bytea`},
 		{"SELECT $1", false, []any{[]byte{1}}, `SELECT E'\\x01'::bytea`},
 		{"SELECT $1", true, []any{true}, "SELECT true"},
-		{"SELECT $1", true, []any{1.5}, "SELECT 1.5::float8"},
+		{"SELECT $1", true, []any{1.5}, "SELECT '1.5'::float8"},
 		{"SELECT $1", true, []any{math.Inf(-1)}, "SELECT '-Infinity'::float8"},
 		{"SELECT $1", true, []any{ts}, "SELECT '2024-02-29 12:04:05.123456+00'::timestamptz"},
 		{"SELECT $1", true, []any{[]string{"a", "b'"}}, "SELECT ARRAY['a','b''']::text[]"},
