@@ -8,6 +8,7 @@ import (
 	"net"
 	"syscall"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -43,21 +44,6 @@ func (c Class) String() string {
 	}
 	return classNames[c]
 }
-
-// SQLSTATE values and classes Classify looks at (PostgreSQL Appendix A).
-const (
-	stateSerializationFailure     = "40001"
-	stateDeadlockDetected         = "40P01"
-	stateStatementCompletionUnkn  = "40003"
-	stateAdminShutdown            = "57P01"
-	stateCrashShutdown            = "57P02"
-	stateCannotConnectNow         = "57P03"
-	stateIdleSessionTimeout       = "57P05"
-	stateIdleInTransactionTimeout = "25P03"
-	stateInvalidCatalogName       = "3D000"
-	classConnectionException      = "08"
-	classInvalidAuthorization     = "28"
-)
 
 // Classify sorts err into a Class. It understands errors from this package,
 // pgx (*pgconn.PgError with its SQLSTATE, *pgconn.ConnectError,
@@ -95,7 +81,7 @@ func Classify(err error) Class {
 func classifyConnect(err error) Class {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		if pgErr.Code == stateInvalidCatalogName || sqlstateClass(pgErr.Code) == classInvalidAuthorization {
+		if pgErr.Code == pgerrcode.InvalidCatalogName || pgerrcode.IsInvalidAuthorizationSpecification(pgErr.Code) {
 			return ClassPermanent
 		}
 	}
@@ -107,23 +93,16 @@ func classifyConnect(err error) Class {
 
 func classifyState(code string) Class {
 	switch code {
-	case stateSerializationFailure, stateDeadlockDetected:
+	case pgerrcode.SerializationFailure, pgerrcode.DeadlockDetected:
 		return ClassRetryTransaction
-	case stateStatementCompletionUnkn, stateAdminShutdown, stateCrashShutdown, stateCannotConnectNow,
-		stateIdleSessionTimeout, stateIdleInTransactionTimeout:
+	case pgerrcode.StatementCompletionUnknown, pgerrcode.AdminShutdown, pgerrcode.CrashShutdown, pgerrcode.CannotConnectNow,
+		pgerrcode.IdleSessionTimeout, pgerrcode.IdleInTransactionSessionTimeout:
 		return ClassConnectionLost
 	}
-	if sqlstateClass(code) == classConnectionException {
+	if pgerrcode.IsConnectionException(code) {
 		return ClassConnectionLost
 	}
 	return ClassPermanent
-}
-
-func sqlstateClass(code string) string {
-	if len(code) < 2 {
-		return ""
-	}
-	return code[:2]
 }
 
 func isNetworkError(err error) bool {
