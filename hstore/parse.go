@@ -57,7 +57,8 @@ type parser struct {
 	pos int
 }
 
-// isSpace is the server's scanner_isspace (with \v, as PostgreSQL 16 has it).
+// isSpace is the server's scanner_isspace, with \v as recent releases have
+// it; older ones read \v as part of a bare token. Value always quotes.
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
