@@ -34,7 +34,6 @@ func NewConnector(cfg *Config) (*Connector, error) {
 		return nil, err
 	}
 	cfg = cfg.clone()
-	traceCommandTags(cfg.ConnConfig)
 	c := &Connector{cfg: cfg, gate: newGate(cfg.ReconnectInterval, cfg.Logger)}
 	c.types.hstore.Store(cfg.Hstore)
 	if cfg.JSON != nil {

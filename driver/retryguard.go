@@ -42,7 +42,8 @@ type queryStart struct {
 	closedBefore bool
 }
 
-// tracer returns the pgx tracer feeding the guard, combined with the user's.
+// tracer returns the pgx tracer that feeds the guard and records statement
+// outcomes for WithCommandTag, combined with the user's.
 func (g *retryGuard) tracer(user pgx.QueryTracer) pgx.QueryTracer {
 	t := guardTracer{g: g}
 	if user == nil {
@@ -59,9 +60,11 @@ func (t guardTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, _ pgx.
 
 func (t guardTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
 	qs, ok := ctx.Value(queryStartKey{}).(*queryStart)
-	if ok && !qs.closedBefore && errors.Is(data.Err, pgconn.ErrConnClosed) && pgconn.SafeToRetry(data.Err) {
+	lost := ok && !qs.closedBefore && errors.Is(data.Err, pgconn.ErrConnClosed) && pgconn.SafeToRetry(data.Err)
+	if lost {
 		t.g.mark(qs.ctx)
 	}
+	recordOutcome(ctx, data.CommandTag, data.Err, lost)
 }
 
 func (g *retryGuard) mark(ctx context.Context) {

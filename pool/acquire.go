@@ -51,12 +51,31 @@ func (p *Pool) release(conn *sql.Conn) {
 	p.slots.release()
 }
 
-// withConn runs fn on a pooled connection and always releases it.
+// sendAttempts bounds how often a statement that provably never reached
+// the server is run again on another connection.
+const sendAttempts = 3
+
+// withConn runs fn on a pooled connection and always releases it. When fn
+// fails because its statement never reached the server (a connection found
+// dead before anything was sent), fn runs again on another connection:
+// Momoko's transparent retry, made safe.
 func (p *Pool) withConn(ctx context.Context, fn func(*sql.Conn) error) error {
-	conn, err := p.acquire(ctx)
-	if err != nil {
-		return err
+	var err error
+	for range sendAttempts {
+		var conn *sql.Conn
+		if conn, err = p.acquire(ctx); err != nil {
+			return err
+		}
+		err = fn(conn)
+		p.release(conn)
+		var notSent *notSentError
+		if !errors.As(err, &notSent) {
+			return err
+		}
+		err = notSent.err
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	defer p.release(conn)
-	return fn(conn)
+	return err
 }

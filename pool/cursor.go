@@ -3,6 +3,8 @@ package pool
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -94,7 +96,7 @@ func runStatement(ctx context.Context, q queryer, query string, args []any) (*Cu
 	ctx, tag := driver.WithCommandTag(ctx)
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, classifyBadConn(err, tag)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
@@ -123,4 +125,30 @@ func runStatement(ctx context.Context, q queryer, query string, args []any) (*Cu
 		cur.tag, cur.known = t.String(), true
 	}
 	return cur, nil
+}
+
+// notSentError marks a statement that provably never reached the server:
+// the pool may run it again on another connection.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// classifyBadConn tells apart the two meanings pgx's stdlib gives
+// driver.ErrBadConn: nothing was sent (retry), or the connection broke with
+// the statement in flight (it may have run: never retry).
+func classifyBadConn(err error, tag *driver.CommandTag) error {
+	switch {
+	case !errors.Is(err, sqldriver.ErrBadConn):
+		return err
+	case tag.LostInFlight():
+		return fmt.Errorf("%w: %w", driver.ErrConnectionLost, err)
+	}
+	return &notSentError{err: err}
+}
+
+// exec runs a statement whose rows do not matter, such as BEGIN or COMMIT.
+func exec(ctx context.Context, q queryer, query string) error {
+	_, err := runStatement(ctx, q, query, nil)
+	return err
 }

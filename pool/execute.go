@@ -3,6 +3,8 @@ package pool
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
+	"errors"
 
 	"github.com/momoko-go/momoko/future"
 )
@@ -41,7 +43,13 @@ func (p *Pool) CallProc(ctx context.Context, name string, args ...any) *future.F
 // Ping checks that the server answers on a pooled connection.
 func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
 	return future.Go(ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, p.withConn(ctx, func(c *sql.Conn) error { return c.PingContext(ctx) })
+		return struct{}{}, p.withConn(ctx, func(c *sql.Conn) error {
+			err := c.PingContext(ctx)
+			if errors.Is(err, sqldriver.ErrBadConn) {
+				return &notSentError{err: err} // a ping is always safe to repeat
+			}
+			return err
+		})
 	})
 }
 

@@ -85,7 +85,7 @@ func transaction(ctx context.Context, c *sql.Conn, stmts []Statement, opts []TxO
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.ExecContext(ctx, begin); err != nil {
+	if err := exec(ctx, c, begin); err != nil {
 		discard(c)
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func transaction(ctx context.Context, c *sql.Conn, stmts []Statement, opts []TxO
 		}
 		curs = append(curs, cur)
 	}
-	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+	if err := exec(ctx, c, "COMMIT"); err != nil {
 		abort(ctx, c, o)
 		return nil, err
 	}
