@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/momoko-go/momoko/pool"
+)
+
+// poolOptions are the tutorial's pool settings: two connections kept open,
+// stretching to ten under load (the parallel page needs three at once) and
+// shrinking back after half a minute idle, which /stats shows live.
+var poolOptions = pool.Options{
+	Size:         2,
+	MaxSize:      10,
+	AutoShrink:   true,
+	ShrinkDelay:  30 * time.Second,
+	ShrinkPeriod: 10 * time.Second,
+}
+
+// app is the tutorial application: the pool every handler shares, as
+// Momoko's tutorial kept it on application.db.
+type app struct {
+	db     *pool.Pool
+	secret string // the DSN's password, which no page may show
+}
+
+// newApp opens the pool and prepares the database for the pages.
+func newApp(ctx context.Context, dsn string) (*app, error) {
+	db, err := pool.Open(ctx, dsn, poolOptions)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{db: db, secret: password(dsn)}
+	if err := a.setup(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) close() error { return a.db.Close() }
+
+// password is the password of a URL DSN, "" for other forms: the selftest
+// checks that no page shows it.
+func password(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	p, _ := u.User.Password()
+	return p
+}
+
+// page is one tutorial page that answers in plain text.
+type page struct {
+	path  string
+	title string
+	want  string // text the selftest expects in the body
+	write func(a *app, ctx context.Context, w io.Writer) error
+}
+
+// pages are the tutorial's steps in the order of Momoko's tutorial.
+var pages = []page{
+	{"/query", "A single query", "Results: 1", (*app).query},
+	{"/parallel", "Three queries in parallel", "Q3: [[3]]", (*app).parallel},
+	{"/transaction", "A transaction", "INSERT 0 2", (*app).transaction},
+	{"/callproc", "Calling a function", "= 42", (*app).callproc},
+	{"/mogrify", "Mogrify", "'O''Reilly'", (*app).mogrify},
+	{"/cursor", "Server-side cursor on a connection of one's own", "sum 500500", (*app).cursor},
+	{"/hstore", "hstore", "colour=red", (*app).hstore},
+	{"/json", "json and jsonb", "name=Ada", (*app).json},
+}
+
+// routes maps every page, the index and the statistics.
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", a.index)
+	for _, p := range pages {
+		mux.Handle("GET "+p.path, a.text(p.write))
+	}
+	mux.HandleFunc("GET /stats", a.stats)
+	mux.HandleFunc("GET /stats.json", a.statsJSON)
+	return mux
+}
+
+// text serves a page's output as plain text, or its error with status 500.
+// The output is buffered so that a failure halfway never reaches the client
+// as a 200 with half a page.
+func (a *app) text(write func(*app, context.Context, io.Writer) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		var body bytes.Buffer
+		if err := write(a, r.Context(), &body); err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprintf(w, "error: %v\n", err)
+			return
+		}
+		w.Write(body.Bytes())
+	})
+}

@@ -1,0 +1,95 @@
+// Command tutorial is Momoko's tutorial as a net/http application: every
+// handler of the Python tutorial, ported to the Go pool and its futures.
+//
+// Usage:
+//
+//	go run ./examples/tutorial                 # throwaway PostgreSQL, serve on 127.0.0.1:8080
+//	go run ./examples/tutorial -dsn postgres://app@db/app
+//	go run ./examples/tutorial -selftest       # request every page once and exit
+//
+// Without -dsn or MOMOKO_DSN it starts a throwaway PostgreSQL server (local
+// binaries or Docker, see package pgtest) and removes it on exit. Against a
+// real server it creates the schema momoko_tutorial and the hstore extension
+// if they are missing.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// config is what the command line decides.
+type config struct {
+	dsn      string // empty: start a throwaway server
+	addr     string
+	selftest bool
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.dsn, "dsn", os.Getenv("MOMOKO_DSN"),
+		"PostgreSQL DSN (default $MOMOKO_DSN; empty starts a throwaway server)")
+	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to serve on")
+	flag.BoolVar(&cfg.selftest, "selftest", false, "request every page once, print the responses and exit")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "tutorial:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// run gets a database, serves the tutorial until ctx is done (or, with
+// selftest, until every page was checked) and then shuts everything down in
+// reverse order: HTTP server, pool, throwaway database server.
+func run(ctx context.Context, cfg config, out io.Writer) (err error) {
+	dsn, closeServer, err := database(ctx, cfg.dsn, out)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := closeServer(); err == nil {
+			err = cerr
+		}
+	}()
+
+	a, err := newApp(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := a.close(); err == nil {
+			err = cerr
+		}
+	}()
+
+	srv, err := listen(cfg.addr, a.routes())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := srv.shutdown(); err == nil {
+			err = cerr
+		}
+	}()
+	fmt.Fprintf(out, "serving %s\n", srv.url)
+
+	if cfg.selftest {
+		return selftest(ctx, srv.url, a.secret, out)
+	}
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(out, "shutting down")
+		return nil
+	case err := <-srv.failed:
+		return err
+	}
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// requestTimeout bounds one selftest request.
+const requestTimeout = 30 * time.Second
+
+// check is one page the selftest requests and what its body must hold.
+type check struct {
+	path   string
+	want   []string
+	verify func(body []byte) error // nil: only want is checked
+}
+
+// checks are every page: the index (which must link to all the others),
+// each tutorial step, and the statistics.
+func checks() []check {
+	index := check{path: "/", want: []string{`href="/stats"`, `href="/stats.json"`}}
+	cs := []check{index}
+	for _, p := range pages {
+		cs[0].want = append(cs[0].want, `href="`+p.path+`"`)
+		cs = append(cs, check{path: p.path, want: []string{p.want}})
+	}
+	return append(cs,
+		check{path: "/stats", want: []string{"Pool statistics", "max size"}},
+		check{path: "/stats.json", verify: verifyStatsJSON},
+	)
+}
+
+// verifyStatsJSON checks that the JSON statistics describe the open pool.
+func verifyStatsJSON(body []byte) error {
+	var s poolStats
+	if err := json.Unmarshal(body, &s); err != nil {
+		return err
+	}
+	if s.Closed || s.MaxSize != poolOptions.MaxSize || s.Total < poolOptions.Size {
+		return fmt.Errorf("statistics of an open pool with Size %d, MaxSize %d expected, got %+v",
+			poolOptions.Size, poolOptions.MaxSize, s)
+	}
+	return nil
+}
+
+// selftest requests every page of the tutorial served at base once, prints
+// each response in short and fails if any page fails its check or shows
+// secret.
+func selftest(ctx context.Context, base, secret string, out io.Writer) error {
+	transport := &http.Transport{}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: requestTimeout}
+
+	var errs []error
+	for _, c := range checks() {
+		status, body, err := get(ctx, client, strings.TrimSuffix(base, "/")+c.path)
+		if err == nil {
+			err = c.judge(status, body, secret)
+		}
+		fmt.Fprintf(out, "GET %s -> %s\n%s", c.path, status, indent(body))
+		if err != nil {
+			fmt.Fprintf(out, "  FAIL: %v\n", err)
+			errs = append(errs, fmt.Errorf("%s: %w", c.path, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("selftest failed:\n%w", err)
+	}
+	fmt.Fprintf(out, "selftest passed: %d pages\n", len(checks()))
+	return nil
+}
+
+// judge says what is wrong with a response, if anything.
+func (c check) judge(status string, body []byte, secret string) error {
+	if status != "200 OK" {
+		return fmt.Errorf("status %s", status)
+	}
+	if secret != "" && strings.Contains(string(body), secret) {
+		return errors.New("the page shows the database password")
+	}
+	for _, w := range c.want {
+		if !strings.Contains(string(body), w) {
+			return fmt.Errorf("body lacks %q", w)
+		}
+	}
+	if c.verify != nil {
+		return c.verify(body)
+	}
+	return nil
+}
+
+// get fetches url and returns its status and body.
+func get(ctx context.Context, client *http.Client, url string) (string, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.Status, body, err
+}
+
+// indent returns the first lines of body, indented, for the selftest's
+// short printout.
+func indent(body []byte) string {
+	const maxLines, maxLine = 8, 120
+	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		if i == maxLines {
+			fmt.Fprintf(&b, "  ... (%d more lines)\n", len(lines)-maxLines)
+			break
+		}
+		if len(l) > maxLine {
+			l = l[:maxLine] + "..."
+		}
+		b.WriteString("  " + l + "\n")
+	}
+	return b.String()
+}

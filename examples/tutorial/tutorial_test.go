@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/momoko-go/momoko/integration/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func TestSelftestPasses(t *testing.T) {
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	var out bytes.Buffer
+	err := run(t.Context(), config{dsn: dsn, addr: "127.0.0.1:0", selftest: true}, &out)
+	if err != nil {
+		t.Fatalf("selftest: %v\n%s", err, &out)
+	}
+	for _, c := range checks() {
+		if !strings.Contains(out.String(), "GET "+c.path+" -> 200 OK\n") {
+			t.Errorf("output lacks the response of %s:\n%s", c.path, &out)
+		}
+	}
+	if secret := password(dsn); secret == "" || strings.Contains(out.String(), secret) {
+		t.Errorf("the output must show a DSN with a password, masked:\n%s", &out)
+	}
+}
+
+func TestJudgeRejects(t *testing.T) {
+	c := check{path: "/query", want: []string{"Results: 1"}}
+	for _, tc := range []struct {
+		name, status, body, secret string
+	}{
+		{"error status", "500 Internal Server Error", "Results: 1", ""},
+		{"missing text", "200 OK", "Results: 2", ""},
+		{"password shown", "200 OK", "Results: 1 sesame", "sesame"},
+	} {
+		if err := c.judge(tc.status, []byte(tc.body), tc.secret); err == nil {
+			t.Errorf("%s: judge accepted it", tc.name)
+		}
+	}
+	if err := c.judge("200 OK", []byte("Results: 1"), "sesame"); err != nil {
+		t.Errorf("judge rejected a good page: %v", err)
+	}
+}
+
+func TestVerifyStatsJSONRejectsClosedPool(t *testing.T) {
+	if err := verifyStatsJSON([]byte(`{"closed": true, "max_size": 10, "total": 2}`)); err == nil {
+		t.Error("statistics of a closed pool were accepted")
+	}
+	if err := verifyStatsJSON([]byte(`not json`)); err == nil {
+		t.Error("a body that is not JSON was accepted")
+	}
+}
+
+func TestFailingPageIs500(t *testing.T) {
+	failing := func(*app, context.Context, io.Writer) error { return errors.New("no such table") }
+	rec := httptest.NewRecorder()
+	(&app{}).text(failing).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "no such table") {
+		t.Errorf("got %d %q, want 500 with the error", rec.Code, rec.Body)
+	}
+}
+
+func TestRunHidesPasswordOfUnreachableServer(t *testing.T) {
+	const secret = "hunter2-tutorial"
+	dsn := "postgres://app:" + secret + "@127.0.0.1:1/app?connect_timeout=5"
+	var out bytes.Buffer
+	err := run(t.Context(), config{dsn: dsn, addr: "127.0.0.1:0", selftest: true}, &out)
+	if err == nil {
+		t.Fatalf("run against a closed port succeeded:\n%s", &out)
+	}
+	if strings.Contains(err.Error(), secret) || strings.Contains(out.String(), secret) {
+		t.Errorf("password shown: error %q, output:\n%s", err, &out)
+	}
+}
