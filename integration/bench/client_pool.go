@@ -1,0 +1,93 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/pool"
+)
+
+// poolClient is the pool under test: every call is a future, awaited.
+type poolClient struct{ p *pool.Pool }
+
+func openPool(ctx context.Context, dsn string) (client, error) {
+	p, err := pool.Open(ctx, dsn, pool.Options{Size: maxConns, MaxSize: maxConns})
+	if err != nil {
+		return nil, err
+	}
+	return poolClient{p}, nil
+}
+
+func (c poolClient) selectOne(ctx context.Context) error {
+	cur, err := c.p.Execute(ctx, selectOneQuery).Await(ctx)
+	if err != nil {
+		return err
+	}
+	var n int64
+	if err := cur.FetchOne(&n); err != nil {
+		return err
+	}
+	return expect(selectOneQuery, n, 1)
+}
+
+func (c poolClient) tutorial(ctx context.Context) error {
+	cursors, err := future.All(ctx,
+		c.p.Execute(ctx, tutorialQueries[0]),
+		c.p.Execute(ctx, tutorialQueries[1]),
+		c.p.Execute(ctx, tutorialQueries[2]))
+	if err != nil {
+		return err
+	}
+	for i, cur := range cursors {
+		var n int64
+		if err := cur.FetchOne(&n); err != nil {
+			return err
+		}
+		if err := expect(tutorialQueries[i], n, int64(i+1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c poolClient) readRows(ctx context.Context) error {
+	cur, err := c.p.Execute(ctx, readRowsQuery).Await(ctx)
+	if err != nil {
+		return err
+	}
+	var rows, sum, n int64
+	var text string
+	for {
+		err := cur.FetchOne(&n, &text)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		rows++
+		sum += n
+	}
+	return checkRows(rows, sum, text)
+}
+
+func (c poolClient) insertTx(ctx context.Context) error {
+	stmts := make([]pool.Statement, txInserts)
+	for i := range stmts {
+		stmts[i] = pool.Statement{SQL: insertQuery, Args: []any{i, insertArg}}
+	}
+	cursors, err := c.p.Transaction(ctx, stmts).Await(ctx)
+	if err != nil {
+		return err
+	}
+	for _, cur := range cursors {
+		if err := expect("rows inserted", cur.RowsAffected(), 1); err != nil {
+			return err
+		}
+	}
+	return expect("statements", int64(len(cursors)), txInserts)
+}
+
+func (c poolClient) close() error { return c.p.Close() }
