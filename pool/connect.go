@@ -72,6 +72,12 @@ func (p *Pool) awaitConnected(ctx context.Context) error {
 // slots; otherwise it gives up at once when callers hold them. It returns
 // one error per connection that failed.
 func (p *Pool) fill(ctx context.Context, wait bool) []error {
+	if wait {
+		p.fillMu.Lock()
+	} else if !p.fillMu.TryLock() {
+		return nil
+	}
+	defer p.fillMu.Unlock()
 	st := p.db.Stats()
 	missing := p.opts.Size - st.OpenConnections
 	if missing <= 0 {

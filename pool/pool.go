@@ -22,6 +22,10 @@ type Pool struct {
 	opts      Options
 	slots     *slots
 
+	// fillMu serializes fill: two fills each holding some slots while
+	// waiting for more would wait for each other forever.
+	fillMu sync.Mutex
+
 	// releaseMu is held for reading while a connection goes back to
 	// database/sql, and for writing while AutoShrink counts and closes idle
 	// connections, so that no connection turns idle under its feet.

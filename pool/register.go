@@ -22,6 +22,14 @@ func WithJSONMarshal(fn func(v any) ([]byte, error)) JSONOption {
 	return func(c *driver.JSONConfig) { c.Marshal = fn }
 }
 
+func jsonConfig(opts []JSONOption) driver.JSONConfig {
+	var jc driver.JSONConfig
+	for _, opt := range opts {
+		opt(&jc)
+	}
+	return jc
+}
+
 // RegisterHstore registers PostgreSQL's hstore type on every connection
 // of the pool, those it opens later included. It fails with
 // driver.ErrHstoreNotInstalled when the extension is missing. Unlike
@@ -36,10 +44,7 @@ func (p *Pool) RegisterHstore(ctx context.Context) *future.Future[struct{}] {
 // included, encode and decode json and jsonb with the given functions
 // (encoding/json's by default).
 func (p *Pool) RegisterJSON(ctx context.Context, opts ...JSONOption) *future.Future[struct{}] {
-	var jc driver.JSONConfig
-	for _, opt := range opts {
-		opt(&jc)
-	}
+	jc := jsonConfig(opts)
 	return p.register(ctx, func(ctx context.Context, conn *pgx.Conn) error {
 		return p.connector.EnableJSON(ctx, conn, jc)
 	})
@@ -67,10 +72,7 @@ func (c *Conn) RegisterHstore(ctx context.Context) *future.Future[struct{}] {
 // RegisterJSON sets the json functions through c on every connection of
 // c's pool (or on c alone when standalone); see Pool.RegisterJSON.
 func (c *Conn) RegisterJSON(ctx context.Context, opts ...JSONOption) *future.Future[struct{}] {
-	var jc driver.JSONConfig
-	for _, opt := range opts {
-		opt(&jc)
-	}
+	jc := jsonConfig(opts)
 	return c.register(ctx, func(ctx context.Context, conn *pgx.Conn) error {
 		return c.connector.EnableJSON(ctx, conn, jc)
 	})
