@@ -39,6 +39,15 @@
 // with database/sql's rules, so sql.Scanner types (hstore.Hstore,
 // jsonb.JSON) work.
 //
+// # One statement, parameters apart
+//
+// Statements run with the extended protocol: one statement each, with
+// parameters sent apart from the SQL, never quoted into it. Utility
+// statements such as FETCH take no parameters there: write a count into the
+// SQL yourself ("FETCH " + strconv.Itoa(n) + " FROM c"). Several statements
+// in one string need the simple protocol: with the momoko driver, pass
+// pgx.QueryExecModeSimpleProtocol as the only argument.
+//
 // # Connections of one's own
 //
 // GetConn takes a connection out of the pool (pinging it first) for work
