@@ -23,6 +23,9 @@ import (
 	"syscall"
 )
 
+// envDSN names the environment variable that stands in for -dsn.
+const envDSN = "MOMOKO_DSN"
+
 // config is what the command line decides.
 type config struct {
 	dsn      string // empty: start a throwaway server
@@ -32,11 +35,15 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.dsn, "dsn", os.Getenv("MOMOKO_DSN"),
-		"PostgreSQL DSN (default $MOMOKO_DSN; empty starts a throwaway server)")
+	// The environment is read after parsing, not used as the flag's
+	// default, so that -help never prints a password.
+	flag.StringVar(&cfg.dsn, "dsn", "", "PostgreSQL DSN (default $"+envDSN+"; neither starts a throwaway server)")
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to serve on")
 	flag.BoolVar(&cfg.selftest, "selftest", false, "request every page once, print the responses and exit")
 	flag.Parse()
+	if cfg.dsn == "" {
+		cfg.dsn = os.Getenv(envDSN)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

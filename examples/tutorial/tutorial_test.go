@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/momoko-go/momoko/integration/pgtest"
 )
 
@@ -22,13 +24,43 @@ func TestSelftestPasses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("selftest: %v\n%s", err, &out)
 	}
+	assertEveryPageServed(t, dsn, &out)
+}
+
+// The tutorial installs hstore where it is missing and starts again on a
+// database it has already set up.
+func TestSelftestInstallsHstoreAndReruns(t *testing.T) {
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(t.Context(), "DROP EXTENSION hstore")
+	conn.Close(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		var out bytes.Buffer
+		if err := run(t.Context(), config{dsn: dsn, addr: "127.0.0.1:0", selftest: true}, &out); err != nil {
+			t.Fatalf("selftest: %v\n%s", err, &out)
+		}
+		assertEveryPageServed(t, dsn, &out)
+	}
+}
+
+func assertEveryPageServed(t *testing.T, dsn string, out *bytes.Buffer) {
+	t.Helper()
 	for _, c := range checks() {
 		if !strings.Contains(out.String(), "GET "+c.path+" -> 200 OK\n") {
-			t.Errorf("output lacks the response of %s:\n%s", c.path, &out)
+			t.Errorf("output lacks the response of %s:\n%s", c.path, out)
 		}
 	}
+	if !strings.Contains(out.String(), "selftest passed") {
+		t.Errorf("output lacks the verdict:\n%s", out)
+	}
 	if secret := password(dsn); secret == "" || strings.Contains(out.String(), secret) {
-		t.Errorf("the output must show a DSN with a password, masked:\n%s", &out)
+		t.Errorf("the output must show a DSN with a password, masked:\n%s", out)
 	}
 }
 
