@@ -38,11 +38,14 @@ func main() {
 	// The environment is read after parsing, not used as the flag's
 	// default, so that -help never prints a password.
 	flag.StringVar(&cfg.dsn, "dsn", "", "PostgreSQL DSN (default $"+envDSN+"; neither starts a throwaway server)")
-	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to serve on")
+	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to serve on (-selftest: a free port unless given)")
 	flag.BoolVar(&cfg.selftest, "selftest", false, "request every page once, print the responses and exit")
 	flag.Parse()
 	if cfg.dsn == "" {
 		cfg.dsn = os.Getenv(envDSN)
+	}
+	if cfg.selftest && !flagGiven("addr") {
+		cfg.addr = "127.0.0.1:0" // a selftest must not collide with a running tutorial
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -52,6 +55,13 @@ func main() {
 		stop()
 		os.Exit(1)
 	}
+}
+
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // run gets a database, serves the tutorial until ctx is done (or, with
