@@ -3,6 +3,8 @@ package hstore
 import (
 	"database/sql/driver"
 	"fmt"
+
+	"github.com/momoko-go/momoko/internal/pgarray"
 )
 
 // Array is an hstore[] value. A nil Array is SQL NULL and a nil element is a
@@ -25,7 +27,7 @@ func (a *Array) Scan(src any) error {
 		return fmt.Errorf("%w: %T", ErrUnsupportedSource, src)
 	}
 	parsed := Array{}
-	err := parseArray(s, func(text string, null bool) error {
+	err := pgarray.Parse(s, func(text string, null bool) error {
 		if null {
 			parsed = append(parsed, nil)
 			return nil
@@ -37,6 +39,9 @@ func (a *Array) Scan(src any) error {
 		parsed = append(parsed, h)
 		return nil
 	})
+	if se, ok := err.(*pgarray.SyntaxError); ok {
+		return &SyntaxError{Pos: se.Pos, Msg: "array: " + se.Msg}
+	}
 	if err != nil {
 		return err
 	}
@@ -64,7 +69,7 @@ func (a Array) Value() (driver.Value, error) {
 		if text, err = h.AppendText(text[:0]); err != nil {
 			return nil, fmt.Errorf("hstore: array element %d: %w", i+1, err)
 		}
-		b = appendArrayElement(b, string(text))
+		b = pgarray.AppendElement(b, text)
 	}
 	return string(append(b, '}')), nil
 }

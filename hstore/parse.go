@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/momoko-go/momoko/internal/pgarray"
 )
 
 // Parse parses hstore text as the server's input function does (see the
@@ -33,7 +35,7 @@ func Parse(s string) (Hstore, error) {
 			return nil, p.errEOF()
 		}
 		if _, dup := h[key]; !dup {
-			if quoted || !isNULL(val) {
+			if quoted || !pgarray.IsNULL(val) {
 				values[0] = val
 				h[key] = &values[0]
 				values = values[1:]
@@ -57,12 +59,6 @@ type parser struct {
 	pos int
 }
 
-// isSpace is the server's scanner_isspace, with \v as recent releases have
-// it; older ones read \v as part of a bare token. Value always quotes.
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
-}
-
 func (p *parser) errAt(msg string) error { return &SyntaxError{Pos: p.pos, Msg: msg} }
 
 func (p *parser) errEOF() error { return p.errAt("unexpected end of text") }
@@ -75,16 +71,11 @@ func (p *parser) errNear() error {
 	return p.errAt(fmt.Sprintf("unexpected %q", r))
 }
 
-// isNULL is the server's ASCII-only, case-insensitive test for NULL.
-func isNULL(s string) bool {
-	return len(s) == 4 && s[0]|0x20 == 'n' && s[1]|0x20 == 'u' && s[2]|0x20 == 'l' && s[3]|0x20 == 'l'
-}
-
 // token reads a key (isValue false) or a value. ok is false when the text
 // ends before the token starts; quoted tells a quoted token, which is never
 // NULL, from an unquoted one.
 func (p *parser) token(isValue bool) (tok string, quoted, ok bool, err error) {
-	for p.pos < len(p.s) && isSpace(p.s[p.pos]) {
+	for p.pos < len(p.s) && pgarray.IsSpace(p.s[p.pos]) {
 		p.pos++
 	}
 	if p.pos == len(p.s) {
@@ -125,7 +116,7 @@ func (p *parser) quoted() (string, error) {
 // unquoted reads a bare token. It ends at whitespace, at the end of the
 // text, at '=' in a key and at ',' in a value; the terminator is left.
 func (p *parser) unquoted(isValue bool) (string, error) {
-	end := func(c byte) bool { return isSpace(c) || (c == '=' && !isValue) || (c == ',' && isValue) }
+	end := func(c byte) bool { return pgarray.IsSpace(c) || (c == '=' && !isValue) || (c == ',' && isValue) }
 	start := p.pos
 	if p.s[start] == '\\' {
 		return p.escaped(start, end, false)
@@ -189,7 +180,7 @@ func (p *parser) escaped(start int, end func(byte) bool, quoted bool) (string, e
 
 // arrow reads optional whitespace and "=>".
 func (p *parser) arrow() error {
-	for p.pos < len(p.s) && isSpace(p.s[p.pos]) {
+	for p.pos < len(p.s) && pgarray.IsSpace(p.s[p.pos]) {
 		p.pos++
 	}
 	for _, want := range []byte("=>") {
@@ -207,7 +198,7 @@ func (p *parser) arrow() error {
 // delimiter reads optional whitespace and a comma; more is false at the end
 // of the text.
 func (p *parser) delimiter() (more bool, err error) {
-	for p.pos < len(p.s) && isSpace(p.s[p.pos]) {
+	for p.pos < len(p.s) && pgarray.IsSpace(p.s[p.pos]) {
 		p.pos++
 	}
 	switch {

@@ -3,6 +3,8 @@ package jsonb
 import (
 	"database/sql/driver"
 	"fmt"
+
+	"github.com/momoko-go/momoko/internal/pgarray"
 )
 
 // Array is a json[] or jsonb[] value. A nil Array is SQL NULL; an element
@@ -26,7 +28,7 @@ func (a *Array[T]) Scan(src any) error {
 		return fmt.Errorf("%w: %T", ErrUnsupportedSource, src)
 	}
 	parsed := Array[T]{}
-	err := parseArray(s, func(text string, null bool) error {
+	err := pgarray.Parse(s, func(text string, null bool) error {
 		var elem JSON[T]
 		if !null {
 			if err := elem.Scan(text); err != nil {
@@ -36,6 +38,9 @@ func (a *Array[T]) Scan(src any) error {
 		parsed = append(parsed, elem)
 		return nil
 	})
+	if se, ok := err.(*pgarray.SyntaxError); ok {
+		return &SyntaxError{Pos: se.Pos, Msg: se.Msg}
+	}
 	if err != nil {
 		return err
 	}
@@ -62,7 +67,7 @@ func (a Array[T]) Value() (driver.Value, error) {
 		if err != nil {
 			return nil, fmt.Errorf("jsonb: array element %d: %w", i+1, err)
 		}
-		b = appendArrayElement(b, text)
+		b = pgarray.AppendElement(b, text)
 	}
 	return string(append(b, '}')), nil
 }
