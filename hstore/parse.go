@@ -1,9 +1,7 @@
 package hstore
 
 import (
-	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/momoko-go/momoko/internal/pgarray"
 )
@@ -63,13 +61,7 @@ func (p *parser) errAt(msg string) error { return &SyntaxError{Pos: p.pos, Msg: 
 
 func (p *parser) errEOF() error { return p.errAt("unexpected end of text") }
 
-func (p *parser) errNear() error {
-	if p.s[p.pos] == 0 {
-		return p.errAt("NUL byte")
-	}
-	r, _ := utf8.DecodeRuneInString(p.s[p.pos:])
-	return p.errAt(fmt.Sprintf("unexpected %q", r))
-}
+func (p *parser) errNear() error { return p.errAt(pgarray.Unexpected(p.s, p.pos)) }
 
 // token reads a key (isValue false) or a value. ok is false when the text
 // ends before the token starts; quoted tells a quoted token, which is never

@@ -1,10 +1,6 @@
 package pgarray
 
-import (
-	"fmt"
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 // Parse reads a one-dimensional array literal, as array_in does, and calls
 // elem with each element's text in order; null marks an unquoted NULL. It
@@ -59,13 +55,7 @@ func (p *parser) errAt(msg string) error { return &SyntaxError{Pos: p.pos, Msg: 
 func (p *parser) errEOF() error { return p.errAt("unexpected end of text") }
 
 // errNear reports the byte at pos, which must exist.
-func (p *parser) errNear() error {
-	if p.s[p.pos] == 0 {
-		return p.errAt("NUL byte")
-	}
-	r, _ := utf8.DecodeRuneInString(p.s[p.pos:])
-	return p.errAt(fmt.Sprintf("unexpected %q", r))
-}
+func (p *parser) errNear() error { return p.errAt(Unexpected(p.s, p.pos)) }
 
 // dimensions skips "[lo:hi]=" decorations.
 func (p *parser) dimensions() error {
