@@ -1,0 +1,615 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/integration/pgtest"
+	"github.com/momoko-go/momoko/pool"
+)
+
+// testTimeout bounds every integration test, so that a hang fails the test
+// instead of the whole run.
+const testTimeout = 60 * time.Second
+
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// waitFor polls cond until it holds, failing the test after timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// openPool opens a pool that is closed at cleanup; a test that closes it
+// itself makes the cleanup's second Close fail, which is ignored.
+func openPool(t *testing.T, ctx context.Context, dsn string, opts pool.Options) *pool.Pool {
+	t.Helper()
+	p, err := pool.Open(ctx, dsn, opts)
+	if err != nil {
+		t.Fatalf("pool.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// await waits for f and fails the test on error.
+func await[T any](t *testing.T, ctx context.Context, f *future.Future[T]) T {
+	t.Helper()
+	v, err := f.Await(ctx)
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	return v
+}
+
+// sqlState is err's SQLSTATE, "" when err is not a PostgreSQL error.
+func sqlState(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
+
+// execInt runs a one-row, one-column query and returns the value.
+func execInt(t *testing.T, ctx context.Context, p *pool.Pool, query string, args ...any) int64 {
+	t.Helper()
+	cur := await(t, ctx, p.Execute(ctx, query, args...))
+	var n int64
+	if err := cur.FetchOne(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// connPID is the backend pid of a checked-out connection.
+func connPID(t *testing.T, ctx context.Context, c *pool.Conn) int {
+	t.Helper()
+	cur := await(t, ctx, c.Execute(ctx, "SELECT pg_backend_pid()"))
+	var pid int
+	if err := cur.FetchOne(&pid); err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+func databaseName(t *testing.T, dsn string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
+
+// backendPIDs lists the client backends the server has for database,
+// seen from an administrative connection to another database. It returns
+// nil when the server does not answer.
+func backendPIDs(ctx context.Context, srv *pgtest.Server, database string) ([]int, error) {
+	conn, err := srv.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity
+		WHERE datname = $1 AND backend_type = 'client backend' ORDER BY pid`, database)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int])
+}
+
+// backends counts the client backends of database.
+func backends(t *testing.T, ctx context.Context, srv *pgtest.Server, database string) int {
+	t.Helper()
+	pids, err := backendPIDs(ctx, srv, database)
+	if err != nil {
+		t.Fatalf("counting backends: %v", err)
+	}
+	return len(pids)
+}
+
+// waitBackends waits until the server shows exactly n backends for
+// database.
+func waitBackends(t *testing.T, ctx context.Context, srv *pgtest.Server, database string, n int) {
+	t.Helper()
+	last := -1
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if last = backends(t, ctx, srv, database); last == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server shows %d backends for %s, want %d", last, database, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestParallelQueriesFinishInOneRoundOfSleeps(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	const n = 6
+	const sleep = 500 * time.Millisecond
+	p := openPool(t, ctx, dsn, pool.Options{Size: n, MaxSize: n})
+
+	start := time.Now()
+	fs := make([]*future.Future[*pool.Cursor], n)
+	for i := range fs {
+		fs[i] = p.Execute(ctx, "SELECT pg_sleep($1)", sleep.Seconds())
+	}
+	if _, err := future.All(ctx, fs...); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	t.Logf("%d parallel pg_sleep(%v) took %v", n, sleep, took)
+	if took >= 2*sleep {
+		t.Fatalf("%d parallel sleeps of %v took %v, want < %v", n, sleep, took, 2*sleep)
+	}
+}
+
+func TestCallersBeyondMaxSizeQueue(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 2, MaxSize: 2})
+
+	const callers = 6
+	const sleep = 200 * time.Millisecond
+	start := time.Now()
+	fs := make([]*future.Future[*pool.Cursor], callers)
+	for i := range fs {
+		fs[i] = p.Execute(ctx, "SELECT pg_sleep($1)", sleep.Seconds())
+	}
+	waitFor(t, 5*time.Second, "callers to queue", func() bool { return p.Stats().Waiting > 0 })
+	for i, o := range future.AllSettled(ctx, fs...) {
+		if o.Err != nil {
+			t.Errorf("caller %d: %v", i+1, o.Err)
+		}
+	}
+	took := time.Since(start)
+	t.Logf("%d callers of pg_sleep(%v) on 2 connections took %v", callers, sleep, took)
+	if rounds := time.Duration(callers / 2); took < rounds*sleep {
+		t.Fatalf("%d callers on 2 connections took %v, less than %d rounds of %v: they did not queue",
+			callers, took, rounds, sleep)
+	}
+	if st := p.Stats(); st.Waiting != 0 || st.Busy != 0 {
+		t.Fatalf("after all callers: %v, want nothing busy or waiting", st)
+	}
+}
+
+func TestQueuedCallersAreServedInFIFOOrder(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 2, MaxSize: 2})
+
+	held := []*pool.Conn{await(t, ctx, p.GetConn(ctx)), await(t, ctx, p.GetConn(ctx))}
+	// Queue callers one after another, each after the previous one is
+	// seen waiting, so that their order of arrival is known.
+	const queued = 4
+	fs := make([]*future.Future[*pool.Conn], queued)
+	for i := range fs {
+		fs[i] = p.GetConn(ctx)
+		waitFor(t, 5*time.Second, fmt.Sprintf("%d callers waiting", i+1),
+			func() bool { return p.Stats().Waiting == i+1 })
+	}
+	// Each connection put back goes to the oldest waiter, and to nobody
+	// else.
+	for i := range fs {
+		if err := p.PutConn(held[0]); err != nil {
+			t.Fatal(err)
+		}
+		held = held[1:]
+		waitFor(t, 5*time.Second, "a waiter to be served", func() bool {
+			for _, f := range fs[i:] {
+				if _, err := f.Result(); !errors.Is(err, future.ErrNotDone) {
+					return true
+				}
+			}
+			return false
+		})
+		for j := i + 1; j < queued; j++ {
+			if _, err := fs[j].Result(); !errors.Is(err, future.ErrNotDone) {
+				t.Fatalf("connection %d put back: waiter %d was served (%v) before or with waiter %d", i+1, j+1, err, i+1)
+			}
+		}
+		c := await(t, ctx, fs[i])
+		if st := p.Stats(); st.Waiting != queued-i-1 {
+			t.Fatalf("after serving waiter %d: %v, want %d waiting", i+1, st, queued-i-1)
+		}
+		held = append(held, c)
+	}
+	for _, c := range held {
+		if err := p.PutConn(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestPoolStretchesToDemandAndShrinksToFloor(t *testing.T) {
+	ctx := testContext(t)
+	srv := pgtest.Shared(t)
+	dsn := srv.NewDatabase(t)
+	db := databaseName(t, dsn)
+	p := openPool(t, ctx, dsn, pool.Options{
+		Size: 1, MaxSize: 5,
+		AutoShrink: true, ShrinkDelay: 150 * time.Millisecond, ShrinkPeriod: 100 * time.Millisecond,
+	})
+	waitBackends(t, ctx, srv, db, 1)
+
+	var held []*pool.Conn
+	take := func(n int) {
+		for range n {
+			held = append(held, await(t, ctx, p.GetConn(ctx)))
+		}
+	}
+	take(3)
+	waitBackends(t, ctx, srv, db, 3)
+
+	take(2)
+	waiters := []*future.Future[*pool.Conn]{p.GetConn(ctx), p.GetConn(ctx)}
+	waitFor(t, 5*time.Second, "2 waiting callers", func() bool { return p.Stats().Waiting == 2 })
+	waitBackends(t, ctx, srv, db, 5)
+	if st := p.Stats(); st.Busy != 5 || st.Waiting != 2 {
+		t.Fatalf("with 7 callers: %v, want 5 busy and 2 waiting", st)
+	}
+
+	for _, c := range held {
+		if err := p.PutConn(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range waiters {
+		if err := p.PutConn(await(t, ctx, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	waitBackends(t, ctx, srv, db, 1)
+	survivor, err := backendPIDs(ctx, srv, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The floor holds across several more shrink periods, on the same
+	// connection.
+	for range 8 {
+		time.Sleep(p.Options().ShrinkPeriod)
+		pids, err := backendPIDs(ctx, srv, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(pids, survivor) {
+			t.Fatalf("backends %v after shrinking, want the floor connection %v to stay", pids, survivor)
+		}
+	}
+	if got := execInt(t, ctx, p, "SELECT pg_backend_pid()"); int(got) != survivor[0] {
+		t.Fatalf("next call ran on backend %d, want the floor connection %d", got, survivor[0])
+	}
+}
+
+func TestConnectReportsEachConnectionThatFailed(t *testing.T) {
+	ctx := testContext(t)
+	srv := pgtest.Shared(t)
+	dsn := srv.NewDatabase(t)
+	role := "limited_" + databaseName(t, dsn)
+	const password = "s3cret-limited"
+	if err := srv.Exec(ctx, "CREATE ROLE "+role+" LOGIN PASSWORD '"+password+"' CONNECTION LIMIT 1"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Exec(context.Background(), "DROP ROLE IF EXISTS "+role); err != nil {
+			t.Errorf("drop role: %v", err)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(role, password)
+	limited := u.String()
+	roleBackends := func() int {
+		conn, err := srv.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE usename = $1", role).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	p, err := pool.New(limited, pool.Options{Size: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	_, err = p.Connect(ctx).Await(ctx)
+	var pce *pool.PartiallyConnectedError
+	if !errors.As(err, &pce) {
+		t.Fatalf("Connect: %v, want a *pool.PartiallyConnectedError", err)
+	}
+	if pce.Failed != 2 || pce.Size != 3 || len(pce.Errs) != 2 {
+		t.Fatalf("Connect: Failed=%d Size=%d %d errors, want 2 of 3 failed", pce.Failed, pce.Size, len(pce.Errs))
+	}
+	for i, cause := range pce.Errs {
+		if sqlState(cause) != pgerrcode.TooManyConnections && !errors.Is(cause, driver.ErrDatabaseNotAvailable) {
+			t.Errorf("failure %d: %v, want SQLSTATE 53300 or driver.ErrDatabaseNotAvailable", i, cause)
+		}
+	}
+	if strings.Contains(err.Error(), password) {
+		t.Errorf("error shows the password: %v", err)
+	}
+	if got := execInt(t, ctx, p, "SELECT 41 + 1"); got != 42 {
+		t.Fatalf("Execute after a partial connect: %d", got)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the role's connection to close", func() bool { return roleBackends() == 0 })
+
+	p2 := openPool(t, ctx, limited, pool.Options{Size: 3, IgnoreConnectErrors: true})
+	if st := p2.Stats(); st.Dead != 2 {
+		t.Errorf("after ignoring connect errors: %v, want 2 dead", st)
+	}
+	if got := execInt(t, ctx, p2, "SELECT 41 + 1"); got != 42 {
+		t.Fatalf("Execute after an ignored partial connect: %d", got)
+	}
+}
+
+func TestRolledBackTransactionLeavesNothingBehind(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 1})
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE t (id int PRIMARY KEY)"))
+	stmts := []pool.Statement{
+		{SQL: "INSERT INTO t VALUES ($1)", Args: []any{1}},
+		{SQL: "INSERT INTO t VALUES ($1)", Args: []any{1}},
+	}
+
+	for _, tc := range []struct {
+		name         string
+		opts         []pool.TxOption
+		replacesConn bool
+	}{
+		{"auto rollback", nil, false},
+		{"without auto rollback", []pool.TxOption{pool.WithoutAutoRollback()}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pidBefore := execInt(t, ctx, p, "SELECT pg_backend_pid()")
+			_, err := p.Transaction(ctx, stmts, tc.opts...).Await(ctx)
+			if sqlState(err) != pgerrcode.UniqueViolation {
+				t.Fatalf("Transaction: %v, want SQLSTATE %s", err, pgerrcode.UniqueViolation)
+			}
+			if st := p.Stats(); st.Busy != 0 {
+				t.Fatalf("after the failed transaction: %v, want nothing busy", st)
+			}
+			for range 3 {
+				n, err := p.Execute(ctx, "SELECT count(*) FROM t").Await(ctx)
+				if err != nil {
+					t.Fatalf("next call: %v (SQLSTATE %q)", err, sqlState(err))
+				}
+				var count int
+				if err := n.FetchOne(&count); err != nil {
+					t.Fatal(err)
+				}
+				if count != 0 {
+					t.Fatalf("%d rows after the rollback, want 0", count)
+				}
+			}
+			pidAfter := execInt(t, ctx, p, "SELECT pg_backend_pid()")
+			if replaced := pidAfter != pidBefore; replaced != tc.replacesConn {
+				t.Fatalf("backend %d before, %d after: replaced=%v, want %v", pidBefore, pidAfter, replaced, tc.replacesConn)
+			}
+		})
+	}
+}
+
+func TestWrongArgumentCountReleasesTheConnection(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 1})
+	for _, args := range [][]any{nil, {1, 2}} {
+		_, err := p.Execute(ctx, "SELECT $1::int", args...).Await(ctx)
+		want := fmt.Sprintf("expected 1 arguments, got %d", len(args))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("Execute with %d arguments: %v, want %q", len(args), err, want)
+		}
+		if st := p.Stats(); st.Busy != 0 {
+			t.Fatalf("after the bad call: %v, want nothing busy", st)
+		}
+		if got := execInt(t, ctx, p, "SELECT $1::int", 7); got != 7 {
+			t.Fatalf("next call: %d, want 7", got)
+		}
+	}
+}
+
+func TestCloseResolvesEveryCall(t *testing.T) {
+	ctx := testContext(t)
+	srv := pgtest.Shared(t)
+	dsn := srv.NewDatabase(t)
+	db := databaseName(t, dsn)
+	const interval = 50 * time.Millisecond
+	p := openPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 1, ReconnectInterval: interval})
+
+	inFlight := p.Execute(ctx, "SELECT pg_sleep(0.5)")
+	waitFor(t, 5*time.Second, "the sleep to hold the connection", func() bool { return p.Stats().Busy == 1 })
+	queued := make([]*future.Future[*pool.Cursor], 3)
+	for i := range queued {
+		queued[i] = p.Execute(ctx, "SELECT 1")
+	}
+	waitFor(t, 5*time.Second, "3 queued calls", func() bool { return p.Stats().Waiting == 3 })
+
+	if err := p.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for i, f := range queued {
+		if _, err := f.Await(ctx); !errors.Is(err, pool.ErrPoolClosed) {
+			t.Errorf("queued call %d: %v, want ErrPoolClosed", i, err)
+		}
+	}
+	_, err := inFlight.Await(ctx)
+	t.Logf("in-flight call resolved with error %v", err)
+
+	if _, err := p.Execute(ctx, "SELECT 1").Await(ctx); !errors.Is(err, pool.ErrPoolClosed) {
+		t.Errorf("Execute after Close: %v, want ErrPoolClosed", err)
+	}
+	if _, err := p.GetConn(ctx).Await(ctx); !errors.Is(err, pool.ErrPoolClosed) {
+		t.Errorf("GetConn after Close: %v, want ErrPoolClosed", err)
+	}
+	if _, err := p.Connect(ctx).Await(ctx); !errors.Is(err, pool.ErrPoolClosed) {
+		t.Errorf("Connect after Close: %v, want ErrPoolClosed", err)
+	}
+	err = p.Close()
+	var pe *pool.PoolError
+	if !errors.Is(err, pool.ErrPoolClosed) || !errors.As(err, &pe) {
+		t.Errorf("second Close: %v, want a *pool.PoolError wrapping ErrPoolClosed", err)
+	}
+	if !p.Stats().Closed {
+		t.Errorf("Stats after Close: %v, want closed", p.Stats())
+	}
+
+	waitBackends(t, ctx, srv, db, 0)
+	time.Sleep(5 * interval) // long enough for a reconnect, had one been attempted
+	if n := backends(t, ctx, srv, db); n != 0 {
+		t.Fatalf("%d backends after Close, want 0: the pool reconnected", n)
+	}
+}
+
+func TestPutConnAndManageMisuse(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 2})
+	other := openPool(t, ctx, dsn, pool.Options{Size: 1})
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE t (id int)"))
+
+	c := await(t, ctx, p.GetConn(ctx))
+	if err := p.PutConn(c); err != nil {
+		t.Fatalf("PutConn: %v", err)
+	}
+	if err := p.PutConn(c); !errors.Is(err, pool.ErrConnNotBusy) {
+		t.Fatalf("second PutConn: %v, want ErrConnNotBusy", err)
+	}
+	if _, err := c.Execute(ctx, "SELECT 1").Await(ctx); !errors.Is(err, pool.ErrConnClosed) {
+		t.Fatalf("Execute on a returned Conn: %v, want ErrConnClosed", err)
+	}
+
+	c = await(t, ctx, p.GetConn(ctx))
+	if err := other.PutConn(c); !errors.Is(err, pool.ErrForeignConn) {
+		t.Fatalf("PutConn to another pool: %v, want ErrForeignConn", err)
+	}
+	if err := other.Manage(c, func(*pool.Conn) error { return nil }); !errors.Is(err, pool.ErrForeignConn) {
+		t.Fatalf("Manage by another pool: %v, want ErrForeignConn", err)
+	}
+
+	err := p.Manage(c, func(*pool.Conn) error { panic("boom") })
+	var pe *future.PanicError
+	if !errors.As(err, &pe) || pe.Value != "boom" {
+		t.Fatalf("Manage with a panicking fn: %v, want a *future.PanicError", err)
+	}
+	if st := p.Stats(); st.Busy != 0 {
+		t.Fatalf("after the panic: %v, want nothing busy", st)
+	}
+
+	c = await(t, ctx, p.GetConn(ctx))
+	err = p.Manage(c, func(c *pool.Conn) error {
+		if _, err := c.Execute(ctx, "BEGIN").Await(ctx); err != nil {
+			return err
+		}
+		_, err := c.Execute(ctx, "INSERT INTO t VALUES (1)").Await(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Manage: %v", err)
+	}
+	if n := execInt(t, ctx, p, "SELECT count(*) FROM t"); n != 0 {
+		t.Fatalf("%d rows after Manage left a transaction open, want 0", n)
+	}
+	if st := p.Stats(); st.Busy != 0 {
+		t.Fatalf("after Manage: %v, want nothing busy", st)
+	}
+
+	c = await(t, ctx, p.GetConn(ctx))
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.PutConn(c); !errors.Is(err, pool.ErrPoolClosed) {
+		t.Fatalf("PutConn after Close: %v, want ErrPoolClosed", err)
+	}
+}
+
+func TestStandaloneConnect(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	c := await(t, ctx, pool.Connect(ctx, dsn, pool.ConnOptions{SetSession: []string{"SET application_name = 'standalone'"}}))
+	cur := await(t, ctx, c.Execute(ctx, "SELECT current_setting('application_name')"))
+	var name string
+	if err := cur.FetchOne(&name); err != nil || name != "standalone" {
+		t.Fatalf("application_name %q, %v; want standalone", name, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if !c.Closed() {
+		t.Fatal("Closed() is false after Close")
+	}
+	if err := c.Close(); !errors.Is(err, pool.ErrConnClosed) {
+		t.Fatalf("second Close: %v, want ErrConnClosed", err)
+	}
+	if _, err := c.Execute(ctx, "SELECT 1").Await(ctx); !errors.Is(err, pool.ErrConnClosed) {
+		t.Fatalf("Execute after Close: %v, want ErrConnClosed", err)
+	}
+}
+
+// Guards against a pool shared by concurrent callers losing track of its
+// connections: every caller gets a result and nothing stays busy.
+func TestConcurrentCallersAllResolve(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 2, MaxSize: 4})
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Go(func() {
+			cur, err := p.Execute(ctx, "SELECT $1::int", i).Await(ctx)
+			if err == nil {
+				var got int
+				if err = cur.FetchOne(&got); err == nil && got != i {
+					err = fmt.Errorf("got %d, want %d", got, i)
+				}
+			}
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	waitFor(t, 5*time.Second, "nothing busy", func() bool { return p.Stats().Busy == 0 })
+}
