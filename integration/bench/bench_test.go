@@ -73,10 +73,13 @@ func benchWorkload(b *testing.B, id, clientName string) {
 	}
 }
 
-// runOps runs b.N operations shared among callers goroutines.
+// runOps runs b.N operations shared among callers goroutines. Their
+// context can be cancelled, as a request's can, which costs database/sql
+// and pgx a little per query, as it does in the harness.
 func runOps(b *testing.B, callers int, op func(context.Context) error) {
 	b.ReportAllocs()
-	ctx := context.Background()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var (
 		next  atomic.Int64
 		wg    sync.WaitGroup

@@ -18,7 +18,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, res := range r.Results {
 		label := ""
 		if res.Workload != last {
-			label = fmt.Sprintf("%s %s, %d callers (op = %s)", res.Workload[:2], res.What, res.Callers, res.Unit)
+			label = fmt.Sprintf("%s %s; %d in flight; op = %s", res.Workload[:2], res.What, res.Callers, res.Unit)
 			last = res.Workload
 		}
 		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %.0f | %.1f | %.1f | %.3f | %.3f | %.2f |\n",
