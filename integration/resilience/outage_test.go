@@ -1,0 +1,201 @@
+package resilience_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/integration/faultproxy"
+	"github.com/momoko-go/momoko/integration/pgtest"
+	"github.com/momoko-go/momoko/pool"
+)
+
+const (
+	outage         = 5 * time.Second
+	outageCallers  = 8
+	failFastBound  = interval + 100*time.Millisecond
+	maxOutageDials = int64(outage/interval) + 1
+	// tcpPerDial is how many TCP connections the proxy accepts per failed
+	// dial: when a connection attempt fails after the TCP handshake (the
+	// proxy accepts, then drops the connection because the server is
+	// gone), pgx closes it the way it closes a broken connection, sending
+	// a CancelRequest over a second TCP connection.
+	tcpPerDial = 2
+)
+
+// call is one call made during the outage test.
+type call struct {
+	caller     int
+	start, end time.Time
+	err        error
+}
+
+// TestOutageFailsFast stops the server for 5s while callers keep calling
+// through a faultproxy that counts the pool's dials.
+func TestOutageFailsFast(t *testing.T) {
+	ctx := testContext(t)
+	srv := pgtest.New(t, pgtest.Options{})
+	proxy, err := faultproxy.New(srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	dsn, err := pgtest.WithAddr(srv.NewDatabase(t), proxy.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := openPool(t, ctx, withParams(t, dsn, "connect_timeout", "2"), pool.Options{Size: 4, MaxSize: outageCallers})
+
+	var (
+		mu    sync.Mutex
+		calls []call
+		wg    sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	for caller := range outageCallers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c := call{caller: caller, start: time.Now()}
+				callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				_, c.err = p.Execute(callCtx, "SELECT 1").Await(ctx)
+				cancel()
+				c.end = time.Now()
+				mu.Lock()
+				calls = append(calls, c)
+				mu.Unlock()
+				// A client's think time: keeps 8 callers from spinning on
+				// fast failures; the fail-fast path is still hit hundreds
+				// of times a second.
+				time.Sleep(2 * time.Millisecond)
+			}
+		})
+	}
+	finish := func() []call {
+		close(stop)
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return calls
+	}
+
+	time.Sleep(500 * time.Millisecond) // callers warm up the pool before the outage
+	acceptedBefore := proxy.Stats().Accepted
+	if err := srv.Stop(ctx, pgtest.ShutdownFast); err != nil {
+		finish()
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	// The gate is down once a call has failed with ErrDatabaseNotAvailable.
+	var gateDown time.Time
+	var acceptedGateDown int64
+	for time.Since(stopped) < outage {
+		if gateDown.IsZero() && firstNotAvailable(&mu, &calls, stopped) {
+			gateDown, acceptedGateDown = time.Now(), proxy.Stats().Accepted
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	acceptedAfter := proxy.Stats().Accepted
+	if err := srv.Start(ctx); err != nil {
+		finish()
+		t.Fatal(err)
+	}
+	up := time.Now()
+	waitFor(t, 10*time.Second, "calls to succeed again", func() bool { return succeededAfter(&mu, &calls, up) })
+	time.Sleep(time.Second) // a second of service after the recovery
+	all := finish()
+
+	if gateDown.IsZero() {
+		t.Fatal("no call failed with ErrDatabaseNotAvailable during the outage")
+	}
+	var durations []time.Duration
+	var notAvailable, dialErrors, lost, during int
+	for _, c := range all {
+		if c.start.Before(gateDown) || c.end.After(stopped.Add(outage)) {
+			continue
+		}
+		during++
+		durations = append(durations, c.end.Sub(c.start))
+		switch {
+		case errors.Is(c.err, driver.ErrDatabaseNotAvailable):
+			notAvailable++
+		case driver.Classify(c.err) == driver.ClassSafeToRetry:
+			dialErrors++ // the one probe per ReconnectInterval
+		case driver.Classify(c.err) == driver.ClassConnectionLost:
+			lost++
+		default:
+			t.Errorf("call during the outage: %v (class %v), want ErrDatabaseNotAvailable or a dial error",
+				c.err, driver.Classify(c.err))
+		}
+	}
+	p50, p99, slowest := percentile(durations, 50), percentile(durations, 99), percentile(durations, 100)
+	if p99 > failFastBound {
+		t.Errorf("p99 time to error during the outage %v, want <= %v", p99, failFastBound)
+	}
+	if notAvailable < during*9/10 {
+		t.Errorf("%d of %d calls during the outage failed with ErrDatabaseNotAvailable, want >= 90%%", notAvailable, during)
+	}
+	// Dials while the gate knew the server was down: one probe per
+	// ReconnectInterval. Before that, callers whose connections the
+	// shutdown closed may each have dialed once, in parallel, before the
+	// first dial failed (the server was still shutting down and answered
+	// with 57P03, one TCP connection each): outageCallers more, plus the
+	// floor repair.
+	gateTCP := acceptedAfter - acceptedGateDown
+	allTCP := acceptedAfter - acceptedBefore
+	gateDials := (gateTCP + tcpPerDial - 1) / tcpPerDial
+	if gateTCP > tcpPerDial*maxOutageDials {
+		t.Errorf("%d TCP connections (%d dials) in the %v after the gate went down, want <= %d dials (outage/ReconnectInterval + 1)",
+			gateTCP, gateDials, stopped.Add(outage).Sub(gateDown).Round(time.Millisecond), maxOutageDials)
+	}
+	if limit := tcpPerDial*maxOutageDials + outageCallers + 1; allTCP > limit {
+		t.Errorf("%d TCP connections during the %v outage, want <= %d", allTCP, outage, limit)
+	}
+
+	recovered, firstOK := recovery(t, toOps(all), outageCallers, up, time.Now())
+	if recovered > recoveryBound {
+		t.Errorf("full service %v after the server accepted connections again, want <= %v", recovered, recoveryBound)
+	}
+	report(t, "outage", "outage=%v calls=%d not_available=%d probe_errors=%d lost=%d time_to_error p50=%v p99=%v max=%v (bound %v) tcp_conns=%d (after gate down %d = %d dials, bound %d) gate_down_after=%v first_ok=%v recovery=%v",
+		outage, during, notAvailable, dialErrors, lost, p50, p99, slowest, failFastBound,
+		allTCP, gateTCP, gateDials, maxOutageDials, gateDown.Sub(stopped).Round(time.Millisecond),
+		firstOK.Round(time.Millisecond), recovered.Round(time.Millisecond))
+}
+
+func firstNotAvailable(mu *sync.Mutex, calls *[]call, since time.Time) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, c := range *calls {
+		if c.start.After(since) && errors.Is(c.err, driver.ErrDatabaseNotAvailable) {
+			return true
+		}
+	}
+	return false
+}
+
+func succeededAfter(mu *sync.Mutex, calls *[]call, since time.Time) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, c := range *calls {
+		if c.start.After(since) && c.err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// toOps turns calls into ops, for recovery.
+func toOps(calls []call) []op {
+	ops := make([]op, len(calls))
+	for i, c := range calls {
+		ops[i] = op{caller: c.caller, kind: opSelect, start: c.start, end: c.end, err: c.err}
+	}
+	return ops
+}
