@@ -74,8 +74,8 @@ func TestNetworkCut(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		sleepUntil(begin.Add(time.Duration(i) * time.Second))
 		before := proxy.Stats().Cut
+		cuts = append(cuts, time.Now()) // before: callers see the cut at once
 		proxy.CutAll()
-		cuts = append(cuts, time.Now())
 		cutConns += proxy.Stats().Cut - before
 	}
 	sleepUntil(begin.Add(4 * time.Second))
