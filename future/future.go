@@ -34,8 +34,29 @@ type Future[T any] struct {
 // taken as context.Background; a nil fn gives a future failed with an error
 // wrapping ErrNilArgument.
 func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Future[T] {
+	return start(ctx, nil, fn, "Go")
+}
+
+// Executor runs tasks. It must run every task it is given exactly once,
+// eventually: a future whose task never runs never resolves.
+type Executor interface {
+	Execute(task func())
+}
+
+// GoOn is Go with fn run by ex instead of on a new goroutine: a pool of
+// long-lived goroutines, for example, saves starting a goroutine and growing
+// its stack for every future. A nil ex gives a future failed with an error
+// wrapping ErrNilArgument.
+func GoOn[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) *Future[T] {
+	if ex == nil {
+		return Failed[T](nilArgument("GoOn", "ex"))
+	}
+	return start(ctx, ex, fn, "GoOn")
+}
+
+func start[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error), name string) *Future[T] {
 	if fn == nil {
-		return Failed[T](nilArgument("Go", "fn"))
+		return Failed[T](nilArgument(name, "fn"))
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -50,7 +71,11 @@ func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Future
 	} else {
 		fnCtx, f.stop = context.WithCancel(ctx)
 	}
-	go guard(fnCtx, fn, f)
+	if ex == nil {
+		go guard(fnCtx, fn, f)
+	} else {
+		ex.Execute(func() { guard(fnCtx, fn, f) })
+	}
 	return f
 }
 

@@ -248,3 +248,24 @@ func TestResolvedAndFailed(t *testing.T) {
 		t.Fatalf("Failed: Result error = %v, want %v", err, errBoom)
 	}
 }
+
+// inline runs tasks on the caller's goroutine.
+type inline struct{ ran int }
+
+func (e *inline) Execute(task func()) { e.ran++; task() }
+
+func TestGoOnRunsOnTheExecutor(t *testing.T) {
+	ex := &inline{}
+	f := future.GoOn(context.Background(), ex, func(context.Context) (int, error) { return 7, nil })
+	if v, err := f.Result(); v != 7 || err != nil || ex.ran != 1 {
+		t.Fatalf("GoOn on an inline executor: %v, %v, ran %d", v, err, ex.ran)
+	}
+	f = future.GoOn(context.Background(), ex, func(context.Context) (int, error) { panic("boom") })
+	var pe *future.PanicError
+	if _, err := f.Result(); !errors.As(err, &pe) || pe.Value != "boom" {
+		t.Fatalf("panic on an executor: %v", err)
+	}
+	if _, err := future.GoOn[int](context.Background(), nil, nil).Result(); !errors.Is(err, future.ErrNilArgument) {
+		t.Fatalf("nil executor: %v", err)
+	}
+}

@@ -7,12 +7,11 @@ import (
 	"fmt"
 )
 
-// acquire waits for the pool to be connected, then for a slot in FIFO
-// order, then takes a connection from database/sql. The caller must hand
-// the connection to release.
-func (p *Pool) acquire(ctx context.Context) (*sql.Conn, error) {
+// takeSlot waits for the pool to be connected, then for a slot in FIFO
+// order. The caller must give the slot back with p.slots.release.
+func (p *Pool) takeSlot(ctx context.Context) error {
 	if err := p.awaitConnected(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	waitCtx := ctx
 	if p.opts.AcquireTimeout > 0 {
@@ -21,14 +20,41 @@ func (p *Pool) acquire(ctx context.Context) (*sql.Conn, error) {
 		defer cancel()
 	}
 	if err := p.slots.acquire(waitCtx); err != nil {
-		return nil, p.acquireError(ctx, err)
+		return p.acquireError(ctx, err)
 	}
-	conn, err := p.db.Conn(waitCtx)
+	return nil
+}
+
+// acquire takes a slot and then a connection of the caller's own. The
+// caller must hand the connection to release.
+func (p *Pool) acquire(ctx context.Context) (*sql.Conn, error) {
+	if err := p.takeSlot(ctx); err != nil {
+		return nil, err
+	}
+	conn, err := p.db.Conn(ctx)
 	if err != nil {
 		p.slots.release()
 		return nil, p.acquireError(ctx, err)
 	}
 	return conn, nil
+}
+
+// withSlot runs fn, which runs statements on the *sql.DB, while holding a
+// slot: the slots keep database/sql from ever queueing (randomly) and the
+// statements from needing a connection of their own. database/sql itself
+// runs again, on another connection, a statement that never reached the
+// server.
+func (p *Pool) withSlot(ctx context.Context, fn func() error) error {
+	if err := p.takeSlot(ctx); err != nil {
+		return err
+	}
+	defer p.slots.release()
+	err := fn()
+	var notSent *notSentError
+	if errors.As(err, &notSent) {
+		return notSent.err
+	}
+	return err
 }
 
 func (p *Pool) acquireError(ctx context.Context, err error) error {

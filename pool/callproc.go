@@ -44,7 +44,7 @@ func placeholders(n int) string {
 // callProc tries name as a function first; PostgreSQL rejects that for a
 // procedure while analysing the statement, before anything runs, so
 // calling it again with CALL cannot run it twice.
-func callProc(ctx context.Context, q queryer, name string, args []any) (*Cursor, error) {
+func callProc(ctx context.Context, q target, name string, args []any) (*Cursor, error) {
 	quoted, err := quoteProcName(name)
 	if err != nil {
 		return nil, err

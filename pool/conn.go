@@ -51,7 +51,7 @@ func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Futur
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return future.Go(ctx, func(ctx context.Context) (*Conn, error) {
+	return future.GoOn(ctx, p.workers, func(ctx context.Context) (*Conn, error) {
 		var err error
 		for range getConnAttempts {
 			var sc *sql.Conn

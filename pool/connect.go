@@ -26,7 +26,7 @@ func (p *Pool) connectLocked(ctx context.Context) *future.Future[*Pool] {
 	if p.closed {
 		return future.Failed[*Pool](ErrPoolClosed)
 	}
-	f := future.Go(ctx, func(ctx context.Context) (*Pool, error) {
+	f := future.GoOn(ctx, p.workers, func(ctx context.Context) (*Pool, error) {
 		errs := p.fill(ctx, true)
 		if len(errs) > 0 && !p.opts.IgnoreConnectErrors {
 			return p, &PartiallyConnectedError{Failed: len(errs), Size: p.opts.Size, Errs: errs}

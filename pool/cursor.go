@@ -1,14 +1,9 @@
 package pool
 
 import (
-	"context"
 	"database/sql"
-	sqldriver "database/sql/driver"
-	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/momoko-go/momoko/driver"
 )
 
 // Cursor is the buffered result of one statement: every row was read
@@ -19,7 +14,8 @@ import (
 // A Cursor is not safe for concurrent use.
 type Cursor struct {
 	columns []string
-	rows    [][]any
+	values  []any // the rows one after another, len(columns) values each
+	rows    int
 	next    int
 	tag     string
 	known   bool // tag came from the server
@@ -38,7 +34,7 @@ func (c *Cursor) CommandTag() string { return c.tag }
 // of rows returned.
 func (c *Cursor) RowsAffected() int64 {
 	if !c.known {
-		return int64(len(c.rows))
+		return int64(c.rows)
 	}
 	i := strings.LastIndexByte(c.tag, ' ')
 	var n int64
@@ -52,20 +48,24 @@ func (c *Cursor) RowsAffected() int64 {
 }
 
 // Len is the number of rows not fetched yet.
-func (c *Cursor) Len() int { return len(c.rows) - c.next }
+func (c *Cursor) Len() int { return c.rows - c.next }
+
+func (c *Cursor) row(i int) []any {
+	n := len(c.columns)
+	return c.values[i*n : (i+1)*n : (i+1)*n]
+}
 
 // FetchOne scans the next row into dest, one destination per column, with
 // the conversions of (*sql.Rows).Scan. It returns sql.ErrNoRows when no
 // row is left.
 func (c *Cursor) FetchOne(dest ...any) error {
-	if c.next >= len(c.rows) {
+	if c.next >= c.rows {
 		return sql.ErrNoRows
 	}
-	row := c.rows[c.next]
-	if len(dest) != len(row) {
-		return fmt.Errorf("momoko: FetchOne: %d destinations for %d columns", len(dest), len(row))
+	if len(dest) != len(c.columns) {
+		return fmt.Errorf("momoko: FetchOne: %d destinations for %d columns", len(dest), len(c.columns))
 	}
-	for i, v := range row {
+	for i, v := range c.row(c.next) {
 		if err := assign(dest[i], v); err != nil {
 			return fmt.Errorf("momoko: FetchOne: column %d (%s): %w", i, c.columns[i], err)
 		}
@@ -77,78 +77,13 @@ func (c *Cursor) FetchOne(dest ...any) error {
 // FetchMany returns up to n of the remaining rows as driver values (int64,
 // float64, bool, []byte, string, time.Time or nil).
 func (c *Cursor) FetchMany(n int) [][]any {
-	end := min(c.next+max(n, 0), len(c.rows))
-	rows := c.rows[c.next:end:end]
-	c.next = end
+	end := min(c.next+max(n, 0), c.rows)
+	rows := make([][]any, 0, end-c.next)
+	for ; c.next < end; c.next++ {
+		rows = append(rows, c.row(c.next))
+	}
 	return rows
 }
 
 // FetchAll returns every remaining row as driver values.
-func (c *Cursor) FetchAll() [][]any { return c.FetchMany(len(c.rows)) }
-
-// queryer is what statements run on: *sql.Conn or *sql.Tx.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// runStatement runs one statement and buffers its result.
-func runStatement(ctx context.Context, q queryer, query string, args []any) (*Cursor, error) {
-	ctx, tag := driver.WithCommandTag(ctx)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, classifyBadConn(err, tag)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	cur := &Cursor{columns: cols}
-	ptrs := make([]any, len(cols))
-	for rows.Next() {
-		row := make([]any, len(cols))
-		for i := range row {
-			ptrs[i] = &row[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		cur.rows = append(cur.rows, row)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if t, ok := tag.Tag(); ok {
-		cur.tag, cur.known = t.String(), true
-	}
-	return cur, nil
-}
-
-// notSentError marks a statement that provably never reached the server:
-// the pool may run it again on another connection.
-type notSentError struct{ err error }
-
-func (e *notSentError) Error() string { return e.err.Error() }
-func (e *notSentError) Unwrap() error { return e.err }
-
-// classifyBadConn tells apart the two meanings pgx's stdlib gives
-// driver.ErrBadConn: nothing was sent (retry), or the connection broke with
-// the statement in flight (it may have run: never retry).
-func classifyBadConn(err error, tag *driver.CommandTag) error {
-	switch {
-	case !errors.Is(err, sqldriver.ErrBadConn):
-		return err
-	case tag.LostInFlight():
-		return fmt.Errorf("%w: %w", driver.ErrConnectionLost, err)
-	}
-	return &notSentError{err: err}
-}
-
-// exec runs a statement whose rows do not matter, such as BEGIN or COMMIT.
-func exec(ctx context.Context, q queryer, query string) error {
-	_, err := runStatement(ctx, q, query, nil)
-	return err
-}
+func (c *Cursor) FetchAll() [][]any { return c.FetchMany(c.rows) }

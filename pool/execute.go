@@ -11,14 +11,16 @@ import (
 
 // Execute runs query with args ($1, $2, ... or one pgx.NamedArgs) on a
 // pooled connection and resolves to its buffered result. The connection
-// is back in the pool before the future resolves.
+// is back in the pool before the future resolves. A statement that
+// provably never reached the server (its connection was found dead first)
+// runs again on another connection.
 //
 // Execute runs every statement through QueryContext, so sqlmock users
 // expect it with ExpectQuery.
 func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
-	return future.Go(ctx, func(ctx context.Context) (cur *Cursor, err error) {
-		err = p.withConn(ctx, func(c *sql.Conn) error {
-			cur, err = runStatement(ctx, c, query, args)
+	return future.GoOn(ctx, p.workers, func(ctx context.Context) (cur *Cursor, err error) {
+		err = p.withSlot(ctx, func() error {
+			cur, err = runStatement(ctx, onPool{p}, query, args)
 			return err
 		})
 		return cur, err
@@ -31,9 +33,9 @@ func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.F
 // each part is quoted as an identifier, so it is matched exactly, case
 // included, and cannot inject SQL.
 func (p *Pool) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
-	return future.Go(ctx, func(ctx context.Context) (cur *Cursor, err error) {
-		err = p.withConn(ctx, func(c *sql.Conn) error {
-			cur, err = callProc(ctx, c, name, args)
+	return future.GoOn(ctx, p.workers, func(ctx context.Context) (cur *Cursor, err error) {
+		err = p.withSlot(ctx, func() error {
+			cur, err = callProc(ctx, onPool{p}, name, args)
 			return err
 		})
 		return cur, err
@@ -42,7 +44,7 @@ func (p *Pool) CallProc(ctx context.Context, name string, args ...any) *future.F
 
 // Ping checks that the server answers on a pooled connection.
 func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
-	return future.Go(ctx, func(ctx context.Context) (struct{}, error) {
+	return future.GoOn(ctx, p.workers, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, p.withConn(ctx, func(c *sql.Conn) error {
 			err := c.PingContext(ctx)
 			if errors.Is(err, sqldriver.ErrBadConn) {
@@ -58,7 +60,7 @@ func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
 // reads from a pooled connection. It is a debugging and logging aid: run
 // queries with parameters, never with mogrified text.
 func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.Future[string] {
-	return future.Go(ctx, func(ctx context.Context) (s string, err error) {
+	return future.GoOn(ctx, p.workers, func(ctx context.Context) (s string, err error) {
 		err = p.withConn(ctx, func(c *sql.Conn) error {
 			s, err = mogrify(query, standardStrings(c), args)
 			return err

@@ -21,6 +21,7 @@ type Pool struct {
 	connector *driver.Connector // nil for FromDB
 	opts      Options
 	slots     *slots
+	workers   *workers
 
 	// fillMu serializes fill: two fills each holding some slots while
 	// waiting for more would wait for each other forever.
@@ -108,7 +109,7 @@ func newPool(db *sql.DB, o Options) *Pool {
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Pool{db: db, opts: o, slots: newSlots(o.MaxSize), ctx: ctx, cancel: cancel}
+	return &Pool{db: db, opts: o, slots: newSlots(o.MaxSize), workers: newWorkers(o.MaxSize), ctx: ctx, cancel: cancel}
 }
 
 // DB is the underlying *sql.DB, for code that needs database/sql itself.
@@ -133,6 +134,7 @@ func (p *Pool) Close() error {
 	p.mu.Unlock()
 
 	p.slots.close()
+	p.workers.close()
 	p.maintains.Wait()
 	return p.db.Close()
 }

@@ -54,7 +54,7 @@ func (p *Pool) register(ctx context.Context, enable func(context.Context, *pgx.C
 	if p.connector == nil {
 		return future.Failed[struct{}](ErrNeedsMomokoDriver)
 	}
-	return future.Go(ctx, func(ctx context.Context) (struct{}, error) {
+	return future.GoOn(ctx, p.workers, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, p.withConn(ctx, func(sc *sql.Conn) error {
 			return rawPgx(sc, func(conn *pgx.Conn) error { return enable(ctx, conn) })
 		})
@@ -82,7 +82,7 @@ func (c *Conn) register(ctx context.Context, enable func(context.Context, *pgx.C
 	if c.connector == nil {
 		return future.Failed[struct{}](ErrNeedsMomokoDriver)
 	}
-	return future.Go(ctx, func(ctx context.Context) (struct{}, error) {
+	return future.GoOn(ctx, c.executor(), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, c.Raw(func(conn *pgx.Conn) error { return enable(ctx, conn) })
 	})
 }

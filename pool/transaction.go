@@ -67,7 +67,7 @@ func (o txOptions) begin() (string, error) {
 // error; if the ROLLBACK fails too, the connection is closed. No
 // connection goes back to the pool inside a transaction.
 func (p *Pool) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
-	return future.Go(ctx, func(ctx context.Context) (curs []*Cursor, err error) {
+	return future.GoOn(ctx, p.workers, func(ctx context.Context) (curs []*Cursor, err error) {
 		err = p.withConn(ctx, func(c *sql.Conn) error {
 			curs, err = transaction(ctx, c, stmts, opts)
 			return err
@@ -85,20 +85,21 @@ func transaction(ctx context.Context, c *sql.Conn, stmts []Statement, opts []TxO
 	if err != nil {
 		return nil, err
 	}
-	if err := exec(ctx, c, begin); err != nil {
+	t := onConn{c}
+	if err := exec(ctx, t, begin); err != nil {
 		discard(c)
 		return nil, err
 	}
 	curs := make([]*Cursor, 0, len(stmts))
 	for _, st := range stmts {
-		cur, err := runStatement(ctx, c, st.SQL, st.Args)
+		cur, err := runStatement(ctx, t, st.SQL, st.Args)
 		if err != nil {
 			abort(ctx, c, o)
 			return nil, err
 		}
 		curs = append(curs, cur)
 	}
-	if err := exec(ctx, c, "COMMIT"); err != nil {
+	if err := exec(ctx, t, "COMMIT"); err != nil {
 		abort(ctx, c, o)
 		return nil, err
 	}
