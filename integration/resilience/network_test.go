@@ -306,6 +306,16 @@ func TestPartitionDialTimeout(t *testing.T) {
 	if !errors.Is(err, driver.ErrDatabaseNotAvailable) || fast > failFastBound {
 		t.Errorf("next call after the dial timed out: %v in %v, want ErrDatabaseNotAvailable within %v", err, fast, failFastBound)
 	}
+	// GetConn takes a connection of its own, through another path.
+	start = time.Now()
+	_, err = p.GetConn(callCtx).Await(ctx)
+	getConnFast := time.Since(start)
+	if !errors.Is(err, driver.ErrDatabaseNotAvailable) || getConnFast > failFastBound {
+		t.Errorf("GetConn after the dial timed out: %v in %v, want ErrDatabaseNotAvailable within %v", err, getConnFast, failFastBound)
+	}
+	if errors.Is(err, pool.ErrAcquireTimeout) {
+		t.Errorf("GetConn: the gate's error (its last dial timed out) was reported as %q, but Options.AcquireTimeout is 0", pool.ErrAcquireTimeout)
+	}
 	if _, err := stuck.Await(ctx); !errors.Is(err, context.DeadlineExceeded) && !pgconn.Timeout(err) {
 		t.Errorf("call stuck in the partition: %v, want its deadline", err)
 	}
