@@ -2,7 +2,9 @@ package driver
 
 import (
 	"context"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -13,9 +15,11 @@ type commandTagKey struct{}
 // 1", "SELECT 3"), which database/sql has no way to return, and whether the
 // connection broke while it was in flight. The pool's cursors use this.
 type CommandTag struct {
-	tag  pgconn.CommandTag
-	ok   bool
-	lost bool
+	tag       pgconn.CommandTag
+	ok        bool
+	lost      bool
+	closeInTx bool // close a connection the statement leaves in a transaction
+	leftInTx  bool
 }
 
 // WithCommandTag returns a context that records, into the returned
@@ -35,8 +39,30 @@ func (t *CommandTag) Tag() (pgconn.CommandTag, bool) { return t.tag, t.ok }
 // normally means it did not.
 func (t *CommandTag) LostInFlight() bool { return t.lost }
 
-func recordOutcome(ctx context.Context, tag pgconn.CommandTag, err error, lost bool) {
-	if t, ok := ctx.Value(commandTagKey{}).(*CommandTag); ok {
-		t.tag, t.ok, t.lost = tag, err == nil, lost
+// CloseInTransaction makes the driver close the connection if the
+// statement leaves it inside a transaction (a BEGIN run on a pool), so
+// that the server rolls back at once instead of holding locks until the
+// connection is next reused and discarded.
+func (t *CommandTag) CloseInTransaction() { t.closeInTx = true }
+
+// LeftInTransaction reports that the statement left its connection inside a
+// transaction and CloseInTransaction had it closed.
+func (t *CommandTag) LeftInTransaction() bool { return t.leftInTx }
+
+// closeTransactionTimeout bounds the goodbye to a connection closed for
+// being left inside a transaction.
+const closeTransactionTimeout = time.Second
+
+func recordOutcome(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData, lost bool) {
+	t, ok := ctx.Value(commandTagKey{}).(*CommandTag)
+	if !ok {
+		return
+	}
+	t.tag, t.ok, t.lost = data.CommandTag, data.Err == nil, lost
+	if t.closeInTx && !conn.IsClosed() && conn.PgConn().TxStatus() != 'I' {
+		t.leftInTx = true
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTransactionTimeout)
+		defer cancel()
+		conn.Close(closeCtx) // stdlib's ResetSession then discards it
 	}
 }

@@ -58,13 +58,13 @@ func (t guardTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, _ pgx.
 	return context.WithValue(ctx, queryStartKey{}, &queryStart{ctx: ctx, closedBefore: conn.IsClosed()})
 }
 
-func (t guardTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+func (t guardTracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
 	qs, ok := ctx.Value(queryStartKey{}).(*queryStart)
 	lost := ok && !qs.closedBefore && errors.Is(data.Err, pgconn.ErrConnClosed) && pgconn.SafeToRetry(data.Err)
 	if lost {
 		t.g.mark(qs.ctx)
 	}
-	recordOutcome(ctx, data.CommandTag, data.Err, lost)
+	recordOutcome(ctx, conn, data, lost)
 }
 
 func (g *retryGuard) mark(ctx context.Context) {

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // takeSlot waits for the pool to be connected, then for a slot in FIFO
@@ -20,9 +23,21 @@ func (p *Pool) takeSlot(ctx context.Context) error {
 		defer cancel()
 	}
 	if err := p.slots.acquire(waitCtx); err != nil {
-		return p.acquireError(ctx, err)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return fmt.Errorf("%w after %v", ErrAcquireTimeout, p.opts.AcquireTimeout)
+		}
+		return err
 	}
 	return nil
+}
+
+// connError is what a caller sees when database/sql could not hand it a
+// connection: ErrPoolClosed once the pool is closed, else the dial's error.
+func (p *Pool) connError(err error) error {
+	if p.isClosed() {
+		return ErrPoolClosed
+	}
+	return err
 }
 
 // acquire takes a slot and then a connection of the caller's own. The
@@ -31,12 +46,19 @@ func (p *Pool) acquire(ctx context.Context) (*sql.Conn, error) {
 	if err := p.takeSlot(ctx); err != nil {
 		return nil, err
 	}
-	conn, err := p.db.Conn(ctx)
-	if err != nil {
-		p.slots.release()
-		return nil, p.acquireError(ctx, err)
+	for {
+		conn, err := p.db.Conn(ctx)
+		if err == nil {
+			return conn, nil
+		}
+		if !p.mayWaitForBusy(err) {
+			p.slots.release()
+			return nil, p.connError(err)
+		}
+		if p.slots.requeue(ctx) != nil {
+			return nil, p.connError(err)
+		}
 	}
-	return conn, nil
 }
 
 // withSlot runs fn, which runs statements on the *sql.DB, while holding a
@@ -48,29 +70,46 @@ func (p *Pool) withSlot(ctx context.Context, fn func() error) error {
 	if err := p.takeSlot(ctx); err != nil {
 		return err
 	}
-	defer p.slots.release()
-	err := fn()
-	var notSent *notSentError
-	if errors.As(err, &notSent) {
-		return notSent.err
+	held := true
+	defer func() {
+		if held {
+			p.slots.release()
+		}
+	}()
+	for {
+		err := fn()
+		if p.mayWaitForBusy(err) {
+			if p.slots.requeue(ctx) == nil {
+				continue
+			}
+			held = false
+		}
+		var notSent *notSentError
+		if errors.As(err, &notSent) {
+			return notSent.err
+		}
+		return err
 	}
-	return err
 }
 
-func (p *Pool) acquireError(ctx context.Context, err error) error {
-	switch {
-	case errors.Is(err, sql.ErrConnDone), p.isClosed():
-		return ErrPoolClosed
-	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		return fmt.Errorf("%w after %v", ErrAcquireTimeout, p.opts.AcquireTimeout)
-	}
-	return err
+// mayWaitForBusy reports whether a caller that failed to open a connection
+// should give up its slot and wait, first in line, for a connection in use
+// to come back, instead of failing (as Momoko did): when the server refused
+// the connection for lack of connection slots (SQLSTATE 53300, directly or
+// as the reason the database is marked down) while connections of this
+// pool are in use and healthy.
+func (p *Pool) mayWaitForBusy(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.TooManyConnections && p.db.Stats().InUse > 0
 }
 
 // release gives conn back to database/sql and frees its slot. A
-// connection that may be broken or inside a transaction is discarded by
-// database/sql instead (the driver's ResetSession sees to that).
+// connection left inside a transaction is closed, so that its transaction
+// ends now rather than when database/sql next reuses and discards it.
 func (p *Pool) release(conn *sql.Conn) {
+	if inTransaction(conn) {
+		discard(conn)
+	}
 	p.releaseMu.RLock()
 	conn.Close()
 	p.releaseMu.RUnlock()

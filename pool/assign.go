@@ -10,17 +10,21 @@ import (
 	"time"
 )
 
-var errNilDest = errors.New("destination is nil, not a pointer")
+var errNilDest = errors.New("destination is a nil pointer")
 
 // assign stores the driver value src in dest following the rules of
 // (*sql.Rows).Scan, so a buffered Cursor scans like live rows do.
 func assign(dest any, src any) error {
+	if dest == nil {
+		return errNilDest
+	}
+	if rv := reflect.ValueOf(dest); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return errNilDest
+	}
 	if s, ok := dest.(sql.Scanner); ok {
 		return s.Scan(cloneBytes(src))
 	}
 	switch d := dest.(type) {
-	case nil:
-		return errNilDest
 	case *any:
 		*d = cloneBytes(src)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,7 @@ type Conn struct {
 
 	mu       sync.Mutex // one statement at a time
 	returned atomic.Bool
+	broken   atomic.Bool // the connection underneath was closed
 	leak     *time.Timer
 }
 
@@ -51,6 +53,7 @@ func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Futur
 	for _, opt := range opts {
 		opt(&o)
 	}
+	taker := p.takerStack()
 	return future.GoOn(ctx, p.workers, func(ctx context.Context) (*Conn, error) {
 		var err error
 		for range getConnAttempts {
@@ -59,10 +62,10 @@ func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Futur
 				return nil, err
 			}
 			if o.noPing {
-				return p.checkOut(sc), nil
+				return p.checkOutFor(ctx, sc, taker)
 			}
 			if err = sc.PingContext(ctx); err == nil {
-				return p.checkOut(sc), nil
+				return p.checkOutFor(ctx, sc, taker)
 			}
 			discard(sc)
 			p.release(sc)
@@ -70,13 +73,23 @@ func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Futur
 				return nil, err
 			}
 		}
-		return nil, err
+		return nil, fmt.Errorf("%w: %d connections in a row failed their ping", driver.ErrDatabaseNotAvailable, getConnAttempts)
 	})
 }
 
-func (p *Pool) checkOut(sc *sql.Conn) *Conn {
+// checkOutFor hands sc to the caller of GetConn, unless the caller has
+// given up meanwhile: nobody could then put it back.
+func (p *Pool) checkOutFor(ctx context.Context, sc *sql.Conn, taker []byte) (*Conn, error) {
+	if err := ctx.Err(); err != nil {
+		p.release(sc)
+		return nil, err
+	}
+	return p.checkOut(sc, taker), nil
+}
+
+func (p *Pool) checkOut(sc *sql.Conn, taker []byte) *Conn {
 	c := &Conn{pool: p, connector: p.connector, sc: sc}
-	p.watchLeak(c)
+	p.watchLeak(c, taker)
 	return c
 }
 
@@ -94,9 +107,6 @@ func (p *Pool) PutConn(c *Conn) error {
 	defer c.mu.Unlock()
 	if c.leak != nil {
 		c.leak.Stop()
-	}
-	if inTransaction(c.sc) {
-		discard(c.sc)
 	}
 	p.release(c.sc)
 	if p.isClosed() {
@@ -153,12 +163,19 @@ func inTransaction(sc *sql.Conn) bool {
 
 // use runs fn with the connection locked, failing if c was put back.
 func (c *Conn) use(fn func(sc *sql.Conn) error) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.returned.Load() {
+	if c == nil {
 		return ErrConnClosed
 	}
-	return fn(c.sc)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.returned.Load() || c.broken.Load() {
+		return ErrConnClosed
+	}
+	err := fn(c.sc)
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrConnectionLost) {
+		c.broken.Store(true)
+	}
+	return err
 }
 
 // Raw runs fn with the pgx connection underneath, for COPY, LISTEN and
@@ -177,12 +194,16 @@ func rawPgx(sc *sql.Conn, fn func(*pgx.Conn) error) error {
 	})
 }
 
-// Closed reports whether c was put back or closed.
-func (c *Conn) Closed() bool { return c.returned.Load() }
+// Closed reports whether c was put back or closed, or its connection was
+// found closed underneath (after a failed transaction, say).
+func (c *Conn) Closed() bool { return c == nil || c.returned.Load() || c.broken.Load() }
 
 // Close puts a pooled connection back (as PutConn) or closes a standalone
 // one.
 func (c *Conn) Close() error {
+	if c == nil {
+		return &PoolError{Op: "close", Err: ErrConnClosed}
+	}
 	if c.pool != nil {
 		return c.pool.PutConn(c)
 	}

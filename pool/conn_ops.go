@@ -60,7 +60,7 @@ func (c *Conn) Mogrify(query string, args ...any) (s string, err error) {
 // executor runs c's futures: on its pool's workers, or on new goroutines
 // for a standalone Conn.
 func (c *Conn) executor() future.Executor {
-	if c.pool != nil {
+	if c != nil && c.pool != nil {
 		return c.pool.workers
 	}
 	return goroutines{}

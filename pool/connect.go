@@ -28,6 +28,9 @@ func (p *Pool) connectLocked(ctx context.Context) *future.Future[*Pool] {
 	}
 	f := future.GoOn(ctx, p.workers, func(ctx context.Context) (*Pool, error) {
 		errs := p.fill(ctx, true)
+		if p.isClosed() {
+			return p, ErrPoolClosed
+		}
 		if len(errs) > 0 && !p.opts.IgnoreConnectErrors {
 			return p, &PartiallyConnectedError{Failed: len(errs), Size: p.opts.Size, Errs: errs}
 		}

@@ -21,6 +21,11 @@ var (
 	ErrConnClosed = errors.New("momoko: connection is closed")
 	// ErrAcquireTimeout: no connection within Options.AcquireTimeout.
 	ErrAcquireTimeout = errors.New("momoko: timed out waiting for a connection")
+	// ErrTransactionLeftOpen: a statement run on the pool (Execute,
+	// CallProc) opened a transaction; its connection was closed, which
+	// rolled it back. Use Transaction, or GetConn for a connection of one's
+	// own.
+	ErrTransactionLeftOpen = errors.New("momoko: the statement left a transaction open on a pooled connection; it was rolled back (use Transaction, or GetConn)")
 	// ErrNeedsMomokoDriver: the call needs the momoko driver's connector,
 	// which a pool made by FromDB does not have.
 	ErrNeedsMomokoDriver = errors.New("momoko: needs a pool opened by New or Open (the momoko driver)")
@@ -33,6 +38,7 @@ type PoolError struct {
 	Err error
 }
 
+// Error says which call was misused and how.
 func (e *PoolError) Error() string {
 	return "momoko: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "momoko: ")
 }
@@ -49,6 +55,7 @@ type PartiallyConnectedError struct {
 	Errs   []error // one per failure
 }
 
+// Error gives the count of failures and the first one.
 func (e *PartiallyConnectedError) Error() string {
 	msg := fmt.Sprintf("momoko: %d of %d connection(s) failed to connect", e.Failed, e.Size)
 	if len(e.Errs) > 0 {

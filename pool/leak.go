@@ -6,13 +6,21 @@ import (
 	"time"
 )
 
+// takerStack is the stack of the goroutine calling GetConn, for the leak
+// report; nil when leaks are not watched, since a stack costs microseconds.
+func (p *Pool) takerStack() []byte {
+	if p.opts.LeakThreshold <= 0 {
+		return nil
+	}
+	return debug.Stack()
+}
+
 // watchLeak reports c through the logger, with the stack that took it, if
 // it is still checked out after LeakThreshold.
-func (p *Pool) watchLeak(c *Conn) {
+func (p *Pool) watchLeak(c *Conn, stack []byte) {
 	if p.opts.LeakThreshold <= 0 {
 		return
 	}
-	stack := debug.Stack()
 	taken := time.Now()
 	c.leak = time.AfterFunc(p.opts.LeakThreshold, func() {
 		if !c.returned.Load() {

@@ -26,7 +26,7 @@ func (p *Pool) maintain() {
 			errs := p.fill(p.ctx, false)
 			after := p.deadCount()
 			switch {
-			case before == 0 && after > 0:
+			case before == 0 && after > 0 && len(errs) > 0:
 				p.opts.Logger.Warn("momoko: connections lost, reconnecting",
 					slog.Int("missing", after), slog.Any("error", errs[0]))
 			case before > 0 && after == 0 && p.ctx.Err() == nil:

@@ -79,6 +79,9 @@ func (c *Conn) RegisterJSON(ctx context.Context, opts ...JSONOption) *future.Fut
 }
 
 func (c *Conn) register(ctx context.Context, enable func(context.Context, *pgx.Conn) error) *future.Future[struct{}] {
+	if c == nil {
+		return future.Failed[struct{}](ErrConnClosed)
+	}
 	if c.connector == nil {
 		return future.Failed[struct{}](ErrNeedsMomokoDriver)
 	}

@@ -47,7 +47,12 @@ func (s *slots) acquire(ctx context.Context) error {
 	w := &slotWaiter{ready: make(chan struct{})}
 	s.waiters = append(s.waiters, w)
 	s.mu.Unlock()
+	return s.wait(ctx, w)
+}
 
+// wait waits for w to be granted a slot, for ctx to end, or for the slots
+// to close.
+func (s *slots) wait(ctx context.Context, w *slotWaiter) error {
 	select {
 	case <-w.ready:
 	case <-ctx.Done():
@@ -70,6 +75,23 @@ func (s *slots) acquire(ctx context.Context) error {
 		return ErrPoolClosed
 	}
 	return nil
+}
+
+// requeue gives up the caller's slot and waits, first in line, for the
+// next one released: for a caller that could not open a connection of its
+// own while connections in use will soon be free.
+func (s *slots) requeue(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrPoolClosed
+	}
+	s.lastBusy[s.busy] = time.Now()
+	s.busy--
+	w := &slotWaiter{ready: make(chan struct{})}
+	s.waiters = append([]*slotWaiter{w}, s.waiters...)
+	s.mu.Unlock()
+	return s.wait(ctx, w)
 }
 
 // tryAcquire takes n slots at once if they are free and nobody waits.

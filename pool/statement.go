@@ -6,8 +6,10 @@ import (
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/driver"
 )
 
@@ -17,12 +19,16 @@ type target interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	// closeRows gives the rows' connection back.
 	closeRows(*sql.Rows) error
+	// shared reports that the connection goes back to the pool after
+	// each statement, so a statement must not leave a transaction open.
+	shared() bool
 }
 
 // onConn runs statements on one connection.
 type onConn struct{ *sql.Conn }
 
 func (onConn) closeRows(rows *sql.Rows) error { return rows.Close() }
+func (onConn) shared() bool                   { return false }
 
 // onPool runs each statement on whichever connection database/sql has
 // idle. The rows hand their connection back under releaseMu, as release
@@ -33,6 +39,8 @@ func (t onPool) QueryContext(ctx context.Context, query string, args ...any) (*s
 	return t.p.db.QueryContext(ctx, query, args...)
 }
 
+func (onPool) shared() bool { return true }
+
 func (t onPool) closeRows(rows *sql.Rows) error {
 	t.p.releaseMu.RLock()
 	defer t.p.releaseMu.RUnlock()
@@ -41,7 +49,13 @@ func (t onPool) closeRows(rows *sql.Rows) error {
 
 // runStatement runs one statement and buffers its result.
 func runStatement(ctx context.Context, t target, query string, args []any) (*Cursor, error) {
+	if err := checkValuers(args); err != nil {
+		return nil, err
+	}
 	ctx, tag := driver.WithCommandTag(ctx)
+	if t.shared() {
+		tag.CloseInTransaction()
+	}
 	rows, err := t.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, classifyBadConn(err, tag)
@@ -52,6 +66,9 @@ func runStatement(ctx context.Context, t target, query string, args []any) (*Cur
 	}
 	if err != nil {
 		return nil, err
+	}
+	if tag.LeftInTransaction() {
+		return nil, ErrTransactionLeftOpen
 	}
 	if tg, ok := tag.Tag(); ok {
 		cur.tag, cur.known = tg.String(), true
@@ -96,7 +113,9 @@ func classifyBadConn(err error, tag *driver.CommandTag) error {
 	case !errors.Is(err, sqldriver.ErrBadConn):
 		return err
 	case tag.LostInFlight():
-		return fmt.Errorf("%w: %w", driver.ErrConnectionLost, err)
+		// Not wrapping err: driver.ErrBadConn says "never ran" to
+		// database/sql-aware retry code.
+		return driver.ErrConnectionLost
 	}
 	return &notSentError{err: err}
 }
@@ -105,4 +124,38 @@ func classifyBadConn(err error, tag *driver.CommandTag) error {
 func exec(ctx context.Context, t target, query string) error {
 	_, err := runStatement(ctx, t, query, nil)
 	return err
+}
+
+// checkValuers calls the Value method of each argument that has one, where
+// a panic can be recovered: inside database/sql it would leave the
+// connection taken for good.
+func checkValuers(args []any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("momoko: the Value method of an argument panicked: %v", r)
+		}
+	}()
+	for _, a := range args {
+		if named, ok := a.(pgx.NamedArgs); ok {
+			for _, v := range named {
+				callValue(v)
+			}
+			continue
+		}
+		callValue(a)
+	}
+	return nil
+}
+
+// callValue calls v.Value unless v is a nil pointer, which pgx sends as NULL
+// without calling it.
+func callValue(v any) {
+	valuer, ok := v.(sqldriver.Valuer)
+	if !ok {
+		return
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return
+	}
+	valuer.Value()
 }

@@ -125,7 +125,8 @@ func abort(ctx context.Context, c *sql.Conn, o txOptions) {
 	discard(c)
 }
 
-// discard makes database/sql close the connection when it is released.
+// discard closes the connection underneath c at once; database/sql drops
+// it when c is released.
 func discard(c *sql.Conn) {
 	c.Raw(func(any) error { return driver.ErrBadConn })
 }
