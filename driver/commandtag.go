@@ -15,6 +15,7 @@ type commandTagKey struct{}
 // 1", "SELECT 3"), which database/sql has no way to return, and whether the
 // connection broke while it was in flight. The pool's cursors use this.
 type CommandTag struct {
+	start     queryStart // filled in by the tracer when the statement starts
 	tag       pgconn.CommandTag
 	ok        bool
 	lost      bool
@@ -22,12 +23,11 @@ type CommandTag struct {
 	leftInTx  bool
 }
 
-// WithCommandTag returns a context that records, into the returned
-// *CommandTag, the outcome of the statement run with it. Use one per
-// statement.
-func WithCommandTag(ctx context.Context) (context.Context, *CommandTag) {
-	t := &CommandTag{}
-	return context.WithValue(ctx, commandTagKey{}, t), t
+// WithCommandTag returns a context that records, into t, the outcome of
+// the statement run with it. Use one per statement; the zero CommandTag is
+// ready to use.
+func WithCommandTag(ctx context.Context, t *CommandTag) context.Context {
+	return context.WithValue(ctx, commandTagKey{}, t)
 }
 
 // Tag is the recorded tag; false when none was recorded (another driver,

@@ -55,12 +55,22 @@ func (g *retryGuard) tracer(user pgx.QueryTracer) pgx.QueryTracer {
 type guardTracer struct{ g *retryGuard }
 
 func (t guardTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	return context.WithValue(ctx, queryStartKey{}, &queryStart{ctx: ctx, closedBefore: conn.IsClosed()})
+	start := queryStart{ctx: ctx, closedBefore: conn.IsClosed()}
+	if tag, ok := ctx.Value(commandTagKey{}).(*CommandTag); ok {
+		tag.start = start // no context of its own to allocate
+		return ctx
+	}
+	return context.WithValue(ctx, queryStartKey{}, &start)
 }
 
 func (t guardTracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
-	qs, ok := ctx.Value(queryStartKey{}).(*queryStart)
-	lost := ok && !qs.closedBefore && errors.Is(data.Err, pgconn.ErrConnClosed) && pgconn.SafeToRetry(data.Err)
+	var qs *queryStart
+	if tag, ok := ctx.Value(commandTagKey{}).(*CommandTag); ok {
+		qs = &tag.start
+	} else if start, ok := ctx.Value(queryStartKey{}).(*queryStart); ok {
+		qs = start
+	}
+	lost := qs != nil && qs.ctx != nil && !qs.closedBefore && errors.Is(data.Err, pgconn.ErrConnClosed) && pgconn.SafeToRetry(data.Err)
 	if lost {
 		t.g.mark(qs.ctx)
 	}

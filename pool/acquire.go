@@ -78,6 +78,9 @@ func (p *Pool) withSlot(ctx context.Context, fn func() error) error {
 	}()
 	for {
 		err := fn()
+		if err == nil {
+			return nil
+		}
 		if p.mayWaitForBusy(err) {
 			if p.slots.requeue(ctx) == nil {
 				continue
@@ -99,6 +102,9 @@ func (p *Pool) withSlot(ctx context.Context, fn func() error) error {
 // as the reason the database is marked down) while connections of this
 // pool are in use and healthy.
 func (p *Pool) mayWaitForBusy(err error) bool {
+	if err == nil {
+		return false
+	}
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.TooManyConnections && p.db.Stats().InUse > 0
 }

@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/momoko-go/momoko/driver"
 )
 
 // Cursor is the buffered result of one statement: every row was read
@@ -19,7 +21,16 @@ type Cursor struct {
 	next    int
 	tag     string
 	known   bool // tag came from the server
+
+	// Storage for the common small result, so that it costs no allocations
+	// of its own: the statement's outcome, the scan pointers and the first
+	// row of up to inlineColumns values.
+	outcome driver.CommandTag
+	ptrBuf  [inlineColumns]any
+	valBuf  [inlineColumns]any
 }
+
+const inlineColumns = 4
 
 // Columns are the result's column names.
 func (c *Cursor) Columns() []string { return c.columns }

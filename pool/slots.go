@@ -14,17 +14,12 @@ type slots struct {
 	mu      sync.Mutex
 	max     int
 	busy    int
-	waiters []*slotWaiter // FIFO
+	waiters []chan bool // FIFO; each gets true when granted a slot, false when the slots close
 	closed  bool
 
 	// lastBusy[n] is the last time n slots were held; AutoShrink reads how
 	// many connections were needed within ShrinkDelay.
 	lastBusy []time.Time
-}
-
-type slotWaiter struct {
-	ready   chan struct{} // closed when granted or the slots close
-	granted bool
 }
 
 func newSlots(max int) *slots {
@@ -44,7 +39,7 @@ func (s *slots) acquire(ctx context.Context) error {
 		s.mu.Unlock()
 		return nil
 	}
-	w := &slotWaiter{ready: make(chan struct{})}
+	w := make(chan bool, 1)
 	s.waiters = append(s.waiters, w)
 	s.mu.Unlock()
 	return s.wait(ctx, w)
@@ -52,29 +47,27 @@ func (s *slots) acquire(ctx context.Context) error {
 
 // wait waits for w to be granted a slot, for ctx to end, or for the slots
 // to close.
-func (s *slots) wait(ctx context.Context, w *slotWaiter) error {
+func (s *slots) wait(ctx context.Context, w chan bool) error {
 	select {
-	case <-w.ready:
-	case <-ctx.Done():
-		s.mu.Lock()
-		if !w.granted && !s.closed {
-			s.remove(w)
-			s.mu.Unlock()
-			return ctx.Err()
-		}
-		s.mu.Unlock()
-		if w.granted {
-			s.release() // handed over just as ctx ended: pass it on
-		}
-		if s.isClosed() {
+	case granted := <-w:
+		if !granted {
 			return ErrPoolClosed
 		}
+		return nil
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	if s.remove(w) {
+		s.mu.Unlock()
 		return ctx.Err()
 	}
-	if !w.granted {
-		return ErrPoolClosed
+	s.mu.Unlock()
+	// Granted or closed just as ctx ended: the answer is in w already.
+	if <-w {
+		s.release() // pass the slot on
+		return ctx.Err()
 	}
-	return nil
+	return ErrPoolClosed
 }
 
 // requeue gives up the caller's slot and waits, first in line, for the
@@ -88,8 +81,8 @@ func (s *slots) requeue(ctx context.Context) error {
 	}
 	s.lastBusy[s.busy] = time.Now()
 	s.busy--
-	w := &slotWaiter{ready: make(chan struct{})}
-	s.waiters = append([]*slotWaiter{w}, s.waiters...)
+	w := make(chan bool, 1)
+	s.waiters = append([]chan bool{w}, s.waiters...)
 	s.mu.Unlock()
 	return s.wait(ctx, w)
 }
@@ -125,20 +118,21 @@ func (s *slots) release() {
 		w := s.waiters[0]
 		s.waiters[0] = nil
 		s.waiters = s.waiters[1:]
-		w.granted = true
-		close(w.ready)
+		w <- true
 		return
 	}
 	s.busy--
 }
 
-func (s *slots) remove(w *slotWaiter) {
+// remove takes w out of line, reporting false if it was no longer there.
+func (s *slots) remove(w chan bool) bool {
 	for i, x := range s.waiters {
 		if x == w {
 			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // close fails every waiter and every later acquire with ErrPoolClosed.
@@ -147,15 +141,9 @@ func (s *slots) close() {
 	defer s.mu.Unlock()
 	s.closed = true
 	for _, w := range s.waiters {
-		close(w.ready)
+		w <- false
 	}
 	s.waiters = nil
-}
-
-func (s *slots) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
 }
 
 // counts returns the busy slots and the waiters.

@@ -52,15 +52,16 @@ func runStatement(ctx context.Context, t target, query string, args []any) (*Cur
 	if err := checkValuers(args); err != nil {
 		return nil, err
 	}
-	ctx, tag := driver.WithCommandTag(ctx)
+	cur := &Cursor{}
+	tag := &cur.outcome
 	if t.shared() {
 		tag.CloseInTransaction()
 	}
-	rows, err := t.QueryContext(ctx, query, args...)
+	rows, err := t.QueryContext(driver.WithCommandTag(ctx, tag), query, args...)
 	if err != nil {
 		return nil, classifyBadConn(err, tag)
 	}
-	cur, err := readRows(rows)
+	err = cur.read(rows)
 	if closeErr := t.closeRows(rows); err == nil {
 		err = closeErr
 	}
@@ -76,14 +77,20 @@ func runStatement(ctx context.Context, t target, query string, args []any) (*Cur
 	return cur, nil
 }
 
-func readRows(rows *sql.Rows) (*Cursor, error) {
+// read buffers every row of rows.
+func (cur *Cursor) read(rows *sql.Rows) error {
 	cols, err := rows.Columns()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	n := len(cols)
-	cur := &Cursor{columns: cols, values: make([]any, 0, n)}
-	ptrs := make([]any, n)
+	cur.columns = cols
+	var ptrs []any
+	if n <= inlineColumns {
+		ptrs, cur.values = cur.ptrBuf[:n], cur.valBuf[:0:n]
+	} else {
+		ptrs, cur.values = make([]any, n), make([]any, 0, n)
+	}
 	for rows.Next() {
 		base := len(cur.values)
 		cur.values = slices.Grow(cur.values, n)[:base+n]
@@ -91,11 +98,12 @@ func readRows(rows *sql.Rows) (*Cursor, error) {
 			ptrs[i] = &cur.values[base+i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return err
 		}
 		cur.rows++
 	}
-	return cur, rows.Err()
+	clear(ptrs)
+	return rows.Err()
 }
 
 // notSentError marks a statement that provably never reached the server:
