@@ -269,3 +269,14 @@ func TestGoOnRunsOnTheExecutor(t *testing.T) {
 		t.Fatalf("nil executor: %v", err)
 	}
 }
+
+func TestThenOnAPromiseResolvesWhenCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		promise, _ := future.New[int]()
+		next := future.Then(promise, func(_ context.Context, v int) (int, error) { return v, nil })
+		next.Cancel()
+		if _, err := next.Await(context.Background()); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Then on a never-completed promise after Cancel: %v, want context.Canceled", err)
+		}
+	})
+}

@@ -26,6 +26,11 @@ func Then[T, U any](f *Future[T], fn func(context.Context, T) (U, error)) *Futur
 		select {
 		case <-f.done:
 		case <-ctx.Done():
+			if f.run.Context == nil {
+				// A promise has no function to cancel and may never be
+				// completed: do not wait for it.
+				return zero, ctx.Err()
+			}
 			f.Cancel()
 			<-f.done
 		}
