@@ -43,19 +43,40 @@ func placeholders(n int) string {
 
 // callProc tries name as a function first; PostgreSQL rejects that for a
 // procedure while analysing the statement, before anything runs, so
-// calling it again with CALL cannot run it twice.
-func callProc(ctx context.Context, q target, name string, args []any) (*Cursor, error) {
+// calling it again with CALL cannot run it twice. Inside a transaction the
+// rejected attempt would abort the transaction, so it runs under a
+// savepoint.
+func callProc(ctx context.Context, t target, name string, args []any) (*Cursor, error) {
 	quoted, err := quoteProcName(name)
 	if err != nil {
 		return nil, err
 	}
 	params := placeholders(len(args))
-	cur, err := runStatement(ctx, q, "SELECT * FROM "+quoted+"("+params+")", args)
-	if sqlState(err) == pgerrcode.WrongObjectType {
-		return runStatement(ctx, q, "CALL "+quoted+"("+params+")", args)
+	inTx := t.inTransaction()
+	if inTx {
+		if err := exec(ctx, t, "SAVEPOINT "+callProcSavepoint); err != nil {
+			return nil, err
+		}
 	}
-	return cur, err
+	cur, err := runStatement(ctx, t, "SELECT * FROM "+quoted+"("+params+")", args)
+	if sqlState(err) == pgerrcode.WrongObjectType {
+		if inTx {
+			if err := exec(ctx, t, "ROLLBACK TO SAVEPOINT "+callProcSavepoint); err != nil {
+				return nil, err
+			}
+		}
+		cur, err = runStatement(ctx, t, "CALL "+quoted+"("+params+")", args)
+	}
+	if inTx && err == nil {
+		err = exec(ctx, t, "RELEASE SAVEPOINT "+callProcSavepoint)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cur, nil
 }
+
+const callProcSavepoint = "momoko_callproc"
 
 // sqlState is err's SQLSTATE, found through a small interface so that any
 // driver's errors work.

@@ -178,3 +178,27 @@ func TestCallProc(t *testing.T) {
 		t.Fatalf("CallProc(a.b.c.d): %v, want ErrBadProcName", err)
 	}
 }
+
+func TestCallProcOfAProcedureInsideATransaction(t *testing.T) {
+	ctx := testContext(t)
+	p := openPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{})
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE calls (n int)"))
+	await(t, ctx, p.Execute(ctx, "CREATE PROCEDURE record_call(v int) LANGUAGE sql AS $$ INSERT INTO calls VALUES (v) $$"))
+	c := await(t, ctx, p.GetConn(ctx))
+	err := p.Manage(c, func(c *pool.Conn) error {
+		if _, err := c.Execute(ctx, "BEGIN").Await(ctx); err != nil {
+			return err
+		}
+		if _, err := c.CallProc(ctx, "record_call", 7).Await(ctx); err != nil {
+			return err
+		}
+		_, err := c.Execute(ctx, "COMMIT").Await(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("a procedure called inside a transaction: %v", err)
+	}
+	if n := execInt(t, ctx, p, "SELECT sum(n) FROM calls"); n != 7 {
+		t.Fatalf("sum after the committed call = %d, want 7", n)
+	}
+}

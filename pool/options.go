@@ -30,7 +30,10 @@ type Options struct {
 	// DSN. A failing statement fails the connection attempt.
 	SetSession []string
 	// AutoShrink closes connections idle for longer than ShrinkDelay,
-	// checked every ShrinkPeriod, never going below Size.
+	// checked every ShrinkPeriod, never going below Size. It counts rather
+	// than tracks them: when at most n connections were in use at once
+	// during ShrinkDelay, it closes all idle connections beyond
+	// max(n, Size); database/sql decides which idle ones go.
 	AutoShrink bool
 	// ShrinkDelay is the idle time after which AutoShrink closes a
 	// connection. Default 2 minutes.

@@ -89,7 +89,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Pool, error) {
 // FromDB wraps any *sql.DB, such as one from sqlmock or another driver, and
 // takes ownership of it: Close closes db, and the pool sets db's connection
 // limits. Features that need the momoko driver (RegisterHstore,
-// RegisterJSON, dial statistics) return ErrNeedsMomokoDriver.
+// RegisterJSON, Conn.Raw, dial statistics) return ErrNeedsMomokoDriver.
+// With another driver the pool cannot see a transaction left open on a
+// connection, so PutConn and Manage cannot end it: end transactions
+// yourself. It returns an error for invalid opts.
 func FromDB(db *sql.DB, opts Options) (*Pool, error) {
 	if db == nil {
 		return nil, errors.New("momoko: FromDB: nil *sql.DB")

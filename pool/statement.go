@@ -22,6 +22,8 @@ type target interface {
 	// shared reports that the connection goes back to the pool after
 	// each statement, so a statement must not leave a transaction open.
 	shared() bool
+	// inTransaction reports that the connection is inside a transaction.
+	inTransaction() bool
 }
 
 // onConn runs statements on one connection.
@@ -29,6 +31,7 @@ type onConn struct{ *sql.Conn }
 
 func (onConn) closeRows(rows *sql.Rows) error { return rows.Close() }
 func (onConn) shared() bool                   { return false }
+func (t onConn) inTransaction() bool          { return inTransaction(t.Conn) }
 
 // onPool runs each statement on whichever connection database/sql has
 // idle. The rows hand their connection back under releaseMu, as release
@@ -39,7 +42,8 @@ func (t onPool) QueryContext(ctx context.Context, query string, args ...any) (*s
 	return t.p.db.QueryContext(ctx, query, args...)
 }
 
-func (onPool) shared() bool { return true }
+func (onPool) shared() bool        { return true }
+func (onPool) inTransaction() bool { return false }
 
 func (t onPool) closeRows(rows *sql.Rows) error {
 	t.p.releaseMu.RLock()
