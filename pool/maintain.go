@@ -1,9 +1,15 @@
 package pool
 
 import (
+	"context"
 	"log/slog"
 	"time"
 )
+
+// repairTimeout bounds a repair: it holds the idle connections' slots
+// while it dials, and a dial into a partition without connect_timeout would
+// otherwise hold them for minutes.
+const repairTimeout = 5 * time.Second
 
 // maintain repairs the floor every ReconnectInterval and, with AutoShrink,
 // shrinks every ShrinkPeriod, until the pool closes.
@@ -23,7 +29,9 @@ func (p *Pool) maintain() {
 			return
 		case <-repair.C:
 			before := p.deadCount()
-			errs := p.fill(p.ctx, false)
+			ctx, cancel := context.WithTimeout(p.ctx, repairTimeout)
+			errs := p.fill(ctx, false)
+			cancel()
 			after := p.deadCount()
 			switch {
 			case before == 0 && after > 0 && len(errs) > 0:
