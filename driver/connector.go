@@ -124,3 +124,6 @@ func (c *Connector) Close() error {
 
 // Stats reports what the reconnect gate has done.
 func (c *Connector) Stats() ConnectorStats { return c.gate.snapshot() }
+
+// HasSetSession reports whether connections run setsession statements.
+func (c *Connector) HasSetSession() bool { return len(c.cfg.SetSession) > 0 }

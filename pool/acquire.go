@@ -16,6 +16,11 @@ func (p *Pool) takeSlot(ctx context.Context) error {
 	if err := p.awaitConnected(ctx); err != nil {
 		return err
 	}
+	return p.takeConnectedSlot(ctx)
+}
+
+// takeConnectedSlot is takeSlot for work that is part of connecting.
+func (p *Pool) takeConnectedSlot(ctx context.Context) error {
 	waitCtx := ctx
 	if p.opts.AcquireTimeout > 0 {
 		var cancel context.CancelFunc
@@ -43,7 +48,16 @@ func (p *Pool) connError(err error) error {
 // acquire takes a slot and then a connection of the caller's own. The
 // caller must hand the connection to release.
 func (p *Pool) acquire(ctx context.Context) (*sql.Conn, error) {
-	if err := p.takeSlot(ctx); err != nil {
+	if err := p.awaitConnected(ctx); err != nil {
+		return nil, err
+	}
+	return p.acquireConnected(ctx)
+}
+
+// acquireConnected is acquire for work that is part of connecting, which
+// must not wait for the connecting to finish.
+func (p *Pool) acquireConnected(ctx context.Context) (*sql.Conn, error) {
+	if err := p.takeConnectedSlot(ctx); err != nil {
 		return nil, err
 	}
 	for {

@@ -31,6 +31,9 @@ func (p *Pool) connectLocked(ctx context.Context) *future.Future[*Pool] {
 		if p.isClosed() {
 			return p, ErrPoolClosed
 		}
+		if len(errs) == 0 {
+			p.warnIfSessionsPooled(ctx)
+		}
 		if len(errs) > 0 && !p.opts.IgnoreConnectErrors {
 			return p, &PartiallyConnectedError{Failed: len(errs), Size: p.opts.Size, Errs: errs}
 		}

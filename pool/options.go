@@ -27,7 +27,10 @@ type Options struct {
 	ReconnectInterval time.Duration
 	// SetSession statements run in one transaction on every new physical
 	// connection, reconnects included; they are added to any given by the
-	// DSN. A failing statement fails the connection attempt.
+	// DSN. A failing statement fails the connection attempt. Session state
+	// does not survive a pooler lending connections per transaction
+	// (PgBouncer in transaction mode): Connect checks with SessionsPooled,
+	// when MaxSize allows, and warns through Logger.
 	SetSession []string
 	// AutoShrink closes connections idle for longer than ShrinkDelay,
 	// checked every ShrinkPeriod, never going below Size. It counts rather

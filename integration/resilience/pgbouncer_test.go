@@ -2,9 +2,10 @@ package resilience_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,12 +170,12 @@ func TestPgBouncerSetSessionIsUnsafe(t *testing.T) {
 		pooled    bool
 	}{{"postgresql", direct, false}, {"pgbouncer", dsn, true}} {
 		p := openPool(t, ctx, c.dsn, pool.Options{Size: 2, MaxSize: 2})
-		pooled, err := sessionsPooled(ctx, p.DB())
+		pooled, err := p.SessionsPooled(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if pooled != c.pooled {
-			t.Errorf("sessionsPooled through %s = %v, want %v", c.name, pooled, c.pooled)
+			t.Errorf("SessionsPooled through %s = %v, want %v", c.name, pooled, c.pooled)
 		}
 		p.Close()
 	}
@@ -225,50 +226,37 @@ func TestPgBouncerSetSessionIsUnsafe(t *testing.T) {
 	report(t, "pgbouncer_setsession", "setsession=%q other_client_sees=%q own_next_tx_sees=%q detected=true", setting, leaked, own)
 }
 
-// sessionsPooled reports whether db's connections are lent out per
-// transaction by a pooler such as PgBouncer, so that session state
-// (setsession, SET, prepared statements, advisory locks, LISTEN) does not
-// stay with a connection. A PostgreSQL session keeps its backend for its
-// whole life, and no other session shares it. So: remember the backend of
-// connection a between transactions; hold a transaction open on
-// connection b; if b runs on a's backend, or a's next statement runs on
-// another backend, sessions are pooled. A pooler that happens to lend the
-// same server connection every time is not caught; PgBouncer lends the
-// most recently used one first, which is a's.
-func sessionsPooled(ctx context.Context, db *sql.DB) (bool, error) {
-	a, err := db.Conn(ctx)
-	if err != nil {
-		return false, err
+// TestSetSessionBehindPgBouncerIsReported: Connect detects the pooler and
+// warns through the pool's logger; straight to PostgreSQL it stays quiet.
+func TestSetSessionBehindPgBouncerIsReported(t *testing.T) {
+	ctx := testContext(t)
+	srv := pgtest.Shared(t)
+	direct := srv.NewDatabase(t)
+	bouncer := srv.NewPgBouncer(t, pgtest.PgBouncerOptions{PoolMode: "transaction", DefaultPoolSize: 2})
+	viaBouncer := withParams(t, bouncer.DatabaseDSN(databaseName(t, direct)), "default_query_exec_mode", "simple_protocol")
+	for _, c := range []struct {
+		name, dsn string
+		warned    bool
+	}{{"postgresql", direct, false}, {"pgbouncer", viaBouncer, true}} {
+		var log strings.Builder
+		var mu sync.Mutex
+		logger := slog.New(slog.NewTextHandler(writerFunc(func(b []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return log.Write(b)
+		}), nil))
+		p := openPool(t, ctx, c.dsn, pool.Options{Size: 2, MaxSize: 2, Logger: logger,
+			SetSession: []string{"SET statement_timeout = '5s'"}})
+		p.Close()
+		mu.Lock()
+		warned := strings.Contains(log.String(), "lends connections per transaction")
+		mu.Unlock()
+		if warned != c.warned {
+			t.Errorf("through %s: warned %v, want %v; log:\n%s", c.name, warned, c.warned, log.String())
+		}
 	}
-	defer a.Close()
-	b, err := db.Conn(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer b.Close()
-	pid := func(q interface {
-		QueryRowContext(context.Context, string, ...any) *sql.Row
-	}) (int, error) {
-		var pid int
-		err := q.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid)
-		return pid, err
-	}
-	before, err := pid(a)
-	if err != nil {
-		return false, err
-	}
-	tx, err := b.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback()
-	held, err := pid(tx)
-	if err != nil {
-		return false, err
-	}
-	after, err := pid(a)
-	if err != nil {
-		return false, fmt.Errorf("second statement on one connection: %w", err)
-	}
-	return held == before || after != before, nil
 }
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }

@@ -1,0 +1,84 @@
+package pool
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// ErrNeedsTwoConnections: SessionsPooled compares two connections, which a
+// pool with MaxSize 1 cannot hold at once.
+var ErrNeedsTwoConnections = errors.New("momoko: SessionsPooled needs MaxSize of at least 2")
+
+// SessionsPooled reports whether the pool's connections are lent out per
+// transaction by a pooler such as PgBouncer in transaction mode, so that
+// session state (setsession, SET, prepared statements, advisory locks,
+// LISTEN) does not stay with a connection.
+//
+// A PostgreSQL session keeps its backend for its whole life and shares it
+// with no other session. So it remembers the backend of connection a, holds
+// a transaction open on connection b, and asks a again: sessions are pooled
+// if b ran on a's backend or a moved to another. It is a heuristic: a
+// pooler that lends the same server connection every time goes unseen;
+// PgBouncer lends the most recently used one first, which is a's.
+func (p *Pool) SessionsPooled(ctx context.Context) (bool, error) {
+	if err := p.awaitConnected(ctx); err != nil {
+		return false, err
+	}
+	return p.sessionsPooled(ctx)
+}
+
+func (p *Pool) sessionsPooled(ctx context.Context) (bool, error) {
+	if p.opts.MaxSize < 2 {
+		return false, ErrNeedsTwoConnections
+	}
+	a, err := p.acquireConnected(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer p.release(a)
+	b, err := p.acquireConnected(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer p.release(b)
+	before, err := backendPID(ctx, a)
+	if err != nil {
+		return false, err
+	}
+	tx, err := b.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	held, err := backendPID(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	after, err := backendPID(ctx, a)
+	if err != nil {
+		return false, err
+	}
+	return held == before || after != before, nil
+}
+
+func backendPID(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
+	var pid int
+	err := q.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid)
+	return pid, err
+}
+
+// warnIfSessionsPooled logs when SetSession is configured but the
+// connections are lent per transaction: the settings would leak to other
+// clients and be missing from this pool's own later transactions.
+func (p *Pool) warnIfSessionsPooled(ctx context.Context) {
+	if p.connector == nil || !p.connector.HasSetSession() || p.opts.MaxSize < 2 {
+		return
+	}
+	if pooled, err := p.sessionsPooled(ctx); err == nil && pooled {
+		p.opts.Logger.Warn("momoko: setsession is configured but the server lends connections per transaction " +
+			"(a pooler such as PgBouncer in transaction mode): the settings leak to other clients; use session pooling or SET LOCAL")
+	}
+}
