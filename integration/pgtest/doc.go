@@ -40,4 +40,12 @@
 //
 // Tests that stop, restart or crash the server use New(t, Options{}) to get
 // a private server.
+//
+// # Standbys and PgBouncer
+//
+// StartStandby (NewStandby in tests) makes a streaming standby of a local
+// server with pg_basebackup, and Promote promotes it, for failover tests.
+// StartPgBouncer (NewPgBouncer) runs Debian's pgbouncer in front of a
+// server; without it those tests fail and say how to install it, unless
+// MOMOKO_TEST_SKIP_PGBOUNCER=1.
 package pgtest
