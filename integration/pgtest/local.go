@@ -90,15 +90,7 @@ func (l *local) init(ctx context.Context, tmpl string) (*Server, error) {
 			return nil, err
 		}
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	l.port = port
-	if err := l.writeConfig(); err != nil {
-		return nil, err
-	}
-	if err := l.start(ctx); err != nil {
+	if err := l.configureAndStart(ctx); err != nil {
 		return nil, err
 	}
 	for _, db := range []string{"template1", "postgres"} {
@@ -109,11 +101,25 @@ func (l *local) init(ctx context.Context, tmpl string) (*Server, error) {
 	base := &url.URL{
 		Scheme:   "postgres",
 		User:     url.UserPassword(superuser, password),
-		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(l.port)),
 		Path:     "/postgres",
 		RawQuery: "sslmode=disable",
 	}
 	return &Server{base: base, b: l}, nil
+}
+
+// configureAndStart gives the cluster a free port and the test settings,
+// then starts it.
+func (l *local) configureAndStart(ctx context.Context) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	l.port = port
+	if err := l.writeConfig(); err != nil {
+		return err
+	}
+	return l.start(ctx)
 }
 
 func (l *local) writeConfig() error {

@@ -85,19 +85,11 @@ func (l *local) initStandby(ctx context.Context, primary *local, primaryURL *url
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pgtest: pg_basebackup: %w\n%s", err, out)
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	l.port = port
-	if err := l.writeConfig(); err != nil {
-		return nil, err
-	}
-	if err := l.start(ctx); err != nil {
+	if err := l.configureAndStart(ctx); err != nil {
 		return nil, err
 	}
 	base := *primaryURL
-	base.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	base.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(l.port))
 	return &Server{base: &base, b: l}, nil
 }
 
