@@ -53,15 +53,25 @@ func (t *CommandTag) LeftInTransaction() bool { return t.leftInTx }
 // being left inside a transaction.
 const closeTransactionTimeout = time.Second
 
-func recordOutcome(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData, lost bool) {
-	t, ok := ctx.Value(commandTagKey{}).(*CommandTag)
-	if !ok {
-		return
-	}
+// setupContext is ctx for the driver's own statements on a connection
+// (setsession, type lookups), run while database/sql hands the caller's
+// context down: they must neither fill in the caller's CommandTag nor count
+// as the caller's statement for the retry guard.
+func setupContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, commandTagKey{}, (*CommandTag)(nil))
+}
+
+// statementTag is the CommandTag of the statement run with ctx, or nil.
+func statementTag(ctx context.Context) *CommandTag {
+	t, _ := ctx.Value(commandTagKey{}).(*CommandTag)
+	return t
+}
+
+func recordOutcome(t *CommandTag, conn *pgx.Conn, data pgx.TraceQueryEndData, lost bool) {
 	t.tag, t.ok, t.lost = data.CommandTag, data.Err == nil, lost
 	if t.closeInTx && !conn.IsClosed() && conn.PgConn().TxStatus() != 'I' {
 		t.leftInTx = true
-		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTransactionTimeout)
+		closeCtx, cancel := context.WithTimeout(context.Background(), closeTransactionTimeout)
 		defer cancel()
 		conn.Close(closeCtx) // stdlib's ResetSession then discards it
 	}

@@ -56,7 +56,7 @@ type guardTracer struct{ g *retryGuard }
 
 func (t guardTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	start := queryStart{ctx: ctx, closedBefore: conn.IsClosed()}
-	if tag, ok := ctx.Value(commandTagKey{}).(*CommandTag); ok {
+	if tag := statementTag(ctx); tag != nil {
 		tag.start = start // no context of its own to allocate
 		return ctx
 	}
@@ -65,7 +65,8 @@ func (t guardTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, _ pgx.
 
 func (t guardTracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
 	var qs *queryStart
-	if tag, ok := ctx.Value(commandTagKey{}).(*CommandTag); ok {
+	tag := statementTag(ctx)
+	if tag != nil {
 		qs = &tag.start
 	} else if start, ok := ctx.Value(queryStartKey{}).(*queryStart); ok {
 		qs = start
@@ -74,7 +75,10 @@ func (t guardTracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx
 	if lost {
 		t.g.mark(qs.ctx)
 	}
-	recordOutcome(ctx, conn, data, lost)
+	if tag != nil {
+		tag.start = queryStart{} // keep no context alive
+		recordOutcome(tag, conn, data, lost)
+	}
 }
 
 func (g *retryGuard) mark(ctx context.Context) {

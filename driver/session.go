@@ -25,6 +25,7 @@ const closeTimeout = time.Second
 // hook. stdlib does not close a connection whose AfterConnect fails, so this
 // does.
 func (c *Connector) afterConnect(ctx context.Context, conn *pgx.Conn) error {
+	ctx = setupContext(ctx)
 	err := runSetSession(ctx, conn, c.cfg.SetSession)
 	if err == nil {
 		err = c.types.apply(ctx, conn)

@@ -21,19 +21,23 @@ func (p *Pool) takeSlot(ctx context.Context) error {
 
 // takeConnectedSlot is takeSlot for work that is part of connecting.
 func (p *Pool) takeConnectedSlot(ctx context.Context) error {
+	return p.waitInLine(ctx, p.slots.acquire)
+}
+
+// waitInLine runs a wait for a slot, bounded by AcquireTimeout as well as
+// by ctx.
+func (p *Pool) waitInLine(ctx context.Context, wait func(context.Context) error) error {
 	waitCtx := ctx
 	if p.opts.AcquireTimeout > 0 {
 		var cancel context.CancelFunc
 		waitCtx, cancel = context.WithTimeout(ctx, p.opts.AcquireTimeout)
 		defer cancel()
 	}
-	if err := p.slots.acquire(waitCtx); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			return fmt.Errorf("%w after %v", ErrAcquireTimeout, p.opts.AcquireTimeout)
-		}
-		return err
+	err := wait(waitCtx)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("%w after %v", ErrAcquireTimeout, p.opts.AcquireTimeout)
 	}
-	return nil
+	return err
 }
 
 // connError is what a caller sees when database/sql could not hand it a
@@ -69,8 +73,8 @@ func (p *Pool) acquireConnected(ctx context.Context) (*sql.Conn, error) {
 			p.slots.release()
 			return nil, p.connError(err)
 		}
-		if p.slots.requeue(ctx) != nil {
-			return nil, p.connError(err)
+		if werr := p.waitInLine(ctx, p.slots.requeue); werr != nil {
+			return nil, p.connError(werr)
 		}
 	}
 }
@@ -96,14 +100,20 @@ func (p *Pool) withSlot(ctx context.Context, fn func() error) error {
 			return nil
 		}
 		if p.mayWaitForBusy(err) {
-			if p.slots.requeue(ctx) == nil {
+			werr := p.waitInLine(ctx, p.slots.requeue)
+			if werr == nil {
 				continue
 			}
 			held = false
+			err = werr
 		}
 		var notSent *notSentError
 		if errors.As(err, &notSent) {
-			return notSent.err
+			err = notSent.err
+		}
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) {
+			err = p.connError(err) // "sql: database is closed" once Close has run
 		}
 		return err
 	}
@@ -130,9 +140,7 @@ func (p *Pool) release(conn *sql.Conn) {
 	if inTransaction(conn) {
 		discard(conn)
 	}
-	p.releaseMu.RLock()
 	conn.Close()
-	p.releaseMu.RUnlock()
 	p.slots.release()
 }
 

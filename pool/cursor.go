@@ -88,7 +88,7 @@ func (c *Cursor) FetchOne(dest ...any) error {
 // FetchMany returns up to n of the remaining rows as driver values (int64,
 // float64, bool, []byte, string, time.Time or nil).
 func (c *Cursor) FetchMany(n int) [][]any {
-	end := min(c.next+max(n, 0), c.rows)
+	end := c.next + min(max(n, 0), c.rows-c.next)
 	rows := make([][]any, 0, end-c.next)
 	for ; c.next < end; c.next++ {
 		rows = append(rows, c.row(c.next))

@@ -69,3 +69,23 @@ func TestCallsDuringConnectWaitForIt(t *testing.T) {
 		t.Fatalf("stats after Connect and the calls: %v", s)
 	}
 }
+
+// A connection opened in the middle of a statement (a stretch) runs
+// setsession under the statement's context; the statement must neither
+// see setsession's transaction as its own nor fail because of it.
+func TestSetSessionOnAStretchConnection(t *testing.T) {
+	ctx := testContext(t)
+	p := openPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 3,
+		SetSession: []string{"SET application_name = 'stretched'"}})
+	held := []*pool.Conn{await(t, ctx, p.GetConn(ctx)), await(t, ctx, p.GetConn(ctx))}
+	cur := await(t, ctx, p.Execute(ctx, "SELECT current_setting('application_name')"))
+	var name string
+	if err := cur.FetchOne(&name); err != nil || name != "stretched" {
+		t.Fatalf("application_name on a stretch connection: %q, %v", name, err)
+	}
+	for _, c := range held {
+		if err := p.PutConn(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

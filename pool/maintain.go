@@ -51,18 +51,24 @@ func (p *Pool) maintain() {
 // recently returned connection first, so when at most n connections were
 // in use at once during ShrinkDelay, every connection beyond n has been
 // idle for at least ShrinkDelay.
+//
+// A connection that turns idle between the count and the closing can make
+// it close one more than it meant to; if that takes the pool below Size,
+// the floor is repaired at once.
 func (p *Pool) shrink() {
 	keep := max(p.opts.Size, p.slots.neededWithin(p.opts.ShrinkDelay))
-	p.releaseMu.Lock()
 	st := p.db.Stats()
 	excess := min(st.OpenConnections-keep, st.Idle)
-	if excess > 0 {
-		// SetMaxIdleConns closes the idle connections beyond its limit.
-		p.db.SetMaxIdleConns(st.Idle - excess) // 0 closes them all
-		p.db.SetMaxIdleConns(p.opts.MaxSize)
+	if excess <= 0 {
+		return
 	}
-	p.releaseMu.Unlock()
-	if excess > 0 {
-		p.opts.Logger.Info("momoko: pool shrunk", slog.Int("closed", excess), slog.Int("open", st.OpenConnections-excess))
+	// SetMaxIdleConns closes the idle connections beyond its limit.
+	p.db.SetMaxIdleConns(st.Idle - excess) // 0 closes them all
+	p.db.SetMaxIdleConns(p.opts.MaxSize)
+	p.opts.Logger.Info("momoko: pool shrunk", slog.Int("closed", excess), slog.Int("open", st.OpenConnections-excess))
+	if p.db.Stats().OpenConnections < p.opts.Size {
+		ctx, cancel := context.WithTimeout(p.ctx, repairTimeout)
+		defer cancel()
+		p.fill(ctx, false)
 	}
 }

@@ -30,7 +30,7 @@ type Options struct {
 	// DSN. A failing statement fails the connection attempt. Session state
 	// does not survive a pooler lending connections per transaction
 	// (PgBouncer in transaction mode): Connect checks with SessionsPooled,
-	// when MaxSize allows, and warns through Logger.
+	// when Size is 2 or more, and warns through Logger.
 	SetSession []string
 	// AutoShrink closes connections idle for longer than ShrinkDelay,
 	// checked every ShrinkPeriod, never going below Size. It counts rather

@@ -27,11 +27,6 @@ type Pool struct {
 	// waiting for more would wait for each other forever.
 	fillMu sync.Mutex
 
-	// releaseMu is held for reading while a connection goes back to
-	// database/sql, and for writing while AutoShrink counts and closes idle
-	// connections, so that no connection turns idle under its feet.
-	releaseMu sync.RWMutex
-
 	mu        sync.Mutex
 	connect   *future.Future[*Pool] // the first Connect; nil until it starts
 	closed    bool

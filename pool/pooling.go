@@ -21,6 +21,9 @@ var ErrNeedsTwoConnections = errors.New("momoko: SessionsPooled needs MaxSize of
 // if b ran on a's backend or a moved to another. It is a heuristic: a
 // pooler that lends the same server connection every time goes unseen;
 // PgBouncer lends the most recently used one first, which is a's.
+//
+// It takes two connections at once: with MaxSize 2, a caller holding a
+// connection from GetConn waits until ctx ends.
 func (p *Pool) SessionsPooled(ctx context.Context) (bool, error) {
 	if err := p.awaitConnected(ctx); err != nil {
 		return false, err
@@ -32,6 +35,10 @@ func (p *Pool) sessionsPooled(ctx context.Context) (bool, error) {
 	if p.opts.MaxSize < 2 {
 		return false, ErrNeedsTwoConnections
 	}
+	// It holds one slot while it waits for a second, as fill does: two of
+	// them at once could each hold one and wait for ever.
+	p.fillMu.Lock()
+	defer p.fillMu.Unlock()
 	a, err := p.acquireConnected(ctx)
 	if err != nil {
 		return false, err
@@ -74,7 +81,7 @@ func backendPID(ctx context.Context, q interface {
 // connections are lent per transaction: the settings would leak to other
 // clients and be missing from this pool's own later transactions.
 func (p *Pool) warnIfSessionsPooled(ctx context.Context) {
-	if p.connector == nil || !p.connector.HasSetSession() || p.opts.MaxSize < 2 {
+	if p.connector == nil || !p.connector.HasSetSession() || p.opts.Size < 2 {
 		return
 	}
 	if pooled, err := p.sessionsPooled(ctx); err == nil && pooled {

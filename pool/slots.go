@@ -58,6 +58,7 @@ func (s *slots) wait(ctx context.Context, w chan bool) error {
 	}
 	s.mu.Lock()
 	if s.remove(w) {
+		s.grantFree() // a requeued waiter may have held the line with slots free
 		s.mu.Unlock()
 		return ctx.Err()
 	}
@@ -72,12 +73,18 @@ func (s *slots) wait(ctx context.Context, w chan bool) error {
 
 // requeue gives up the caller's slot and waits, first in line, for the
 // next one released: for a caller that could not open a connection of its
-// own while connections in use will soon be free.
+// own while connections in use will soon be free. When the caller holds
+// the only busy slot, nobody would ever release one: it keeps its slot and
+// returns at once.
 func (s *slots) requeue(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return ErrPoolClosed
+	}
+	if s.busy == 1 {
+		s.mu.Unlock()
+		return nil
 	}
 	s.lastBusy[s.busy] = time.Now()
 	s.busy--
@@ -122,6 +129,17 @@ func (s *slots) release() {
 		return
 	}
 	s.busy--
+}
+
+// grantFree hands free slots to waiters; s.mu is held.
+func (s *slots) grantFree() {
+	for s.busy < s.max && len(s.waiters) > 0 {
+		w := s.waiters[0]
+		s.waiters[0] = nil
+		s.waiters = s.waiters[1:]
+		s.take()
+		w <- true
+	}
 }
 
 // remove takes w out of line, reporting false if it was no longer there.

@@ -125,3 +125,40 @@ func TestNeededWithin(t *testing.T) {
 		}
 	})
 }
+
+func TestRequeueOfTheOnlyHolderReturnsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSlots(2)
+		s.acquire(context.Background()) // H
+		s.acquire(context.Background()) // R
+		s.release()                     // H leaves before R requeues
+		if err := s.requeue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if busy, waiting := s.counts(); busy != 1 || waiting != 0 {
+			t.Fatalf("after requeue by the only holder: busy %d, waiting %d; want 1, 0", busy, waiting)
+		}
+	})
+}
+
+func TestRequeuedWaiterLeavingFreesTheLine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSlots(2)
+		s.acquire(context.Background()) // H, holding on
+		s.acquire(context.Background()) // R
+		ctx, cancel := context.WithCancel(context.Background())
+		requeued := make(chan error)
+		go func() { requeued <- s.requeue(ctx) }()
+		synctest.Wait()
+		later := make(chan error)
+		go func() { later <- s.acquire(context.Background()) }()
+		synctest.Wait()
+		cancel()
+		if err := <-requeued; !errors.Is(err, context.Canceled) {
+			t.Fatalf("requeue: %v", err)
+		}
+		if err := <-later; err != nil {
+			t.Fatalf("a caller queued behind the requeued one, with a slot free: %v", err)
+		}
+	})
+}

@@ -17,8 +17,6 @@ import (
 // the pool's *sql.DB while the caller holds a slot.
 type target interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	// closeRows gives the rows' connection back.
-	closeRows(*sql.Rows) error
 	// shared reports that the connection goes back to the pool after
 	// each statement, so a statement must not leave a transaction open.
 	shared() bool
@@ -29,13 +27,11 @@ type target interface {
 // onConn runs statements on one connection.
 type onConn struct{ *sql.Conn }
 
-func (onConn) closeRows(rows *sql.Rows) error { return rows.Close() }
-func (onConn) shared() bool                   { return false }
-func (t onConn) inTransaction() bool          { return inTransaction(t.Conn) }
+func (onConn) shared() bool          { return false }
+func (t onConn) inTransaction() bool { return inTransaction(t.Conn) }
 
 // onPool runs each statement on whichever connection database/sql has
-// idle. The rows hand their connection back under releaseMu, as release
-// does.
+// idle; the connection goes back when the rows are read or closed.
 type onPool struct{ p *Pool }
 
 func (t onPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -44,12 +40,6 @@ func (t onPool) QueryContext(ctx context.Context, query string, args ...any) (*s
 
 func (onPool) shared() bool        { return true }
 func (onPool) inTransaction() bool { return false }
-
-func (t onPool) closeRows(rows *sql.Rows) error {
-	t.p.releaseMu.RLock()
-	defer t.p.releaseMu.RUnlock()
-	return rows.Close()
-}
 
 // runStatement runs one statement and buffers its result.
 func runStatement(ctx context.Context, t target, query string, args []any) (*Cursor, error) {
@@ -66,7 +56,7 @@ func runStatement(ctx context.Context, t target, query string, args []any) (*Cur
 		return nil, classifyBadConn(err, tag)
 	}
 	err = cur.read(rows)
-	if closeErr := t.closeRows(rows); err == nil {
+	if closeErr := rows.Close(); err == nil {
 		err = closeErr
 	}
 	if err != nil {
