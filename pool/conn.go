@@ -48,6 +48,11 @@ const getConnAttempts = 3
 // GetConn takes a connection out of the pool for the caller's exclusive
 // use, pinging it first and replacing it unseen if the ping fails. Give it
 // back with PutConn, or use Manage.
+//
+// If ctx ends before a connection is found, the future fails and nothing
+// needs putting back. A caller that stops waiting through Await's own,
+// shorter context must still take the connection (Await again) and put it
+// back.
 func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Future[*Conn] {
 	var o getConnOptions
 	for _, opt := range opts {
