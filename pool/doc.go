@@ -1,7 +1,7 @@
 // Package pool is Momoko's connection pool for Go: a pool on database/sql
 // whose every call returns a future.
 //
-//	p, err := pool.Open(ctx, "postgres://app@db/app?setsession=SET+TIME+ZONE+UTC",
+//	p, err := pool.Open(ctx, "postgres://app@db/app?setsession=SET%20TIME%20ZONE%20'UTC'",
 //		pool.Options{Size: 2, MaxSize: 10, AutoShrink: true})
 //	if err != nil { ... }
 //	defer p.Close()
