@@ -41,27 +41,11 @@ func assign(dest any, src any) error {
 			return nil
 		}
 	case *[]byte:
-		switch s := src.(type) {
-		case nil:
-			*d = nil
-			return nil
-		case []byte:
-			*d = append([]byte(nil), s...)
-			return nil
-		case string:
-			*d = []byte(s)
+		if assignBytes(d, src) {
 			return nil
 		}
 	case *sql.RawBytes:
-		switch s := src.(type) {
-		case nil:
-			*d = nil
-			return nil
-		case []byte:
-			*d = append(sql.RawBytes(nil), s...)
-			return nil
-		case string:
-			*d = sql.RawBytes(s)
+		if assignBytes(d, src) {
 			return nil
 		}
 	case *time.Time:
@@ -78,6 +62,21 @@ func assign(dest any, src any) error {
 		return nil
 	}
 	return assignReflect(dest, src)
+}
+
+// assignBytes stores a copy of a NULL, []byte or string src in d.
+func assignBytes[B ~[]byte](d *B, src any) bool {
+	switch s := src.(type) {
+	case nil:
+		*d = nil
+	case []byte:
+		*d = append(B(nil), s...)
+	case string:
+		*d = B(s)
+	default:
+		return false
+	}
+	return true
 }
 
 func assignReflect(dest, src any) error {
