@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,6 +34,9 @@ const guardTTL = 10 * time.Second
 type retryGuard struct {
 	mu   sync.Mutex
 	lost map[context.Context]time.Time
+	// pending mirrors len(lost), so that the check on every connection
+	// reuse costs one atomic load while nothing was lost.
+	pending atomic.Int32
 }
 
 type queryStartKey struct{}
@@ -97,12 +101,13 @@ func (g *retryGuard) mark(ctx context.Context) {
 		}
 	}
 	g.lost[ctx] = now
+	g.pending.Store(int32(len(g.lost)))
 }
 
 // check reports whether ctx belongs to a statement lost in flight; consume
 // forgets it.
 func (g *retryGuard) check(ctx context.Context, consume bool) bool {
-	if !reflect.TypeOf(ctx).Comparable() {
+	if g.pending.Load() == 0 || !reflect.TypeOf(ctx).Comparable() {
 		return false
 	}
 	g.mu.Lock()
@@ -111,8 +116,10 @@ func (g *retryGuard) check(ctx context.Context, consume bool) bool {
 	if !ok {
 		return false
 	}
-	if consume || time.Since(at) > guardTTL {
+	fresh := time.Since(at) <= guardTTL
+	if consume || !fresh {
 		delete(g.lost, ctx)
+		g.pending.Store(int32(len(g.lost)))
 	}
-	return time.Since(at) <= guardTTL
+	return fresh
 }
