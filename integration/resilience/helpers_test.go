@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,6 +109,32 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 // sleepUntil waits until at: the scenario's own schedule (when to restart
 // the server, how long an outage lasts), not a condition to wait for.
 func sleepUntil(at time.Time) { time.Sleep(time.Until(at)) }
+
+// repeatCalls runs call over and over on n goroutines, one caller each,
+// pausing after each call for the time call returns, until stop is called;
+// stop waits for the callers to return.
+func repeatCalls(n int, call func(caller int) (pause time.Duration)) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for caller := range n {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if pause := call(caller); pause > 0 {
+					time.Sleep(pause)
+				}
+			}
+		})
+	}
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
 
 // waitFor polls cond until it holds, failing t after timeout.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {

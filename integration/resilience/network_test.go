@@ -145,43 +145,32 @@ func TestPartition(t *testing.T) {
 	var (
 		mu      sync.Mutex
 		results []result
-		wg      sync.WaitGroup
 	)
-	stop := make(chan struct{})
 	proxy.Blackhole()
 	blackholed := time.Now()
-	for caller := range callers {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				r := result{caller: caller, start: time.Now()}
-				callCtx, cancel := context.WithTimeout(ctx, deadline)
-				var cur *pool.Cursor
-				cur, r.err = p.Execute(callCtx, "SELECT pg_backend_pid()").Await(ctx)
-				cancel()
-				r.end = time.Now()
-				if r.err == nil {
-					r.err = cur.FetchOne(&r.pid)
-				}
-				mu.Lock()
-				results = append(results, r)
-				mu.Unlock()
-				if r.err != nil {
-					time.Sleep(5 * time.Millisecond) // a client's back-off
-				}
-			}
-		})
-	}
+	stop := repeatCalls(callers, func(caller int) time.Duration {
+		r := result{caller: caller, start: time.Now()}
+		callCtx, cancel := context.WithTimeout(ctx, deadline)
+		var cur *pool.Cursor
+		cur, r.err = p.Execute(callCtx, "SELECT pg_backend_pid()").Await(ctx)
+		cancel()
+		r.end = time.Now()
+		if r.err == nil {
+			r.err = cur.FetchOne(&r.pid)
+		}
+		mu.Lock()
+		results = append(results, r)
+		mu.Unlock()
+		if r.err != nil {
+			return 5 * time.Millisecond // a client's back-off
+		}
+		return 0
+	})
 	sleepUntil(blackholed.Add(partition))
 	proxy.Heal()
 	healed := time.Now()
 	sleepUntil(healed.Add(2 * time.Second))
-	close(stop)
-	wg.Wait()
+	stop()
 	if err := p.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}

@@ -52,35 +52,23 @@ func TestOutageFailsFast(t *testing.T) {
 	var (
 		mu    sync.Mutex
 		calls []call
-		wg    sync.WaitGroup
 	)
-	stop := make(chan struct{})
-	for caller := range outageCallers {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				c := call{caller: caller, start: time.Now()}
-				callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-				_, c.err = p.Execute(callCtx, "SELECT 1").Await(ctx)
-				cancel()
-				c.end = time.Now()
-				mu.Lock()
-				calls = append(calls, c)
-				mu.Unlock()
-				// A client's think time: keeps 8 callers from spinning on
-				// fast failures; the fail-fast path is still hit hundreds
-				// of times a second.
-				time.Sleep(2 * time.Millisecond)
-			}
-		})
-	}
+	stop := repeatCalls(outageCallers, func(caller int) time.Duration {
+		c := call{caller: caller, start: time.Now()}
+		callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, c.err = p.Execute(callCtx, "SELECT 1").Await(ctx)
+		cancel()
+		c.end = time.Now()
+		mu.Lock()
+		calls = append(calls, c)
+		mu.Unlock()
+		// A client's think time: keeps 8 callers from spinning on fast
+		// failures; the fail-fast path is still hit hundreds of times a
+		// second.
+		return 2 * time.Millisecond
+	})
 	finish := func() []call {
-		close(stop)
-		wg.Wait()
+		stop()
 		mu.Lock()
 		defer mu.Unlock()
 		return calls
