@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 )
 
@@ -41,9 +40,7 @@ type local struct {
 	cred    *syscall.Credential
 	opts    Options
 
-	mu   sync.Mutex
-	proc *os.Process
-	done chan struct{} // closed when proc has exited
+	child // the postmaster
 }
 
 func startLocal(ctx context.Context, bin string, opts Options) (*Server, error) {

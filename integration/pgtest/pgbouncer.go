@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,9 +42,7 @@ type PgBouncer struct {
 	dir  string
 	log  string
 
-	mu   sync.Mutex
-	proc *os.Process
-	done chan struct{}
+	child
 }
 
 // StartPgBouncer starts PgBouncer on a free port of 127.0.0.1 in front of s,
@@ -157,19 +154,10 @@ func (b *PgBouncer) start(ctx context.Context, bin string, s *Server, opts PgBou
 		return err
 	}
 	cmd := exec.Command(bin, filepath.Join(b.dir, "pgbouncer.ini"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
-	if err := cmd.Start(); err != nil {
+	exited, err := b.child.start(cmd, cred)
+	if err != nil {
 		return fmt.Errorf("pgtest: start pgbouncer: %w", err)
 	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(done)
-	}()
-	b.mu.Lock()
-	b.proc, b.done = cmd.Process, done
-	b.mu.Unlock()
-
 	b.base = &url.URL{
 		Scheme:   "postgres",
 		User:     url.User(user),
@@ -177,32 +165,17 @@ func (b *PgBouncer) start(ctx context.Context, bin string, s *Server, opts PgBou
 		Path:     s.base.Path,
 		RawQuery: "sslmode=disable",
 	}
-	return b.waitReady(ctx, done)
-}
-
-// waitReady waits until a client gets through PgBouncer to the server.
-func (b *PgBouncer) waitReady(ctx context.Context, exited <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	for {
-		attempt, cancelAttempt := context.WithTimeout(ctx, time.Second)
-		conn, err := pgconn.Connect(attempt, b.DSN())
-		if err == nil {
-			err = conn.Exec(attempt, "SELECT 1").Close()
-			conn.Close(attempt)
+	// Ready once a client gets through PgBouncer to the server.
+	return pollReady(ctx, exited, 20*time.Millisecond, "pgbouncer", b.LogTail, func(ctx context.Context) error {
+		conn, err := pgconn.Connect(ctx, b.DSN())
+		if err != nil {
+			return err
 		}
-		cancelAttempt()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("pgtest: pgbouncer exited during start; log:\n%s", b.LogTail(2048))
-		case <-ctx.Done():
-			return fmt.Errorf("pgtest: pgbouncer not ready: %w (last error: %v); log:\n%s", ctx.Err(), err, b.LogTail(2048))
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+		defer conn.Close(ctx)
+		return conn.Exec(ctx, "SELECT 1").Close()
+	})
 }
 
 // DSN is a URL DSN of the server's default database through PgBouncer.
@@ -227,19 +200,8 @@ func (b *PgBouncer) LogTail(maxBytes int) string {
 	return tail(string(data), maxBytes)
 }
 
-// Close stops PgBouncer (immediate shutdown) and removes its files.
+// Close stops PgBouncer and removes its files.
 func (b *PgBouncer) Close() error {
-	b.mu.Lock()
-	proc, done := b.proc, b.done
-	b.mu.Unlock()
-	if proc != nil {
-		proc.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			proc.Signal(syscall.SIGKILL)
-			<-done
-		}
-	}
+	b.terminate(syscall.SIGTERM, 10*time.Second)
 	return os.RemoveAll(b.dir)
 }

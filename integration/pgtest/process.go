@@ -14,20 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-func (l *local) running() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.done == nil {
-		return false
-	}
-	select {
-	case <-l.done:
-		return false
-	default:
-		return true
-	}
-}
-
 // start launches the postmaster and waits until it accepts connections.
 // After a crash the old backends may still hold shared memory for a moment;
 // start retries until they are gone.
@@ -61,41 +47,21 @@ func (l *local) launch(ctx context.Context) error {
 	defer logFile.Close()
 	cmd := exec.Command(filepath.Join(l.bin, "postgres"), "-D", l.dataDir)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// Its own process group: a Ctrl-C meant for the test process does not
-	// reach the server, and Close can reap orphaned backends after a Kill.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: l.cred}
-	if err := cmd.Start(); err != nil {
+	exited, err := l.child.start(cmd, l.cred)
+	if err != nil {
 		return fmt.Errorf("pgtest: start postgres: %w", err)
 	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(done)
-	}()
-	l.mu.Lock()
-	l.proc, l.done = cmd.Process, done
-	l.mu.Unlock()
-	return l.waitReady(ctx, done)
-}
-
-func (l *local) waitReady(ctx context.Context, exited <-chan struct{}) error {
-	for {
-		attempt, cancel := context.WithTimeout(ctx, time.Second)
-		conn, err := pgconn.Connect(attempt, l.socketDSN("postgres"))
-		cancel()
+	err = pollReady(ctx, exited, 10*time.Millisecond, "postgres", l.logTail, func(ctx context.Context) error {
+		conn, err := pgconn.Connect(ctx, l.socketDSN("postgres"))
 		if err == nil {
 			conn.Close(ctx)
-			return nil
 		}
-		select {
-		case <-exited:
-			return fmt.Errorf("pgtest: postgres exited during start; log:\n%s", l.logTail(2048))
-		case <-ctx.Done():
-			l.signal(syscall.SIGQUIT)
-			return fmt.Errorf("pgtest: postgres not ready: %w; log:\n%s", ctx.Err(), l.logTail(2048))
-		case <-time.After(10 * time.Millisecond):
-		}
+		return err
+	})
+	if err != nil && ctx.Err() != nil {
+		l.signal(syscall.SIGQUIT) // do not leave a server starting behind
 	}
+	return err
 }
 
 func (l *local) adminExec(ctx context.Context, database, sql string) error {
@@ -105,21 +71,6 @@ func (l *local) adminExec(ctx context.Context, database, sql string) error {
 	}
 	defer conn.Close(ctx)
 	return conn.Exec(ctx, sql).Close()
-}
-
-func (l *local) signal(sig syscall.Signal) (<-chan struct{}, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.proc == nil {
-		return nil, false
-	}
-	select {
-	case <-l.done:
-		return l.done, false
-	default:
-	}
-	l.proc.Signal(sig)
-	return l.done, true
 }
 
 var shutdownSignals = map[ShutdownMode]syscall.Signal{
@@ -155,19 +106,7 @@ func (l *local) kill() error {
 }
 
 func (l *local) close() error {
-	if done, ok := l.signal(syscall.SIGQUIT); ok {
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			l.signal(syscall.SIGKILL)
-			<-done
-		}
-	}
-	l.mu.Lock()
-	if l.proc != nil {
-		// Backends orphaned by a Kill share the process group of their postmaster.
-		syscall.Kill(-l.proc.Pid, syscall.SIGKILL)
-	}
-	l.mu.Unlock()
+	l.terminate(syscall.SIGQUIT, 10*time.Second)
+	l.killGroup()
 	return os.RemoveAll(l.dir)
 }

@@ -89,7 +89,7 @@ func leakCheck(t *testing.T) func() {
 	return func() {
 		t.Helper()
 		if err := goleak.Find(before,
-			goleak.IgnoreAnyFunction("github.com/momoko-go/momoko/integration/pgtest.(*local).launch.func1")); err != nil {
+			goleak.IgnoreAnyFunction("github.com/momoko-go/momoko/integration/pgtest.(*child).start.func1")); err != nil {
 			t.Errorf("goroutines left behind: %v", err)
 		}
 	}
