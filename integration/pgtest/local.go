@@ -56,18 +56,23 @@ func startLocal(ctx context.Context, bin string, opts Options) (*Server, error) 
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
-	l := &local{
-		bin: bin, dir: dir, opts: opts, cred: cred,
-		dataDir: filepath.Join(dir, "data"),
-		sockDir: filepath.Join(dir, "sock"),
-		logPath: filepath.Join(dir, "server.log"),
-	}
+	l := newLocal(bin, dir, opts, cred)
 	srv, err := l.init(ctx, tmpl)
 	if err != nil {
 		l.close()
 		return nil, err
 	}
 	return srv, nil
+}
+
+// newLocal lays out a cluster in dir: data, socket directory and log.
+func newLocal(bin, dir string, opts Options, cred *syscall.Credential) *local {
+	return &local{
+		bin: bin, dir: dir, opts: opts, cred: cred,
+		dataDir: filepath.Join(dir, "data"),
+		sockDir: filepath.Join(dir, "sock"),
+		logPath: filepath.Join(dir, "server.log"),
+	}
 }
 
 func (l *local) init(ctx context.Context, tmpl string) (*Server, error) {

@@ -28,12 +28,7 @@ func (s *Server) StartStandby(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
-	l := &local{
-		bin: primary.bin, dir: dir, opts: primary.opts, cred: primary.cred,
-		dataDir: filepath.Join(dir, "data"),
-		sockDir: filepath.Join(dir, "sock"),
-		logPath: filepath.Join(dir, "server.log"),
-	}
+	l := newLocal(primary.bin, dir, primary.opts, primary.cred)
 	srv, err := l.initStandby(ctx, primary, s.base)
 	if err != nil {
 		l.close()
