@@ -51,6 +51,9 @@ func (p *Pool) connectLocked(ctx context.Context) *future.Future[*Pool] {
 // nobody has. Its outcome does not matter to the call: a failed connection
 // is the call's own to report.
 func (p *Pool) awaitConnected(ctx context.Context) error {
+	if p.connected.Load() {
+		return nil
+	}
 	p.mu.Lock()
 	f := p.connect
 	if f == nil && !p.closed {
@@ -60,14 +63,10 @@ func (p *Pool) awaitConnected(ctx context.Context) error {
 	if f == nil {
 		return ErrPoolClosed
 	}
-	select {
-	case <-f.Done():
-		return nil
-	default:
-	}
 	if _, err := f.Await(ctx); err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
+	p.connected.Store(true)
 	return nil
 }
 

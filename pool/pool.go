@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
@@ -29,6 +30,7 @@ type Pool struct {
 
 	mu        sync.Mutex
 	connect   *future.Future[*Pool] // the first Connect; nil until it starts
+	connected atomic.Bool           // the first Connect has finished: calls need not look
 	closed    bool
 	ctx       context.Context // ends when Close is called: background work stops
 	cancel    context.CancelFunc
