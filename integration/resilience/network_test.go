@@ -126,10 +126,12 @@ func TestPartition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	caught := backendPIDs(t, ctx, srv, db)
-	if len(caught) != size {
-		t.Fatalf("%d backends before the partition, want %d", len(caught), size)
-	}
+	// A backend whose client has just left lingers for a moment.
+	var caught []int
+	waitFor(t, 5*time.Second, fmt.Sprintf("%d backends before the partition", size), func() bool {
+		caught = backendPIDs(t, ctx, srv, db)
+		return len(caught) == size
+	})
 
 	const (
 		callers   = 8
