@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/future"
 )
 
 // ErrBadProcName is wrapped by CallProc's error for a name that is not a
@@ -41,42 +42,89 @@ func placeholders(n int) string {
 	return b.String()
 }
 
-// callProc tries name as a function first; PostgreSQL rejects that for a
-// procedure while analysing the statement, before anything runs, so
-// calling it again with CALL cannot run it twice. Inside a transaction the
-// rejected attempt would abort the transaction, so it runs under a
-// savepoint.
-func callProc(ctx context.Context, t target, name string, args []any) (*Cursor, error) {
-	quoted, err := quoteProcName(name)
-	if err != nil {
-		return nil, err
+// procKindQuery tells whether a name visible from the connection is a
+// procedure (true) or a function (false): $1 is the name, $2 its schema or
+// "" to follow search_path. Unlike trying SELECT first, it cannot fail, so
+// it cannot abort the transaction it runs in.
+const procKindQuery = `SELECT coalesce(bool_or(p.prokind = 'p'), false)
+FROM pg_catalog.pg_proc p
+WHERE p.proname = $1 AND CASE WHEN $2 = ''
+	THEN pg_catalog.pg_function_is_visible(p.oid)
+	ELSE p.pronamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = $2) END`
+
+// callSQL is the statement that calls name, quoted: SELECT * FROM name(...)
+// for a function, CALL name(...) for a procedure.
+func callSQL(quoted string, procedure bool, nargs int) string {
+	if procedure {
+		return "CALL " + quoted + "(" + placeholders(nargs) + ")"
 	}
-	params := placeholders(len(args))
-	inTx := t.inTransaction()
-	if inTx {
-		if err := exec(ctx, t, "SAVEPOINT "+callProcSavepoint); err != nil {
-			return nil, err
-		}
-	}
-	cur, err := runStatement(ctx, t, "SELECT * FROM "+quoted+"("+params+")", args)
-	if sqlState(err) == pgerrcode.WrongObjectType {
-		if inTx {
-			if err := exec(ctx, t, "ROLLBACK TO SAVEPOINT "+callProcSavepoint); err != nil {
-				return nil, err
-			}
-		}
-		cur, err = runStatement(ctx, t, "CALL "+quoted+"("+params+")", args)
-	}
-	if inTx && err == nil {
-		err = exec(ctx, t, "RELEASE SAVEPOINT "+callProcSavepoint)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return cur, nil
+	return "SELECT * FROM " + quoted + "(" + placeholders(nargs) + ")"
 }
 
-const callProcSavepoint = "momoko_callproc"
+// callProc calls name on the pool, or on c when not nil. The pool learns
+// each name's kind once, with a catalog query, and from then on sends the
+// call as an ordinary statement.
+func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *future.Future[*Cursor] {
+	quoted, err := quoteProcName(name)
+	if err != nil {
+		return future.Failed[*Cursor](err)
+	}
+	if kind, ok := p.procKinds.Load(name); ok {
+		sql := callSQL(quoted, kind.(bool), len(args))
+		if c != nil {
+			return c.Execute(ctx, sql, args...)
+		}
+		return p.Execute(ctx, sql, args...)
+	}
+	if p.connector == nil {
+		return p.callProcByTrying(ctx, c, name, quoted, args)
+	}
+	f, complete := future.New[*Cursor]()
+	var cur *Cursor
+	r := &request{ctx: ctx, shared: c == nil, raw: func(conn *pgx.Conn) (err error) {
+		parts := strings.Split(name, ".")
+		schema := ""
+		if len(parts) > 1 {
+			schema = parts[len(parts)-2]
+		}
+		var procedure bool
+		if err := conn.QueryRow(ctx, procKindQuery, parts[len(parts)-1], schema).Scan(&procedure); err != nil {
+			return err
+		}
+		p.procKinds.Store(name, procedure)
+		cur, err = queryDirect(ctx, conn, &p.decode, callSQL(quoted, procedure, len(args)), args)
+		return err
+	}}
+	r.finish = func(_ []*Cursor, err error) bool { return complete(cur, err) }
+	if c != nil {
+		c.submit(r)
+	} else {
+		p.run(r)
+	}
+	return f
+}
+
+// callProcByTrying is callProc for other drivers, which the catalog query
+// may not suit (sqlmock): it tries name as a function first; PostgreSQL
+// rejects that for a procedure while analysing the statement, before
+// anything runs, so calling it again with CALL cannot run it twice.
+func (p *Pool) callProcByTrying(ctx context.Context, c *Conn, name, quoted string, args []any) *future.Future[*Cursor] {
+	execute := p.Execute
+	if c != nil {
+		execute = c.Execute
+	}
+	return future.Go(ctx, func(ctx context.Context) (*Cursor, error) {
+		cur, err := execute(ctx, callSQL(quoted, false, len(args)), args...).Await(ctx)
+		if sqlState(err) == pgerrcode.WrongObjectType {
+			p.procKinds.Store(name, true)
+			return execute(ctx, callSQL(quoted, true, len(args)), args...).Await(ctx)
+		}
+		if err == nil {
+			p.procKinds.Store(name, false)
+		}
+		return cur, err
+	})
+}
 
 // sqlState is err's SQLSTATE, found through a small interface so that any
 // driver's errors work.

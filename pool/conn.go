@@ -2,33 +2,27 @@ package pool
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
 )
 
-// Conn is one connection: taken from a pool with GetConn (and given back
-// with PutConn or Manage), or opened alone with Connect. Its futures run
-// one statement at a time, as a connection does; use it for work that must
-// stay on one connection, such as server-side cursors.
+// Conn is one connection of the caller's own: taken from a pool with
+// GetConn or Acquire (and given back with PutConn or Manage), or opened
+// alone with Connect. Its statements run in the order they were
+// submitted, pipelined when they are submitted without waiting in
+// between; use it for work that must stay on one connection, such as
+// server-side cursors and session settings.
 type Conn struct {
-	pool      *Pool             // nil for a standalone Conn
-	db        *sql.DB           // owned by a standalone Conn
-	connector *driver.Connector // nil when the pool came from FromDB
-	sc        *sql.Conn
-
-	mu       sync.Mutex // one statement at a time
+	pool     *Pool
+	o        *owner
+	own      bool // a standalone Conn: closing it closes pool
 	returned atomic.Bool
-	broken   atomic.Bool // the connection underneath was closed
 	leak     *time.Timer
 }
 
@@ -49,71 +43,111 @@ const getConnAttempts = 3
 // use, pinging it first and replacing it unseen if the ping fails. Give it
 // back with PutConn, or use Manage.
 //
-// If ctx ends before a connection is found, the future fails and nothing
-// needs putting back. A caller that stops waiting through Await's own,
-// shorter context must still take the connection (Await again) and put it
-// back.
+// If ctx ends first, the future fails with ctx's error and a connection
+// found just then goes back to the pool by itself: nothing needs putting
+// back. A future that resolved with a connection must have it put back.
 func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Future[*Conn] {
 	var o getConnOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	taker := p.takerStack()
-	return future.GoOn(ctx, p.workers, func(ctx context.Context) (*Conn, error) {
-		var err error
-		for range getConnAttempts {
-			var sc *sql.Conn
-			if sc, err = p.acquire(ctx); err != nil {
-				return nil, err
-			}
-			if o.noPing {
-				return p.checkOutFor(ctx, sc, taker)
-			}
-			if err = sc.PingContext(ctx); err == nil {
-				return p.checkOutFor(ctx, sc, taker)
-			}
-			discard(sc)
-			p.release(sc)
-			if ctx.Err() != nil {
-				return nil, err
-			}
+	f, complete := future.New[*Conn]()
+	stop := context.AfterFunc(ctx, func() { complete(nil, ctx.Err()) })
+	go func() {
+		c, err := p.acquire(ctx, !o.noPing, taker)
+		stop()
+		if err != nil {
+			complete(nil, err)
+			return
 		}
-		return nil, fmt.Errorf("%w: %d connections in a row failed their ping", driver.ErrDatabaseNotAvailable, getConnAttempts)
-	})
+		if !complete(c, nil) {
+			p.PutConn(c)
+		}
+	}()
+	return f
 }
 
-// checkOutFor hands sc to the caller of GetConn, unless the caller has
-// given up meanwhile: nobody could then put it back.
-func (p *Pool) checkOutFor(ctx context.Context, sc *sql.Conn, taker []byte) (*Conn, error) {
-	if err := ctx.Err(); err != nil {
-		p.release(sc)
+// Acquire is GetConn for callers who wait anyway, as pgxpool's and
+// database/sql's users do: it returns the connection itself. Put it back
+// with PutConn (or c.Close).
+func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return p.acquire(ctx, true, p.takerStack())
+}
+
+func (p *Pool) acquire(ctx context.Context, ping bool, taker []byte) (*Conn, error) {
+	if err := p.awaitConnected(ctx); err != nil {
 		return nil, err
 	}
-	return p.checkOut(sc, taker), nil
+	var err error
+	for range getConnAttempts {
+		var o *owner
+		if o, err = p.waitInLine(ctx); err != nil {
+			return nil, err
+		}
+		c := p.pin(o)
+		if !ping {
+			p.watchLeak(c, taker)
+			return c, nil
+		}
+		if _, err = c.Ping(ctx).Await(ctx); err == nil {
+			p.watchLeak(c, taker)
+			return c, nil
+		}
+		p.PutConn(c)
+		if ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("%w: %d connections in a row failed their ping: %w", driver.ErrDatabaseNotAvailable, getConnAttempts, err)
 }
 
-func (p *Pool) checkOut(sc *sql.Conn, taker []byte) *Conn {
-	c := &Conn{pool: p, connector: p.connector, sc: sc}
-	p.watchLeak(c, taker)
+// pin makes o the owner of a new Conn.
+func (p *Pool) pin(o *owner) *Conn {
+	c := &Conn{pool: p, o: o}
+	p.disp.mu.Lock()
+	o.pin = c
+	p.disp.mu.Unlock()
 	return c
 }
 
-// PutConn gives c back to the pool. A connection left inside a
-// transaction is closed rather than reused. Putting back a connection
-// twice, one of another pool, or after Close returns a *PoolError.
+// waitInLine waits for an owner of the caller's own, bounded by
+// AcquireTimeout as well as by ctx.
+func (p *Pool) waitInLine(ctx context.Context) (*owner, error) {
+	waitCtx := ctx
+	if p.opts.AcquireTimeout > 0 {
+		var cancel context.CancelFunc
+		waitCtx, cancel = context.WithTimeout(ctx, p.opts.AcquireTimeout)
+		defer cancel()
+	}
+	o, err := p.disp.acquire(waitCtx)
+	if err != nil && ctx.Err() == nil && waitCtx.Err() != nil {
+		return nil, fmt.Errorf("%w after %v", ErrAcquireTimeout, p.opts.AcquireTimeout)
+	}
+	return o, err
+}
+
+// PutConn gives c back to the pool once the statements submitted on it
+// have finished. A connection left inside a transaction is closed rather
+// than reused. Putting back a connection twice, one of another pool, or
+// after Close returns a *PoolError.
 func (p *Pool) PutConn(c *Conn) error {
-	if c == nil || c.pool != p {
+	if c == nil || c.pool != p || c.own {
 		return &PoolError{Op: "putconn", Err: ErrForeignConn}
 	}
 	if !c.returned.CompareAndSwap(false, true) {
 		return &PoolError{Op: "putconn", Err: ErrConnNotBusy}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.leak != nil {
 		c.leak.Stop()
 	}
-	p.release(c.sc)
+	p.disp.release(c.o)
 	if p.isClosed() {
 		return &PoolError{Op: "putconn", Err: ErrPoolClosed}
 	}
@@ -124,7 +158,7 @@ func (p *Pool) PutConn(c *Conn) error {
 // panic becomes a *future.PanicError). A transaction fn left open is rolled
 // back first.
 func (p *Pool) Manage(c *Conn, fn func(*Conn) error) (err error) {
-	if c == nil || c.pool != p {
+	if c == nil || c.pool != p || c.own {
 		return &PoolError{Op: "manage", Err: ErrForeignConn}
 	}
 	if c.returned.Load() {
@@ -145,63 +179,77 @@ func (p *Pool) Manage(c *Conn, fn func(*Conn) error) (err error) {
 // rollbackOpen rolls back a transaction left open on c; if that fails,
 // PutConn closes the connection.
 func (c *Conn) rollbackOpen() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if inTransaction(c.sc) {
-		ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
-		defer cancel()
-		c.sc.ExecContext(ctx, "ROLLBACK")
+	if !c.InTransaction() {
+		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
+	defer cancel()
+	c.Execute(ctx, "ROLLBACK").Await(ctx)
 }
 
-// inTransaction reports whether a pgx connection is inside a transaction.
-func inTransaction(sc *sql.Conn) bool {
-	in := false
-	sc.Raw(func(dc any) error {
-		if s, ok := dc.(*stdlib.Conn); ok {
-			in = s.Conn().PgConn().TxStatus() != 'I'
-		}
-		return nil
-	})
-	return in
-}
-
-// use runs fn with the connection locked, failing if c was put back.
-func (c *Conn) use(fn func(sc *sql.Conn) error) error {
+// InTransaction reports whether c was inside a transaction after its last
+// statement finished. It is always false with a pool made by FromDB over
+// another driver, which does not say.
+func (c *Conn) InTransaction() bool {
 	if c == nil {
-		return ErrConnClosed
+		return false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.returned.Load() || c.broken.Load() {
-		return ErrConnClosed
+	d := c.o.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return c.o.txStatus != 'I' && c.o.txStatus != 0
+}
+
+// submit gives r to c's owner, in order after what c submitted before.
+func (c *Conn) submit(r *request) {
+	if r.ctx == nil {
+		r.ctx = context.Background()
 	}
-	err := fn(c.sc)
-	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrConnectionLost) {
-		c.broken.Store(true)
+	if c == nil || c.returned.Load() {
+		r.done(ErrConnClosed)
+		return
 	}
-	return err
+	if r.err != nil {
+		r.done(r.err)
+		return
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.done(err)
+		return
+	}
+	d := c.o.d
+	r.watch(d.onCancel)
+	d.mu.Lock()
+	if c.o.pin != c || c.o.broken {
+		d.mu.Unlock()
+		r.done(ErrConnClosed)
+		return
+	}
+	d.assign(c.o, r)
+	d.mu.Unlock()
 }
 
 // Raw runs fn with the pgx connection underneath, for COPY, LISTEN and
-// other pgx-native work.
+// other pgx-native work, after the statements submitted before it.
 func (c *Conn) Raw(fn func(*pgx.Conn) error) error {
-	return c.use(func(sc *sql.Conn) error { return rawPgx(sc, fn) })
-}
-
-func rawPgx(sc *sql.Conn, fn func(*pgx.Conn) error) error {
-	return sc.Raw(func(dc any) error {
-		s, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return ErrNeedsMomokoDriver
-		}
-		return fn(s.Conn())
-	})
+	done := make(chan error, 1)
+	r := &request{ctx: context.Background(), raw: fn}
+	r.finish = func(_ []*Cursor, err error) bool { done <- err; return true }
+	c.submit(r)
+	return <-done
 }
 
 // Closed reports whether c was put back or closed, or its connection was
-// found closed underneath (after a failed transaction, say).
-func (c *Conn) Closed() bool { return c == nil || c.returned.Load() || c.broken.Load() }
+// found closed underneath.
+func (c *Conn) Closed() bool {
+	if c == nil || c.returned.Load() {
+		return true
+	}
+	d := c.o.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return c.o.broken
+}
 
 // Close puts a pooled connection back (as PutConn) or closes a standalone
 // one.
@@ -209,13 +257,12 @@ func (c *Conn) Close() error {
 	if c == nil {
 		return &PoolError{Op: "close", Err: ErrConnClosed}
 	}
-	if c.pool != nil {
+	if !c.own {
 		return c.pool.PutConn(c)
 	}
 	if !c.returned.CompareAndSwap(false, true) {
 		return &PoolError{Op: "close", Err: ErrConnClosed}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return errors.Join(c.sc.Close(), c.db.Close())
+	c.pool.disp.release(c.o)
+	return c.pool.Close()
 }

@@ -2,8 +2,6 @@ package pool
 
 import (
 	"context"
-	"database/sql"
-	"sync"
 
 	"github.com/momoko-go/momoko/future"
 )
@@ -26,7 +24,7 @@ func (p *Pool) connectLocked(ctx context.Context) *future.Future[*Pool] {
 	if p.closed {
 		return future.Failed[*Pool](ErrPoolClosed)
 	}
-	f := future.GoOn(ctx, p.workers, func(ctx context.Context) (*Pool, error) {
+	f := future.Go(ctx, func(ctx context.Context) (*Pool, error) {
 		errs := p.fill(ctx, true)
 		if p.isClosed() {
 			return p, ErrPoolClosed
@@ -70,12 +68,9 @@ func (p *Pool) awaitConnected(ctx context.Context) error {
 	return nil
 }
 
-// fill opens the connections the floor lacks. database/sql hands out idle
-// connections before it dials, so fill holds every idle connection too
-// while it takes the missing ones; that also pings the idle ones that have
-// been idle for longer than PingAfterIdle. With wait set it waits for
-// slots; otherwise it gives up at once when callers hold them. It returns
-// one error per connection that failed.
+// fill opens the connections the floor lacks, concurrently, and returns
+// one error per connection that failed. With wait unset it gives up at
+// once when another fill runs.
 func (p *Pool) fill(ctx context.Context, wait bool) []error {
 	if wait {
 		p.fillMu.Lock()
@@ -83,43 +78,44 @@ func (p *Pool) fill(ctx context.Context, wait bool) []error {
 		return nil
 	}
 	defer p.fillMu.Unlock()
-	st := p.db.Stats()
-	missing := p.opts.Size - st.OpenConnections
-	if missing <= 0 {
+	d := p.disp
+	d.mu.Lock()
+	missing := p.opts.Size - d.total
+	if d.closed || missing <= 0 {
+		d.mu.Unlock()
 		p.setDead(0)
 		return nil
 	}
-	n := st.Idle + missing
-	held := 0
-	if wait {
-		for ; held < n; held++ {
-			if err := p.slots.acquire(ctx); err != nil {
-				break
-			}
-		}
-	} else if p.slots.tryAcquire(n) {
-		held = n
+	waiters := make([]*connWaiter, missing)
+	for i := range waiters {
+		waiters[i] = &connWaiter{ch: make(chan ownerOrErr, 1)}
+		d.newOwner(ownerPinned).waiter = waiters[i]
 	}
-	if held == 0 {
-		return nil
-	}
-	conns := make([]*sql.Conn, held)
-	errs := make([]error, held)
-	var wg sync.WaitGroup
-	for i := range held {
-		wg.Go(func() { conns[i], errs[i] = p.db.Conn(ctx) })
-	}
-	wg.Wait()
+	d.mu.Unlock()
 	var failed []error
-	for i := range held {
-		if errs[i] != nil {
-			failed = append(failed, errs[i])
-			p.slots.release()
-			continue
+	for i, w := range waiters {
+		select {
+		case got := <-w.ch:
+			if got.err != nil {
+				failed = append(failed, got.err)
+				continue
+			}
+			d.release(got.o)
+		case <-ctx.Done():
+			// The dials go on; their connections join the pool as they come.
+			for _, w := range waiters[i:] {
+				go func() {
+					if got := <-w.ch; got.o != nil {
+						d.release(got.o)
+					}
+				}()
+			}
+			failed = append(failed, ctx.Err())
+			p.setDead(len(failed))
+			return failed
 		}
-		p.release(conns[i])
 	}
-	p.setDead(min(len(failed), missing))
+	p.setDead(len(failed))
 	return failed
 }
 

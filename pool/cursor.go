@@ -3,37 +3,92 @@ package pool
 import (
 	"database/sql"
 	"fmt"
+	"reflect"
 	"strings"
 
-	"github.com/momoko-go/momoko/driver"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Cursor is the buffered result of one statement: every row was read
-// before the connection went back to the pool. Rows are fetched in order
-// with FetchOne, FetchMany or FetchAll; FetchOne scans with database/sql's
-// conversion rules, so sql.Scanner types such as hstore.Hstore work.
+// before the connection moved on. Rows are fetched in order with FetchOne,
+// FetchMany or FetchAll.
+//
+// Rows are kept as the server sent them, in one buffer, and decoded by
+// FetchOne with pgx's type map: whatever pgx scans into works, sql.Scanner
+// types such as hstore.Hstore included. A pool made by FromDB over
+// another driver keeps database/sql's driver values instead and scans them
+// with database/sql's conversions.
 //
 // A Cursor is not safe for concurrent use.
 type Cursor struct {
 	columns []string
-	values  []any // the rows one after another, len(columns) values each
 	rows    int
 	next    int
 	tag     string
 	known   bool // tag came from the server
 
-	// Storage for the common small result, so that it costs no allocations
-	// of its own: the statement's outcome, the scan pointers and the first
-	// row of up to inlineColumns values.
-	outcome driver.CommandTag
-	ptrBuf  [inlineColumns]any
-	valBuf  [inlineColumns]any
+	// Rows as received: the values one after another, each a span of buf
+	// (n < 0 is NULL), decoded with types.
+	fields []pgconn.FieldDescription
+	types  *pgtype.Map
+	buf    []byte
+	spans  []span
+	plans  []scanPlan
+
+	// Rows from another driver, as database/sql's driver values.
+	values []any
 }
 
-const inlineColumns = 4
+type span struct{ off, n int32 }
+
+// scanPlan is a column's plan for the destination type it was last
+// scanned into.
+type scanPlan struct {
+	dst  reflect.Type
+	plan pgtype.ScanPlan
+}
+
+func (c *Cursor) setFields(fields []pgconn.FieldDescription, types *pgtype.Map) {
+	c.fields, c.types = fields, types
+}
+
+func (c *Cursor) setTag(tag string) { c.tag, c.known = tag, true }
+
+// appendRow copies one row as received.
+func (c *Cursor) appendRow(values [][]byte) {
+	for _, v := range values {
+		if v == nil {
+			c.spans = append(c.spans, span{n: -1})
+			continue
+		}
+		c.spans = append(c.spans, span{off: int32(len(c.buf)), n: int32(len(v))})
+		c.buf = append(c.buf, v...)
+	}
+	c.rows++
+}
+
+func (c *Cursor) width() int {
+	if c.fields != nil || c.values == nil {
+		return len(c.fields)
+	}
+	return len(c.columns)
+}
 
 // Columns are the result's column names.
-func (c *Cursor) Columns() []string { return c.columns }
+func (c *Cursor) Columns() []string {
+	if c.columns == nil && len(c.fields) > 0 {
+		c.columns = make([]string, len(c.fields))
+		for i := range c.fields {
+			c.columns[i] = c.fields[i].Name
+		}
+	}
+	return c.columns
+}
+
+// FieldDescriptions describe the result's columns as the server did; nil
+// for a pool made by FromDB over another driver.
+func (c *Cursor) FieldDescriptions() []pgconn.FieldDescription { return c.fields }
 
 // CommandTag is the server's command tag, such as "INSERT 0 3" or
 // "SELECT 2"; "" when the driver does not report tags (FromDB with another
@@ -47,54 +102,109 @@ func (c *Cursor) RowsAffected() int64 {
 	if !c.known {
 		return int64(c.rows)
 	}
-	i := strings.LastIndexByte(c.tag, ' ')
-	var n int64
-	for _, ch := range c.tag[i+1:] {
-		if ch < '0' || ch > '9' {
-			return 0
-		}
-		n = n*10 + int64(ch-'0')
-	}
-	return n
+	return pgconn.NewCommandTag(c.tag).RowsAffected()
 }
 
 // Len is the number of rows not fetched yet.
 func (c *Cursor) Len() int { return c.rows - c.next }
 
-func (c *Cursor) row(i int) []any {
-	n := len(c.columns)
-	return c.values[i*n : (i+1)*n : (i+1)*n]
+// raw is the i-th value of row; nil for NULL.
+func (c *Cursor) raw(row, i int) []byte {
+	s := c.spans[row*len(c.fields)+i]
+	if s.n < 0 {
+		return nil
+	}
+	return c.buf[s.off : s.off+s.n : s.off+s.n]
 }
 
-// FetchOne scans the next row into dest, one destination per column, with
-// the conversions of (*sql.Rows).Scan. It returns sql.ErrNoRows when no
-// row is left.
+// FetchOne scans the next row into dest, one destination per column. It
+// returns sql.ErrNoRows when no row is left. A nil destination skips its
+// column.
 func (c *Cursor) FetchOne(dest ...any) error {
 	if c.next >= c.rows {
 		return sql.ErrNoRows
 	}
-	if len(dest) != len(c.columns) {
-		return fmt.Errorf("momoko: FetchOne: %d destinations for %d columns", len(dest), len(c.columns))
+	if w := c.width(); len(dest) != w {
+		return fmt.Errorf("momoko: FetchOne: %d destinations for %d columns", len(dest), w)
 	}
-	for i, v := range c.row(c.next) {
-		if err := assign(dest[i], v); err != nil {
-			return fmt.Errorf("momoko: FetchOne: column %d (%s): %w", i, c.columns[i], err)
+	if c.values != nil {
+		if err := c.assignRow(dest); err != nil {
+			return err
+		}
+		c.next++
+		return nil
+	}
+	if c.plans == nil {
+		c.plans = make([]scanPlan, len(c.fields))
+	}
+	for i, d := range dest {
+		if err := c.scan(i, d); err != nil {
+			return fmt.Errorf("momoko: FetchOne: column %d (%s): %w", i, c.fields[i].Name, err)
 		}
 	}
 	c.next++
 	return nil
 }
 
-// FetchMany returns up to n of the remaining rows as driver values (int64,
-// float64, bool, []byte, string, time.Time or nil).
+func (c *Cursor) scan(i int, dst any) error {
+	if dst == nil {
+		return nil
+	}
+	if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return errNilDest
+	}
+	f := &c.fields[i]
+	t := reflect.TypeOf(dst)
+	p := &c.plans[i]
+	if p.plan == nil || p.dst != t {
+		p.plan, p.dst = c.types.PlanScan(f.DataTypeOID, f.Format, dst), t
+	}
+	return p.plan.Scan(c.raw(c.next, i), dst)
+}
+
+// FetchMany returns up to n of the remaining rows as database/sql driver
+// values (int64, float64, bool, []byte, string, time.Time or nil).
 func (c *Cursor) FetchMany(n int) [][]any {
 	end := c.next + min(max(n, 0), c.rows-c.next)
 	rows := make([][]any, 0, end-c.next)
 	for ; c.next < end; c.next++ {
-		rows = append(rows, c.row(c.next))
+		if c.values != nil {
+			w := len(c.columns)
+			rows = append(rows, c.values[c.next*w:(c.next+1)*w:(c.next+1)*w])
+			continue
+		}
+		row := make([]any, len(c.fields))
+		for i := range row {
+			row[i] = c.driverValue(i)
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }
 
 // FetchAll returns every remaining row as driver values.
 func (c *Cursor) FetchAll() [][]any { return c.FetchMany(c.rows) }
+
+// driverValue decodes a value of the current row as pgx's stdlib does for
+// database/sql.
+func (c *Cursor) driverValue(i int) any {
+	src := c.raw(c.next, i)
+	if src == nil {
+		return nil
+	}
+	f := &c.fields[i]
+	if t, ok := c.types.TypeForOID(f.DataTypeOID); ok {
+		if v, err := t.Codec.DecodeDatabaseSQLValue(c.types, f.DataTypeOID, f.Format, src); err == nil {
+			return v
+		}
+	}
+	if f.Format == pgtype.TextFormatCode {
+		return string(src)
+	}
+	return append([]byte(nil), src...)
+}
+
+// String describes the cursor for debugging, without its values.
+func (c *Cursor) String() string {
+	return fmt.Sprintf("<momoko.Cursor %q: %d rows, %d fetched, columns %s>", c.tag, c.rows, c.next, strings.Join(c.Columns(), ", "))
+}

@@ -2,29 +2,167 @@ package pool
 
 import (
 	"context"
-	"database/sql"
-	sqldriver "database/sql/driver"
-	"errors"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
 )
 
 // Execute runs query with args ($1, $2, ... or one pgx.NamedArgs) on a
-// pooled connection and resolves to its buffered result. The connection
-// is back in the pool before the future resolves. A statement that
-// provably never reached the server (its connection was found dead first)
-// runs again on another connection.
+// pooled connection and resolves to its buffered result. It is written to
+// an idle connection, or pipelined behind other callers' fast statements
+// on a busy one; either way it keeps its own implicit transaction, so
+// another caller's error never touches it. A statement that provably never
+// reached the server (its connection broke before it was written) goes to
+// another connection.
 //
-// Execute runs every statement through QueryContext, so sqlmock users
-// expect it with ExpectQuery.
+// With a pool made by FromDB, Execute runs through QueryContext, so
+// sqlmock users expect it with ExpectQuery.
 func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
-	return future.GoOn(ctx, p.workers, func(ctx context.Context) (cur *Cursor, err error) {
-		err = p.withSlot(ctx, func() error {
-			cur, err = runStatement(ctx, onPool{p}, query, args)
+	f, complete := future.New[*Cursor]()
+	r := p.statement(ctx, query, args, true)
+	r.finish = func(curs []*Cursor, err error) bool {
+		if err != nil {
+			return complete(nil, err)
+		}
+		return complete(curs[0], nil)
+	}
+	p.run(r)
+	return f
+}
+
+// Ping checks that the server answers on a pooled connection.
+func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
+	f, complete := future.New[struct{}]()
+	r := &request{ctx: ctx, ping: true, shared: true}
+	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
+	p.run(r)
+	return f
+}
+
+// Mogrify resolves to query with args interpolated as PostgreSQL literals,
+// quoted for the server's standard_conforming_strings setting, which it
+// reads from a pooled connection. It is a debugging and logging aid: run
+// queries with parameters, never with mogrified text.
+func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.Future[string] {
+	if p.connector == nil {
+		// Other drivers are taken to run with PostgreSQL's default.
+		s, err := mogrify(query, true, args)
+		return settled(s, err)
+	}
+	f, complete := future.New[string]()
+	var scs bool
+	r := &request{ctx: ctx, shared: true, alone: true, raw: func(conn *pgx.Conn) error {
+		scs = standardStrings(conn)
+		return nil
+	}}
+	r.finish = func(_ []*Cursor, err error) bool {
+		if err != nil {
+			return complete("", err)
+		}
+		return complete(mogrify(query, scs, args))
+	}
+	p.run(r)
+	return f
+}
+
+func settled[T any](v T, err error) *future.Future[T] {
+	if err != nil {
+		return future.Failed[T](err)
+	}
+	return future.Resolved(v)
+}
+
+// statement makes the request for one statement.
+func (p *Pool) statement(ctx context.Context, query string, args []any, shared bool) *request {
+	r := &request{ctx: ctx, shared: shared, stmts: []Statement{{SQL: query, Args: args}}}
+	r.err = p.prepareStatements(r)
+	return r
+}
+
+// prepareStatements rewrites named arguments and decides how r travels:
+// pipelined, alone on its connection, or run by pgx itself.
+func (p *Pool) prepareStatements(r *request) error {
+	r.fast = true
+	for i := range r.stmts {
+		st := &r.stmts[i]
+		if p.connector != nil {
+			if err := p.rewrite(r, st); err != nil {
+				return err
+			}
+		}
+		if r.shared && controlsTransaction(st.SQL) {
+			r.alone = true
+		}
+		if r.fast && !p.speeds.fast(st.SQL) {
+			r.fast = false
+		}
+	}
+	if r.direct || r.alone {
+		r.fast = false
+	}
+	return nil
+}
+
+// rewrite applies what pgx would do with a statement's first argument.
+func (p *Pool) rewrite(r *request, st *Statement) error {
+	if !p.pipelines {
+		r.direct = true
+		return nil
+	}
+	if len(st.Args) == 0 {
+		return nil
+	}
+	switch a := st.Args[0].(type) {
+	case pgx.NamedArgs:
+		sql, args, err := a.RewriteQuery(r.ctx, nil, st.SQL, st.Args[1:])
+		if err != nil {
 			return err
-		})
-		return cur, err
-	})
+		}
+		st.SQL, st.Args = sql, args
+	case pgx.StrictNamedArgs:
+		sql, args, err := a.RewriteQuery(r.ctx, nil, st.SQL, st.Args[1:])
+		if err != nil {
+			return err
+		}
+		st.SQL, st.Args = sql, args
+	case pgx.QueryExecMode, pgx.QueryResultFormats, pgx.QueryResultFormatsByOID, pgx.QueryRewriter:
+		r.direct = true
+	}
+	return nil
+}
+
+// run resolves r: a request that cannot run fails at once, the others go
+// to the dispatcher once the pool is connected.
+func (p *Pool) run(r *request) {
+	if r.ctx == nil {
+		r.ctx = context.Background()
+	}
+	if r.err != nil {
+		r.done(r.err)
+		return
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.done(err)
+		return
+	}
+	r.watch(p.disp.onCancel)
+	if p.connected.Load() {
+		p.disp.submit(r)
+		return
+	}
+	go func() {
+		if err := p.awaitConnected(r.ctx); err != nil {
+			r.done(err)
+			return
+		}
+		p.disp.submit(r)
+	}()
+}
+
+// standardStrings reads standard_conforming_strings from the connection's
+// startup parameters (no I/O).
+func standardStrings(conn *pgx.Conn) bool {
+	return conn.PgConn().ParameterStatus("standard_conforming_strings") != "off"
 }
 
 // CallProc calls the function or procedure name with args and resolves to
@@ -33,38 +171,5 @@ func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.F
 // each part is quoted as an identifier, so it is matched exactly, case
 // included, and cannot inject SQL.
 func (p *Pool) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
-	return future.GoOn(ctx, p.workers, func(ctx context.Context) (cur *Cursor, err error) {
-		err = p.withSlot(ctx, func() error {
-			cur, err = callProc(ctx, onPool{p}, name, args)
-			return err
-		})
-		return cur, err
-	})
-}
-
-// Ping checks that the server answers on a pooled connection.
-func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
-	return future.GoOn(ctx, p.workers, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, p.withConn(ctx, func(c *sql.Conn) error {
-			err := c.PingContext(ctx)
-			if errors.Is(err, sqldriver.ErrBadConn) {
-				return &notSentError{err: err} // a ping is always safe to repeat
-			}
-			return err
-		})
-	})
-}
-
-// Mogrify resolves to query with args interpolated as PostgreSQL literals,
-// quoted for the server's standard_conforming_strings setting, which it
-// reads from a pooled connection. It is a debugging and logging aid: run
-// queries with parameters, never with mogrified text.
-func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.Future[string] {
-	return future.GoOn(ctx, p.workers, func(ctx context.Context) (s string, err error) {
-		err = p.withConn(ctx, func(c *sql.Conn) error {
-			s, err = mogrify(query, standardStrings(c), args)
-			return err
-		})
-		return s, err
-	})
+	return p.callProc(ctx, nil, name, args)
 }

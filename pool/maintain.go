@@ -6,9 +6,8 @@ import (
 	"time"
 )
 
-// repairTimeout bounds a repair: it holds the idle connections' slots
-// while it dials, and a dial into a partition without connect_timeout would
-// otherwise hold them for minutes.
+// repairTimeout bounds how long a repair waits for its dials: a dial into
+// a partition without connect_timeout would otherwise hold it for minutes.
 const repairTimeout = 5 * time.Second
 
 // maintain repairs the floor every ReconnectInterval and, with AutoShrink,
@@ -46,29 +45,10 @@ func (p *Pool) maintain() {
 	}
 }
 
-// shrink closes idle connections beyond what was needed at once during the
-// last ShrinkDelay, never going below Size. database/sql reuses its most
-// recently returned connection first, so when at most n connections were
-// in use at once during ShrinkDelay, every connection beyond n has been
-// idle for at least ShrinkDelay.
-//
-// A connection that turns idle between the count and the closing can make
-// it close one more than it meant to; if that takes the pool below Size,
-// the floor is repaired at once.
+// shrink closes the connections idle for longer than ShrinkDelay, those
+// idle longest first, never going below Size.
 func (p *Pool) shrink() {
-	keep := max(p.opts.Size, p.slots.neededWithin(p.opts.ShrinkDelay))
-	st := p.db.Stats()
-	excess := min(st.OpenConnections-keep, st.Idle)
-	if excess <= 0 {
-		return
-	}
-	// SetMaxIdleConns closes the idle connections beyond its limit.
-	p.db.SetMaxIdleConns(st.Idle - excess) // 0 closes them all
-	p.db.SetMaxIdleConns(p.opts.MaxSize)
-	p.opts.Logger.Info("momoko: pool shrunk", slog.Int("closed", excess), slog.Int("open", st.OpenConnections-excess))
-	if p.db.Stats().OpenConnections < p.opts.Size {
-		ctx, cancel := context.WithTimeout(p.ctx, repairTimeout)
-		defer cancel()
-		p.fill(ctx, false)
+	if closed := p.disp.shrink(p.opts.ShrinkDelay, p.opts.Size); closed > 0 {
+		p.opts.Logger.Info("momoko: pool shrunk", slog.Int("closed", closed))
 	}
 }

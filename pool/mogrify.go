@@ -1,14 +1,12 @@
 package pool
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // ErrCannotMogrify is wrapped by Mogrify's error for an argument it cannot
@@ -199,18 +197,4 @@ func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
 func isIdentChar(c byte) bool {
 	return isLetter(c) || isDigit(c) || c == '_' || c == '$' || c >= 0x80
-}
-
-// standardStrings reads standard_conforming_strings from the connection's
-// startup parameters (no I/O). Drivers other than pgx are assumed to run
-// with PostgreSQL's default, on.
-func standardStrings(c *sql.Conn) bool {
-	scs := true
-	c.Raw(func(dc any) error {
-		if sc, ok := dc.(*stdlib.Conn); ok {
-			scs = sc.Conn().PgConn().ParameterStatus("standard_conforming_strings") != "off"
-		}
-		return nil
-	})
-	return scs
 }

@@ -33,10 +33,9 @@ type Options struct {
 	// when Size is 2 or more, and warns through Logger.
 	SetSession []string
 	// AutoShrink closes connections idle for longer than ShrinkDelay,
-	// checked every ShrinkPeriod, never going below Size. It counts rather
-	// than tracks them: when at most n connections were in use at once
-	// during ShrinkDelay, it closes all idle connections beyond
-	// max(n, Size); database/sql decides which idle ones go.
+	// checked every ShrinkPeriod, never going below Size: those idle
+	// longest go first, and the pool reuses the one used last, so that the
+	// rest stay idle and can go next time.
 	AutoShrink bool
 	// ShrinkDelay is the idle time after which AutoShrink closes a
 	// connection. Default 2 minutes.
@@ -55,6 +54,14 @@ type Options struct {
 	// within it is reported through Logger with the stack that took it.
 	// Default 0: no leak detection (it costs a stack capture per GetConn).
 	LeakThreshold time.Duration
+	// MaxPipeline is how many requests may be in flight at once on one
+	// connection: concurrent futures share round trips by pipelining
+	// behind each other's fast statements (statements not yet known to
+	// finish within a millisecond get a connection of their own). 1 turns
+	// pipelining off. Default 32 (DefaultMaxPipeline): deep enough that 64
+	// callers on a small pool keep every connection's pipeline full,
+	// short enough that one round trip's worth of results stays small.
+	MaxPipeline int
 	// Logger receives reconnects, shrinks, connect failures and leaks.
 	// Default: no logging. Passwords never reach it.
 	Logger *slog.Logger
@@ -94,10 +101,14 @@ func (o Options) resolve() (Options, error) {
 		{"ShrinkPeriod", o.ShrinkPeriod},
 		{"AcquireTimeout", o.AcquireTimeout},
 		{"LeakThreshold", o.LeakThreshold},
+		{"MaxPipeline", time.Duration(o.MaxPipeline)},
 	} {
 		if d.v < 0 {
 			return o, fmt.Errorf("%w: %s %v is negative", ErrInvalidOptions, d.name, d.v)
 		}
+	}
+	if o.MaxPipeline == 0 {
+		o.MaxPipeline = DefaultMaxPipeline
 	}
 	if o.ReconnectInterval == 0 {
 		o.ReconnectInterval = DefaultReconnectInterval

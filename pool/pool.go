@@ -21,11 +21,15 @@ type Pool struct {
 	db        *sql.DB
 	connector *driver.Connector // nil for FromDB
 	opts      Options
-	slots     *slots
-	workers   *workers
+	disp      *dispatcher
+	owners    sync.WaitGroup // owner goroutines
+	pipelines bool           // the driver's query mode is one that pipelines
 
-	// fillMu serializes fill: two fills each holding some slots while
-	// waiting for more would wait for each other forever.
+	decode    decodeTypes
+	speeds    speeds
+	procKinds sync.Map // CallProc name → true for a procedure
+
+	// fillMu serializes fill.
 	fillMu sync.Mutex
 
 	mu        sync.Mutex
@@ -67,6 +71,7 @@ func New(dsn string, opts Options) (*Pool, error) {
 	}
 	p := newPool(sql.OpenDB(connector), o)
 	p.connector = connector
+	p.pipelines = connector.Pipelines()
 	return p, nil
 }
 
@@ -109,20 +114,25 @@ func newPool(db *sql.DB, o Options) *Pool {
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Pool{db: db, opts: o, slots: newSlots(o.MaxSize), workers: newWorkers(o.MaxSize), ctx: ctx, cancel: cancel}
+	p := &Pool{db: db, opts: o, ctx: ctx, cancel: cancel}
+	p.disp = newDispatcher(p, o)
+	return p
 }
 
 // DB is the underlying *sql.DB, for code that needs database/sql itself.
-// Connections taken from it directly bypass the pool's queue and counts.
+// It shares MaxSize with the pool: connections taken from it directly
+// count against it, bypassing the pool's queue.
 func (p *Pool) DB() *sql.DB { return p.db }
 
 // Options returns the pool's options with defaults filled in.
 func (p *Pool) Options() Options { return p.opts }
 
 // Close closes the pool: every waiting and later call resolves with
-// ErrPoolClosed, background work stops, idle connections close and
-// connections in use close when they are put back. Nothing reconnects
-// afterwards. Closing twice returns a *PoolError wrapping ErrPoolClosed.
+// ErrPoolClosed, background work stops, and every connection closes once
+// the statements written to it have finished; Close waits for that.
+// Connections taken with GetConn close too, after what was submitted on
+// them. Nothing reconnects afterwards. Closing twice returns a *PoolError
+// wrapping ErrPoolClosed.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -133,9 +143,9 @@ func (p *Pool) Close() error {
 	p.cancel()
 	p.mu.Unlock()
 
-	p.slots.close()
-	p.workers.close()
+	p.disp.close()
 	p.maintains.Wait()
+	p.owners.Wait()
 	return p.db.Close()
 }
 

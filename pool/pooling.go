@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 )
 
@@ -35,30 +34,29 @@ func (p *Pool) sessionsPooled(ctx context.Context) (bool, error) {
 	if p.opts.MaxSize < 2 {
 		return false, ErrNeedsTwoConnections
 	}
-	// It holds one slot while it waits for a second, as fill does: two of
-	// them at once could each hold one and wait for ever.
+	// One holds a connection while it waits for a second: two at once
+	// could each hold one and wait for ever.
 	p.fillMu.Lock()
 	defer p.fillMu.Unlock()
-	a, err := p.acquireConnected(ctx)
+	a, err := p.pinned(ctx)
 	if err != nil {
 		return false, err
 	}
-	defer p.release(a)
-	b, err := p.acquireConnected(ctx)
+	defer p.PutConn(a)
+	b, err := p.pinned(ctx)
 	if err != nil {
 		return false, err
 	}
-	defer p.release(b)
+	defer p.PutConn(b)
 	before, err := backendPID(ctx, a)
 	if err != nil {
 		return false, err
 	}
-	tx, err := b.BeginTx(ctx, nil)
-	if err != nil {
+	if _, err := b.Execute(ctx, "BEGIN").Await(ctx); err != nil {
 		return false, err
 	}
-	defer tx.Rollback()
-	held, err := backendPID(ctx, tx)
+	defer b.Execute(context.WithoutCancel(ctx), "ROLLBACK").Await(context.WithoutCancel(ctx))
+	held, err := backendPID(ctx, b)
 	if err != nil {
 		return false, err
 	}
@@ -69,11 +67,22 @@ func (p *Pool) sessionsPooled(ctx context.Context) (bool, error) {
 	return held == before || after != before, nil
 }
 
-func backendPID(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) (int, error) {
+// pinned takes a connection of the caller's own without waiting for
+// Connect, for work that is part of connecting.
+func (p *Pool) pinned(ctx context.Context) (*Conn, error) {
+	o, err := p.waitInLine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p.pin(o), nil
+}
+
+func backendPID(ctx context.Context, c *Conn) (int, error) {
 	var pid int
-	err := q.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid)
+	cur, err := c.Execute(ctx, "SELECT pg_backend_pid()").Await(ctx)
+	if err == nil {
+		err = cur.FetchOne(&pid)
+	}
 	return pid, err
 }
 

@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/driver"
@@ -54,18 +53,26 @@ func (p *Pool) register(ctx context.Context, enable func(context.Context, *pgx.C
 	if p.connector == nil {
 		return future.Failed[struct{}](ErrNeedsMomokoDriver)
 	}
-	return future.GoOn(ctx, p.workers, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, p.withConn(ctx, func(sc *sql.Conn) error {
-			return rawPgx(sc, func(conn *pgx.Conn) error { return enable(ctx, conn) })
-		})
-	})
+	f, r := rawRequest(ctx, enable)
+	r.shared = true
+	p.run(r)
+	return f
+}
+
+// rawRequest makes a request that runs fn on a connection's pgx
+// connection, and its future.
+func rawRequest(ctx context.Context, fn func(context.Context, *pgx.Conn) error) (*future.Future[struct{}], *request) {
+	f, complete := future.New[struct{}]()
+	r := &request{ctx: ctx, raw: func(conn *pgx.Conn) error { return fn(ctx, conn) }}
+	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
+	return f, r
 }
 
 // RegisterHstore registers hstore through c on every connection of c's
 // pool (or on c alone when standalone); see Pool.RegisterHstore.
 func (c *Conn) RegisterHstore(ctx context.Context) *future.Future[struct{}] {
 	return c.register(ctx, func(ctx context.Context, conn *pgx.Conn) error {
-		return c.connector.EnableHstore(ctx, conn)
+		return c.pool.connector.EnableHstore(ctx, conn)
 	})
 }
 
@@ -74,7 +81,7 @@ func (c *Conn) RegisterHstore(ctx context.Context) *future.Future[struct{}] {
 func (c *Conn) RegisterJSON(ctx context.Context, opts ...JSONOption) *future.Future[struct{}] {
 	jc := jsonConfig(opts)
 	return c.register(ctx, func(ctx context.Context, conn *pgx.Conn) error {
-		return c.connector.EnableJSON(ctx, conn, jc)
+		return c.pool.connector.EnableJSON(ctx, conn, jc)
 	})
 }
 
@@ -82,10 +89,10 @@ func (c *Conn) register(ctx context.Context, enable func(context.Context, *pgx.C
 	if c == nil {
 		return future.Failed[struct{}](ErrConnClosed)
 	}
-	if c.connector == nil {
+	if c.pool.connector == nil {
 		return future.Failed[struct{}](ErrNeedsMomokoDriver)
 	}
-	return future.GoOn(ctx, c.executor(), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, c.Raw(func(conn *pgx.Conn) error { return enable(ctx, conn) })
-	})
+	f, r := rawRequest(ctx, enable)
+	c.submit(r)
+	return f
 }

@@ -2,10 +2,8 @@ package pool
 
 import (
 	"context"
-	"database/sql"
 	"log/slog"
 
-	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
 )
 
@@ -21,26 +19,18 @@ type ConnOptions struct {
 // Connect opens one connection outside any pool (Momoko's
 // momoko.connect). Close it when done.
 func Connect(ctx context.Context, dsn string, opts ConnOptions) *future.Future[*Conn] {
-	cfg, err := driver.ParseConfig(dsn)
+	p, err := New(dsn, Options{SetSession: opts.SetSession, Logger: opts.Logger, PingAfterIdle: -1})
 	if err != nil {
 		return future.Failed[*Conn](err)
 	}
-	cfg.SetSession = append(cfg.SetSession, opts.SetSession...)
-	if opts.Logger != nil {
-		cfg.Logger = opts.Logger
-	}
-	connector, err := driver.NewConnector(cfg)
-	if err != nil {
-		return future.Failed[*Conn](err)
-	}
+	p.connected.Store(true) // nothing to wait for: the one connection is dialed below
 	return future.Go(ctx, func(ctx context.Context) (*Conn, error) {
-		db := sql.OpenDB(connector)
-		db.SetMaxOpenConns(1)
-		sc, err := db.Conn(ctx)
+		c, err := p.acquire(ctx, false, nil)
 		if err != nil {
-			db.Close()
+			p.Close()
 			return nil, err
 		}
-		return &Conn{db: db, connector: connector, sc: sc}, nil
+		c.own = true
+		return c, nil
 	})
 }

@@ -9,7 +9,7 @@ import (
 // own statistics.
 type Stats struct {
 	Free    int // idle connections
-	Busy    int // connections in use
+	Busy    int // connections in use: serving requests, or taken with GetConn
 	Dead    int // floor connections whose last dial failed; repaired every ReconnectInterval
 	Pending int // connections being dialed now
 	Waiting int // calls queued for a connection
@@ -17,33 +17,38 @@ type Stats struct {
 	Size    int // the floor
 	MaxSize int // the stretch limit
 	Closed  bool
-	DB      sql.DBStats
+
+	// Statements counts the requests given to the pool (statements,
+	// transactions, pings) since it was made; Pipelined, those written
+	// while another request was in flight on the same connection; and
+	// DeepestPipeline is the most requests ever in flight on one
+	// connection at once.
+	Statements      uint64
+	Pipelined       uint64
+	DeepestPipeline int
+
+	DB sql.DBStats
 }
 
 // Stats returns a snapshot of the pool.
 func (p *Pool) Stats() Stats {
 	db := p.db.Stats()
-	_, waiting := p.slots.counts()
 	p.mu.Lock()
 	dead, closed := p.dead, p.closed
 	p.mu.Unlock()
-	pending := 0
-	if p.connector != nil {
-		pending = p.connector.Stats().Dialing
-	}
+	d := p.disp
+	d.mu.Lock()
 	s := Stats{
-		Free:    db.Idle,
-		Busy:    db.InUse,
-		Dead:    dead,
-		Pending: pending,
-		Waiting: waiting,
-		Size:    p.opts.Size,
-		MaxSize: p.opts.MaxSize,
-		Closed:  closed,
-		DB:      db,
+		Free:            len(d.idle),
+		Pending:         d.dialing,
+		Busy:            d.total - len(d.idle) - d.dialing,
+		Waiting:         len(d.waiters),
+		Statements:      d.statements,
+		Pipelined:       d.pipelined,
+		DeepestPipeline: d.deepest,
 	}
-	// database/sql counts a connection being dialed as in use.
-	s.Busy = max(0, s.Busy-s.Pending)
+	d.mu.Unlock()
+	s.Dead, s.Size, s.MaxSize, s.Closed, s.DB = dead, p.opts.Size, p.opts.MaxSize, closed, db
 	s.Total = s.Free + s.Busy + s.Dead + s.Pending
 	return s
 }

@@ -3,8 +3,8 @@ package pool
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,9 +34,10 @@ func WithIsolation(level sql.IsolationLevel) TxOption {
 // ReadOnly starts the transaction READ ONLY.
 func ReadOnly() TxOption { return func(o *txOptions) { o.readOnly = true } }
 
-// WithoutAutoRollback skips the ROLLBACK after a failure (Momoko's
-// auto_rollback=False). The connection is then closed instead of going
-// back to the pool inside the failed transaction; the server rolls back.
+// WithoutAutoRollback was Momoko's auto_rollback=False. A failed
+// transaction never stays open here: the pipelined COMMIT of a failed
+// transaction rolls it back on the server. With a pool made by FromDB it
+// skips database/sql's Rollback, and database/sql closes the connection.
 func WithoutAutoRollback() TxOption { return func(o *txOptions) { o.noRollback = true } }
 
 var isolationSQL = map[sql.IsolationLevel]string{
@@ -61,22 +62,37 @@ func (o txOptions) begin() (string, error) {
 	return b.String(), nil
 }
 
-// Transaction runs stmts in one transaction on one pooled connection:
-// BEGIN, each statement in turn, COMMIT. It resolves to one cursor per
-// statement. On any failure it runs ROLLBACK and returns the original
-// error; if the ROLLBACK fails too, the connection is closed. No
-// connection goes back to the pool inside a transaction.
+// Transaction runs stmts in one transaction on one pooled connection and
+// resolves to one cursor per statement. BEGIN, the statements and COMMIT
+// are written back to back, each followed by a Sync, so the whole
+// transaction costs one round trip. When a statement fails, the ones after
+// it fail too without running, and the COMMIT rolls back: the future fails
+// with the first statement's error and the connection is back outside any
+// transaction. An argument that cannot be encoded fails the transaction
+// before anything is written.
+//
+// With a pool made by FromDB, it runs through database/sql's BeginTx,
+// QueryContext and Commit (or Rollback), so sqlmock's ExpectBegin,
+// ExpectQuery and ExpectCommit match.
 func (p *Pool) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
-	return future.GoOn(ctx, p.workers, func(ctx context.Context) (curs []*Cursor, err error) {
-		err = p.withConn(ctx, func(c *sql.Conn) error {
-			curs, err = transaction(ctx, c, stmts, opts)
-			return err
-		})
-		return curs, err
-	})
+	f, complete := future.New[[]*Cursor]()
+	r, err := p.transaction(ctx, stmts, opts, true)
+	if err != nil {
+		return future.Failed[[]*Cursor](err)
+	}
+	r.finish = func(curs []*Cursor, err error) bool {
+		if err != nil {
+			return complete(nil, err)
+		}
+		return complete(curs, nil)
+	}
+	p.run(r)
+	return f
 }
 
-func transaction(ctx context.Context, c *sql.Conn, stmts []Statement, opts []TxOption) ([]*Cursor, error) {
+// transaction makes the request for a Transaction; its finish gets the
+// statements' cursors without BEGIN's and COMMIT's.
+func (p *Pool) transaction(ctx context.Context, stmts []Statement, opts []TxOption, shared bool) (*request, error) {
 	var o txOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -85,48 +101,17 @@ func transaction(ctx context.Context, c *sql.Conn, stmts []Statement, opts []TxO
 	if err != nil {
 		return nil, err
 	}
-	t := onConn{c}
-	if err := exec(ctx, t, begin); err != nil {
-		discard(c)
-		return nil, err
+	r := &request{
+		ctx: ctx, shared: shared, begin: begin, stmts: slices.Clone(stmts),
+		txOptions: &sql.TxOptions{Isolation: o.isolation, ReadOnly: o.readOnly}, noRollback: o.noRollback,
 	}
-	curs := make([]*Cursor, 0, len(stmts))
-	for _, st := range stmts {
-		cur, err := runStatement(ctx, t, st.SQL, st.Args)
-		if err != nil {
-			abort(ctx, c, o)
-			return nil, err
-		}
-		curs = append(curs, cur)
+	r.err = p.prepareStatements(r)
+	if p.connector != nil {
+		r.trimTx = true
 	}
-	if err := exec(ctx, t, "COMMIT"); err != nil {
-		abort(ctx, c, o)
-		return nil, err
-	}
-	return curs, nil
+	return r, nil
 }
 
 // rollbackTimeout bounds a ROLLBACK after a failure; past it the
 // connection is closed, which rolls back too.
 const rollbackTimeout = 5 * time.Second
-
-// abort ends a failed transaction: ROLLBACK, or closing the connection
-// when the ROLLBACK fails or was not wanted.
-func abort(ctx context.Context, c *sql.Conn, o txOptions) {
-	if !o.noRollback {
-		// The caller's ctx may be what failed the transaction.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-		_, err := c.ExecContext(rctx, "ROLLBACK")
-		cancel()
-		if err == nil {
-			return
-		}
-	}
-	discard(c)
-}
-
-// discard closes the connection underneath c at once; database/sql drops
-// it when c is released.
-func discard(c *sql.Conn) {
-	c.Raw(func(any) error { return driver.ErrBadConn })
-}

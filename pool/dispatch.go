@@ -1,0 +1,339 @@
+package pool
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Dispatch depths. spreadDepth is how deep a connection's pipeline grows
+// before the pool prefers an idle connection or a new one: a few deep
+// pipelines serve fast statements better than many shallow ones on a
+// small machine (fewer server processes busy, one read for many results),
+// yet one connection is a single server process.
+const spreadDepth = 8
+
+// DefaultMaxPipeline is Options.MaxPipeline's default.
+const DefaultMaxPipeline = 32
+
+// dispatcher chooses the connection owner for each request and queues
+// what no owner can take, in FIFO order. One mutex guards it and the
+// owners' shared state.
+type dispatcher struct {
+	p       *Pool
+	mu      sync.Mutex
+	max     int
+	maxPipe int
+	spread  int
+
+	total   int      // owners alive, dialing ones included
+	all     []*owner // every owner alive
+	idle    []*owner // least recently used first
+	shared  []*owner // owners serving pooled requests
+	waiters []waiter // FIFO
+	closed  bool
+	nextID  uint64
+
+	pipelined  uint64 // requests written behind another in flight
+	deepest    int
+	dialing    int
+	statements uint64
+}
+
+// waiter is a request, or a caller wanting a connection of its own,
+// waiting for capacity.
+type waiter struct {
+	req  *request
+	conn *connWaiter
+}
+
+// connWaiter is a caller of GetConn or Acquire waiting for an owner.
+type connWaiter struct {
+	ch chan ownerOrErr // cap 1
+}
+
+type ownerOrErr struct {
+	o   *owner
+	err error
+}
+
+func newDispatcher(p *Pool, o Options) *dispatcher {
+	maxPipe := o.MaxPipeline
+	if maxPipe <= 0 {
+		maxPipe = 1
+	}
+	return &dispatcher{p: p, max: o.MaxSize, maxPipe: maxPipe, spread: min(spreadDepth, maxPipe)}
+}
+
+// submit hands r to an owner, or queues it.
+func (d *dispatcher) submit(r *request) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		r.done(ErrPoolClosed)
+		return
+	}
+	d.statements++
+	var o *owner
+	if len(d.waiters) == 0 {
+		o = d.choose(r)
+	}
+	if o == nil {
+		d.waiters = append(d.waiters, waiter{req: r})
+		d.mu.Unlock()
+		return
+	}
+	d.assign(o, r)
+	d.mu.Unlock()
+}
+
+// choose picks an owner for r: the least loaded connection whose pipeline
+// runs only fast statements, when r is fast too; else an idle connection,
+// the one used last; else a new one below MaxSize; else, at MaxSize, any
+// fast pipeline with room. nil: r must wait.
+func (d *dispatcher) choose(r *request) *owner {
+	if o := d.joinable(r, d.spread); o != nil {
+		return o
+	}
+	if n := len(d.idle); n > 0 {
+		o := d.idle[n-1]
+		d.idle = d.idle[:n-1]
+		o.state = ownerShared
+		d.shared = append(d.shared, o)
+		return o
+	}
+	if d.total < d.max {
+		return d.newOwner(ownerShared)
+	}
+	return d.joinable(r, d.maxPipe)
+}
+
+// joinable is the least loaded shared owner r may be pipelined on, with
+// fewer than limit requests.
+func (d *dispatcher) joinable(r *request, limit int) *owner {
+	if !r.fast || r.alone {
+		return nil
+	}
+	var best *owner
+	for _, o := range d.shared {
+		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.depth >= limit {
+			continue
+		}
+		if best == nil || o.depth < best.depth {
+			best = o
+		}
+	}
+	return best
+}
+
+// assign gives r to o; d.mu is held.
+func (d *dispatcher) assign(o *owner, r *request) {
+	r.owner = o
+	o.queue = append(o.queue, r)
+	o.depth++
+	if o.depth > 1 {
+		d.pipelined++
+		d.deepest = max(d.deepest, o.depth)
+	}
+	if !r.fast {
+		o.slow++
+	}
+	if r.alone {
+		o.alone = true
+	}
+	o.signal()
+}
+
+// newOwner starts an owner that dials a connection; d.mu is held.
+func (d *dispatcher) newOwner(state ownerState) *owner {
+	d.nextID++
+	d.total++
+	d.dialing++
+	o := &owner{d: d, id: d.nextID, state: state, wake: make(chan struct{}, 1)}
+	d.all = append(d.all, o)
+	if state == ownerShared {
+		d.shared = append(d.shared, o)
+	}
+	d.p.owners.Add(1)
+	go o.run()
+	return o
+}
+
+// serveWaiters gives o what waits, as far as o can take it; d.mu is held.
+func (d *dispatcher) serveWaiters(o *owner) {
+	for len(d.waiters) > 0 && !d.closed && !o.quit && o.state == ownerShared {
+		w := d.waiters[0]
+		if w.conn != nil {
+			if o.depth > 0 {
+				return
+			}
+			d.popWaiter()
+			d.removeShared(o)
+			o.state = ownerPinned
+			w.conn.ch <- ownerOrErr{o: o}
+			return
+		}
+		if o.depth > 0 && (!w.req.fast || w.req.alone || o.slow > 0 || o.alone || o.cancelling.Load() || o.depth >= d.maxPipe) {
+			return
+		}
+		d.popWaiter()
+		if w.req.cancel.Load() {
+			continue
+		}
+		d.assign(o, w.req)
+	}
+}
+
+func (d *dispatcher) popWaiter() {
+	d.waiters[0] = waiter{}
+	d.waiters = d.waiters[1:]
+}
+
+// startForWaiters opens owners for waiters while below MaxSize; d.mu is
+// held.
+func (d *dispatcher) startForWaiters() {
+	for len(d.waiters) > 0 && !d.closed && d.total < d.max {
+		w := d.waiters[0]
+		if w.conn != nil {
+			d.popWaiter()
+			o := d.newOwner(ownerPinned)
+			o.waiter = w.conn
+			continue
+		}
+		d.serveWaiters(d.newOwner(ownerShared))
+	}
+}
+
+func (d *dispatcher) removeShared(o *owner) {
+	for i, x := range d.shared {
+		if x == o {
+			last := len(d.shared) - 1
+			d.shared[i] = d.shared[last]
+			d.shared[last] = nil
+			d.shared = d.shared[:last]
+			return
+		}
+	}
+}
+
+func (d *dispatcher) removeIdle(o *owner) bool {
+	for i, x := range d.idle {
+		if x == o {
+			d.idle = append(d.idle[:i], d.idle[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// acquire takes an owner for the caller's exclusive use: an idle one, a
+// new one below MaxSize, or the first to become idle.
+func (d *dispatcher) acquire(ctx context.Context) (*owner, error) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil, ErrPoolClosed
+	}
+	cw := &connWaiter{ch: make(chan ownerOrErr, 1)}
+	switch {
+	case len(d.waiters) > 0:
+		d.waiters = append(d.waiters, waiter{conn: cw})
+	case len(d.idle) > 0:
+		n := len(d.idle)
+		o := d.idle[n-1]
+		d.idle = d.idle[:n-1]
+		o.state = ownerPinned
+		d.mu.Unlock()
+		return o, nil
+	case d.total < d.max:
+		d.newOwner(ownerPinned).waiter = cw
+	default:
+		d.waiters = append(d.waiters, waiter{conn: cw})
+	}
+	d.mu.Unlock()
+	select {
+	case got := <-cw.ch:
+		return got.o, got.err
+	case <-ctx.Done():
+	}
+	d.mu.Lock()
+	for i, w := range d.waiters {
+		if w.conn == cw {
+			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
+			d.mu.Unlock()
+			return nil, ctx.Err()
+		}
+	}
+	d.mu.Unlock()
+	// Handed an owner (or an error) just as ctx ended: give it back.
+	if got := <-cw.ch; got.o != nil {
+		d.release(got.o)
+	}
+	return nil, ctx.Err()
+}
+
+// release takes back an owner from its caller: it serves the pool again
+// once its work is done.
+func (d *dispatcher) release(o *owner) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	o.pin = nil
+	if o.broken || o.state != ownerPinned {
+		return
+	}
+	o.state = ownerReleasing // finishes the Conn's work before serving others
+	o.signal()
+}
+
+// close fails every waiter and stops every idle owner.
+func (d *dispatcher) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	for _, w := range d.waiters {
+		if w.conn != nil {
+			w.conn.ch <- ownerOrErr{err: ErrPoolClosed}
+		} else {
+			w.req.done(ErrPoolClosed)
+		}
+	}
+	d.waiters = nil
+	for _, o := range d.idle {
+		o.quit = true
+		o.signal()
+	}
+	d.idle = nil
+	for _, o := range d.all {
+		o.quit = true
+		o.signal()
+	}
+}
+
+// shrink stops idle owners unused for longer than delay, least recently
+// used first, keeping at least floor owners.
+func (d *dispatcher) shrink(delay time.Duration, floor int) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cutoff := time.Now().Add(-delay)
+	closed := 0
+	for len(d.idle) > 0 && d.total-closed > floor && d.idle[0].lastUsed.Before(cutoff) {
+		o := d.idle[0]
+		d.idle = d.idle[1:]
+		o.quit = true
+		o.signal()
+		closed++
+	}
+	return closed
+}
+
+func (d *dispatcher) removeAll(o *owner) {
+	for i, x := range d.all {
+		if x == o {
+			last := len(d.all) - 1
+			d.all[i] = d.all[last]
+			d.all[last] = nil
+			d.all = d.all[:last]
+			return
+		}
+	}
+}

@@ -1,0 +1,516 @@
+package pool
+
+import (
+	"context"
+	"database/sql"
+	sqldriver "database/sql/driver"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/momoko-go/momoko/driver"
+)
+
+type ownerState uint8
+
+const (
+	ownerShared ownerState = iota // serving the pool's requests
+	ownerIdle                     // in the idle list, parked
+	ownerPinned                   // a Conn's, from GetConn or Acquire
+	ownerReleasing                // its Conn was put back; finishing the Conn's work
+)
+
+// owner is the goroutine that owns one connection: it dials it through
+// database/sql, writes the requests given to it in order, pipelining them
+// when it may, and reads their results. Nothing else touches the
+// connection while it lives.
+type owner struct {
+	d  *dispatcher
+	id uint64
+
+	// Guarded by d.mu.
+	state      ownerState
+	queue      []*request // given to it, not yet taken up
+	depth      int        // requests given and not finished
+	slow       int        // of those, the ones not known to be fast
+	alone      bool       // a request that must be alone is among them
+	quit       bool       // stop once nothing is in flight: shrink or Close
+	lastUsed   time.Time
+	flight     []*request // written, oldest first
+	waiter     *connWaiter
+	cancelDone chan struct{} // closed once a CancelRequest sent for it is over
+	txStatus   byte          // after the last request, for a pinned owner
+	broken     bool          // its connection is gone
+	pin        *Conn
+	conn       *pgconn.PgConn // set while it serves a pgx connection
+
+	wake       chan struct{} // cap 1: there is something to look at
+	cancelling atomic.Bool   // no writes until the CancelRequest is over
+
+	// The owner goroutine's own.
+	pending       []*request // taken up, not written yet, in order
+	aloneInFlight bool
+	resume        bool // woke after parking: check the connection first
+	parkedAt      time.Time
+}
+
+// signal wakes the owner goroutine if it is parked.
+func (o *owner) signal() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// errNotPgx: the connection's driver is not pgx; the owner serves it
+// through database/sql instead.
+var errNotPgx = errors.New("momoko: not a pgx connection")
+
+func (o *owner) run() {
+	p := o.d.p
+	defer p.owners.Done()
+	sc, err := p.db.Conn(p.ctx)
+	o.d.mu.Lock()
+	o.d.dialing--
+	o.d.mu.Unlock()
+	if err != nil {
+		o.dialFailed(p.connError(err))
+		return
+	}
+	var lost error
+	err = sc.Raw(func(dc any) error {
+		pc, ok := dc.(interface{ Conn() *pgx.Conn })
+		if !ok {
+			return errNotPgx
+		}
+		w := newPipeline(p, pc.Conn(), o.id)
+		o.d.mu.Lock()
+		o.conn = w.pg
+		o.d.mu.Unlock()
+		lost = o.serve(w)
+		o.awaitCancel()
+		if lost != nil || o.closes() {
+			return sqldriver.ErrBadConn // database/sql closes it
+		}
+		return nil
+	})
+	if errors.Is(err, errNotPgx) {
+		lost = o.serveSQL(sc)
+		if lost != nil || o.closes() {
+			discard(sc)
+		}
+	}
+	sc.Close()
+	o.gone(lost)
+}
+
+// awaitCancel waits for a CancelRequest in progress: it uses the
+// connection's address and keys.
+func (o *owner) awaitCancel() {
+	o.d.mu.Lock()
+	done := o.cancelDone
+	o.conn = nil
+	o.d.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// closes reports whether the connection should be closed rather than go
+// back to database/sql: the pool shrank or closed.
+func (o *owner) closes() bool {
+	o.d.mu.Lock()
+	defer o.d.mu.Unlock()
+	return o.quit
+}
+
+// handOver gives a freshly dialed owner to the caller of GetConn that
+// asked for it.
+func (o *owner) handOver() {
+	o.d.mu.Lock()
+	w := o.waiter
+	o.waiter = nil
+	o.d.mu.Unlock()
+	if w != nil {
+		w.ch <- ownerOrErr{o: o}
+	}
+}
+
+// serve runs the owner's loop on a pgx connection until the owner quits
+// (nil) or the connection breaks (the error).
+func (o *owner) serve(w *pipeline) error {
+	o.handOver()
+	for {
+		if !o.collect(w) {
+			return w.rest()
+		}
+		if o.resume {
+			o.resume = false
+			if err := o.check(w); err != nil {
+				return err
+			}
+		}
+		if err := o.writeReady(w); err != nil {
+			return o.lose(w, err)
+		}
+		if err := w.flush(); err != nil {
+			return o.lose(w, err)
+		}
+		if !w.inFlight() {
+			continue
+		}
+		r, err := w.readNext()
+		if err != nil {
+			return o.lose(w, err)
+		}
+		if r != nil && o.finish(r, w.txStatus()) {
+			return o.lose(w, ErrTransactionLeftOpen)
+		}
+	}
+}
+
+// check readies a connection that was parked: its types are brought up to
+// date, and one idle for longer than PingAfterIdle is pinged, so that a
+// connection the server closed meanwhile fails before anything is written.
+func (o *owner) check(w *pipeline) error {
+	p := o.d.p
+	if p.connector != nil {
+		ctx, cancel := context.WithTimeout(p.ctx, checkTimeout)
+		defer cancel()
+		if err := p.connector.RefreshTypes(ctx, w.conn); err != nil {
+			return &errBroken{err}
+		}
+		if d := p.connector.PingAfterIdle(); d >= 0 && time.Since(o.parkedAt) > d {
+			if err := w.pg.Ping(ctx); err != nil {
+				return &errBroken{err}
+			}
+		}
+	}
+	return nil
+}
+
+// checkTimeout bounds the checks of a parked connection: a connection
+// that does not answer a ping within it is as good as dead.
+const checkTimeout = 5 * time.Second
+
+// collect takes up what was given to the owner. With nothing to do and
+// nothing in flight it parks, first going idle when it serves the pool.
+// It reports false when the owner must stop.
+func (o *owner) collect(w *pipeline) bool {
+	d := o.d
+	d.mu.Lock()
+	for {
+		if len(o.queue) > 0 {
+			o.pending = append(o.pending, o.queue...)
+			clear(o.queue)
+			o.queue = o.queue[:0]
+		}
+		if len(o.pending) > 0 || (w != nil && w.inFlight()) {
+			d.mu.Unlock()
+			return true
+		}
+		if o.quit {
+			d.mu.Unlock()
+			return false
+		}
+		if o.state == ownerReleasing {
+			if o.txStatus == 'T' || o.txStatus == 'E' {
+				o.quit = true // closing the connection ends the transaction
+				continue
+			}
+			o.state = ownerShared
+			d.shared = append(d.shared, o)
+		}
+		if o.state == ownerShared {
+			d.serveWaiters(o)
+			if len(o.queue) > 0 {
+				continue
+			}
+			d.removeShared(o)
+			o.state = ownerIdle
+			o.lastUsed = time.Now()
+			d.idle = append(d.idle, o)
+		}
+		d.mu.Unlock()
+		if w != nil {
+			if err := w.rest(); err != nil {
+				d.mu.Lock()
+				o.quit = true
+				continue
+			}
+		}
+		o.parkedAt = time.Now()
+		<-o.wake
+		o.resume = true
+		d.mu.Lock()
+	}
+}
+
+// writeReady writes the pending requests that may be written now.
+func (o *owner) writeReady(w *pipeline) error {
+	if o.cancelling.Load() {
+		if w.inFlight() {
+			return nil
+		}
+		o.d.mu.Lock()
+		done := o.cancelDone
+		o.d.mu.Unlock()
+		<-done
+		o.d.mu.Lock()
+		o.cancelDone = nil
+		o.cancelling.Store(false)
+		o.d.mu.Unlock()
+	}
+	var written []*request
+	now := time.Time{}
+	for len(o.pending) > 0 && !o.aloneInFlight {
+		r := o.pending[0]
+		if r.cancel.Load() {
+			o.pending = o.pending[1:]
+			o.settle(r, r.ctx.Err())
+			continue
+		}
+		exclusive := r.raw != nil || r.direct
+		if (exclusive || r.alone) && (w.inFlight() || len(written) > 0) {
+			break
+		}
+		if exclusive {
+			o.pending = o.pending[1:]
+			if err := w.rest(); err != nil {
+				o.pending = append([]*request{r}, o.pending...)
+				return &errBroken{err}
+			}
+			if err := o.runAlone(w, r); err != nil {
+				return err
+			}
+			continue
+		}
+		err := w.write(r)
+		if err == errHold {
+			break
+		}
+		o.pending = o.pending[1:]
+		if err != nil {
+			o.settle(r, err)
+			continue
+		}
+		if now.IsZero() {
+			now = time.Now()
+		}
+		r.started = now
+		written = append(written, r)
+		if r.alone {
+			o.aloneInFlight = true
+		}
+	}
+	if len(written) > 0 {
+		o.d.mu.Lock()
+		for _, r := range written {
+			r.written = true
+			o.flight = append(o.flight, r)
+		}
+		o.d.mu.Unlock()
+	}
+	return nil
+}
+
+// runAlone runs a request pgx must run itself (a function on the
+// connection, or a statement in a mode that does not pipeline), with
+// nothing else in flight.
+func (o *owner) runAlone(w *pipeline, r *request) error {
+	o.d.mu.Lock()
+	r.written = true
+	o.flight = append(o.flight, r)
+	o.d.mu.Unlock()
+	if r.raw != nil {
+		r.err = runRaw(r, w.conn)
+	} else {
+		r.err = runDirect(r, w.conn, &o.d.p.decode)
+	}
+	if w.pg.IsClosed() {
+		return o.lose(w, fmt.Errorf("momoko: the connection closed: %w", r.err))
+	}
+	if o.finish(r, w.pg.TxStatus()) {
+		return o.lose(w, ErrTransactionLeftOpen)
+	}
+	return nil
+}
+
+// finish resolves a request whose results are all read. It reports true
+// when the connection must be closed: a request through the pool left it
+// inside a transaction (a BEGIN run on the pool); closing it rolls back.
+func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
+	if r.alone {
+		o.aloneInFlight = false
+	}
+	if r.shared && txStatus != 'I' {
+		closeConn = true
+		if r.err == nil {
+			r.err = ErrTransactionLeftOpen
+		}
+	}
+	d := o.d
+	d.mu.Lock()
+	o.account(r)
+	if len(o.flight) > 0 && o.flight[0] == r {
+		o.flight[0] = nil
+		o.flight = o.flight[1:]
+	}
+	o.txStatus = txStatus
+	if len(o.flight) == 1 && o.flight[0].cancel.Load() {
+		o.startCancel(o.flight[0])
+	}
+	if o.state == ownerShared && !closeConn {
+		d.serveWaiters(o)
+	}
+	d.mu.Unlock()
+	r.done(r.err)
+	return closeConn
+}
+
+// settle resolves a request that was never written.
+func (o *owner) settle(r *request, err error) {
+	o.d.mu.Lock()
+	o.account(r)
+	o.d.mu.Unlock()
+	r.done(err)
+}
+
+// account removes a finished request from o's load; d.mu is held.
+func (o *owner) account(r *request) {
+	o.depth--
+	if !r.fast {
+		o.slow--
+	}
+	if r.alone {
+		o.alone = false
+	}
+	if r.cancelDone != nil {
+		close(r.cancelDone)
+		r.cancelDone = nil
+	}
+}
+
+// lose ends the owner's connection after err broke it. Requests in
+// flight may have run: they fail with driver.ErrConnectionLost. Those not
+// written yet go to other connections when gone runs.
+func (o *owner) lose(w *pipeline, err error) error {
+	var broken *errBroken
+	if errors.As(err, &broken) {
+		err = broken.err
+	}
+	lost := fmt.Errorf("%w: %w", driver.ErrConnectionLost, err)
+	o.d.mu.Lock()
+	flight := o.flight
+	o.flight = nil
+	o.broken = true
+	for _, r := range flight {
+		o.account(r)
+	}
+	o.d.mu.Unlock()
+	for _, r := range flight {
+		r.done(lost)
+	}
+	w.sent = nil
+	return lost
+}
+
+// gone removes the owner once its connection is given back or closed.
+// What it had not written goes to other owners (or fails after
+// sendAttempts); a GetConn caller still waiting for it gets the error.
+func (o *owner) gone(cause error) {
+	d := o.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.total--
+	d.removeShared(o)
+	d.removeIdle(o)
+	d.removeAll(o)
+	o.broken = true
+	unsent := append(o.pending, o.queue...)
+	o.pending, o.queue = nil, nil
+	if cause == nil {
+		cause = ErrPoolClosed
+	}
+	for _, r := range unsent {
+		o.account(r)
+		if o.state == ownerPinned || d.closed {
+			go r.done(connClosedError(cause))
+			continue
+		}
+		d.redispatch(r, cause)
+	}
+	if w := o.waiter; w != nil {
+		o.waiter = nil
+		w.ch <- ownerOrErr{err: cause}
+	}
+	d.startForWaiters()
+}
+
+// dialFailed reports a failed dial to what was given to the owner: a
+// refusal for lack of connection slots while other connections of the
+// pool are busy only sends them back in line, anything else fails them.
+func (o *owner) dialFailed(err error) {
+	d := o.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.total--
+	d.removeShared(o)
+	d.removeAll(o)
+	o.broken = true
+	waitForBusy := d.p.mayWaitForBusy(err, d.total)
+	if w := o.waiter; w != nil {
+		o.waiter = nil
+		if waitForBusy && !d.closed {
+			d.waiters = append([]waiter{{conn: w}}, d.waiters...)
+		} else {
+			w.ch <- ownerOrErr{err: err}
+		}
+	}
+	queued := o.queue
+	o.queue = nil
+	for i := len(queued) - 1; i >= 0; i-- {
+		r := queued[i]
+		o.account(r)
+		if waitForBusy && !d.closed {
+			d.waiters = append([]waiter{{req: r}}, d.waiters...)
+			continue
+		}
+		go r.done(err)
+	}
+}
+
+// redispatch gives a request that was never written to another owner;
+// d.mu is held.
+func (d *dispatcher) redispatch(r *request, cause error) {
+	r.attempts++
+	if r.attempts >= sendAttempts || r.cancel.Load() {
+		go r.done(cause)
+		return
+	}
+	if o := d.choose(r); o != nil && len(d.waiters) == 0 {
+		d.assign(o, r)
+		return
+	}
+	d.waiters = append([]waiter{{req: r}}, d.waiters...)
+}
+
+// sendAttempts bounds how often a request that provably never reached the
+// server is given to another connection.
+const sendAttempts = 3
+
+func connClosedError(cause error) error {
+	if errors.Is(cause, ErrPoolClosed) {
+		return ErrPoolClosed
+	}
+	return fmt.Errorf("%w: %w", ErrConnClosed, cause)
+}
+
+// discard closes the connection underneath c at once; database/sql drops
+// it when c is released.
+func discard(c *sql.Conn) {
+	c.Raw(func(any) error { return sqldriver.ErrBadConn })
+}

@@ -1,0 +1,131 @@
+package pool
+
+import (
+	"context"
+	"database/sql"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// request is one unit of work for a connection's owner: a statement, a
+// transaction (BEGIN, its statements and COMMIT, written back to back), a
+// ping, or a function to run on the pgx connection. Its future is
+// completed once, by the owner or, when its context ends first, by the
+// cancellation.
+type request struct {
+	ctx   context.Context
+	stmts []Statement // in order; for a transaction without BEGIN and COMMIT
+	begin string      // a transaction's BEGIN; "" for anything else
+	ping  bool
+	raw   func(*pgx.Conn) error // run on the owner's goroutine, alone on the connection
+
+	// alone: nothing else may be in flight on the connection with it
+	// (transaction control on a shared connection, the simple protocol).
+	alone bool
+	// fast: every statement is known to finish quickly, so others may be
+	// pipelined behind it.
+	fast bool
+	// shared: it came through the pool, not a pinned Conn, so it must
+	// leave the connection outside any transaction.
+	shared bool
+
+	// attempts counts the connections this request was given to that
+	// broke before writing it.
+	attempts int
+	written  bool
+
+	// finish delivers the outcome to the future; it reports false when
+	// the future was already resolved (by cancellation).
+	finish   func(curs []*Cursor, err error) bool
+	settled  atomic.Bool
+	cancel   atomic.Bool // the caller's context ended
+	stopWait func() bool // stops the context.AfterFunc watching ctx
+
+	direct bool // run by pgx itself, not pipelined (simple protocol, exec mode)
+
+	// A transaction's options for database/sql (FromDB), and whether the
+	// cursors of BEGIN and COMMIT are to be dropped from curs.
+	txOptions  *sql.TxOptions
+	noRollback bool
+	trimTx     bool
+
+	// Guarded by the dispatcher's mutex.
+	owner      *owner        // the owner it was given to
+	cancelDone chan struct{} // made by a CancelRequest for it, closed when it finishes
+
+	curs    []*Cursor
+	err     error     // the first statement error, set by the owner
+	started time.Time // when it was written
+}
+
+// sqlAt is the i-th statement to write, BEGIN and COMMIT included.
+func (r *request) sqlAt(i int) string {
+	if r.begin == "" {
+		return r.stmts[i].SQL
+	}
+	switch i {
+	case 0:
+		return r.begin
+	case len(r.stmts) + 1:
+		return "COMMIT"
+	}
+	return r.stmts[i-1].SQL
+}
+
+// argsAt are the arguments of the i-th statement to write.
+func (r *request) argsAt(i int) []any {
+	if r.begin == "" {
+		return r.stmts[i].Args
+	}
+	if i == 0 || i > len(r.stmts) {
+		return nil
+	}
+	return r.stmts[i-1].Args
+}
+
+// done resolves the request's future once and stops watching its context.
+func (r *request) done(err error) {
+	if r.stopWait != nil {
+		r.stopWait()
+	}
+	if !r.settled.CompareAndSwap(false, true) {
+		return
+	}
+	if err != nil {
+		r.finish(nil, err)
+		return
+	}
+	if r.trimTx && len(r.curs) >= 2 {
+		r.curs = r.curs[1 : len(r.curs)-1]
+	}
+	r.finish(r.curs, nil)
+}
+
+// watch resolves the request with its context's error as soon as the
+// context ends, and tells on to be able to stop its statement.
+func (r *request) watch(onCancel func(*request)) {
+	if r.ctx.Done() == nil {
+		return
+	}
+	r.stopWait = context.AfterFunc(r.ctx, func() {
+		r.cancel.Store(true)
+		if r.settled.CompareAndSwap(false, true) {
+			r.finish(nil, r.ctx.Err())
+		}
+		onCancel(r)
+	})
+}
+
+// statementCount is how many results the request reads: its statements,
+// plus BEGIN and COMMIT for a transaction.
+func (r *request) statementCount() int {
+	if r.begin != "" {
+		return len(r.stmts) + 2
+	}
+	if r.ping || r.raw != nil {
+		return 1
+	}
+	return len(r.stmts)
+}

@@ -1,0 +1,136 @@
+package pool
+
+import (
+	"context"
+	"database/sql"
+	sqldriver "database/sql/driver"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// serveSQL runs the owner's loop on a connection of another driver (a
+// pool made by FromDB, sqlmock in tests): one request at a time through
+// database/sql, with database/sql's conversions.
+func (o *owner) serveSQL(sc *sql.Conn) error {
+	o.handOver()
+	for o.collect(nil) {
+		for len(o.pending) > 0 {
+			r := o.pending[0]
+			o.pending = o.pending[1:]
+			if r.cancel.Load() {
+				o.settle(r, r.ctx.Err())
+				continue
+			}
+			err := runSQL(sc, r)
+			if errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+				// database/sql's contract: the driver sent nothing. It
+				// goes to another connection.
+				o.pending = append([]*request{r}, o.pending...)
+				return err
+			}
+			r.err = err
+			o.finish(r, 'I')
+		}
+	}
+	return nil
+}
+
+// runSQL runs one request on sc.
+func runSQL(sc *sql.Conn, r *request) error {
+	switch {
+	case r.raw != nil:
+		return ErrNeedsMomokoDriver
+	case r.ping:
+		return sc.PingContext(r.ctx)
+	case r.begin != "":
+		return runSQLTransaction(sc, r)
+	}
+	cur, err := querySQL(r.ctx, sc, r.stmts[0])
+	if err != nil {
+		return err
+	}
+	r.curs = append(r.curs, cur)
+	return nil
+}
+
+// runSQLTransaction runs a Transaction through database/sql's own
+// transaction calls, so that sqlmock's ExpectBegin and ExpectCommit match.
+func runSQLTransaction(sc *sql.Conn, r *request) error {
+	tx, err := sc.BeginTx(r.ctx, r.txOptions)
+	if err != nil {
+		return err
+	}
+	for _, st := range r.stmts {
+		cur, err := querySQL(r.ctx, tx, st)
+		if err != nil {
+			if !r.noRollback {
+				tx.Rollback()
+			}
+			return err
+		}
+		r.curs = append(r.curs, cur)
+	}
+	return tx.Commit()
+}
+
+type sqlQueryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func querySQL(ctx context.Context, q sqlQueryer, st Statement) (cur *Cursor, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("momoko: the Value method of an argument panicked: %v", v)
+		}
+	}()
+	rows, err := q.QueryContext(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return nil, err
+	}
+	cur = &Cursor{}
+	err = cur.read(rows)
+	if closeErr := rows.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cur, nil
+}
+
+// read buffers every row of rows as driver values.
+func (c *Cursor) read(rows *sql.Rows) error {
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	n := len(cols)
+	c.columns = cols
+	c.values = make([]any, 0, n)
+	ptrs := make([]any, n)
+	for rows.Next() {
+		base := len(c.values)
+		c.values = slices.Grow(c.values, n)[:base+n]
+		for i := range ptrs {
+			ptrs[i] = &c.values[base+i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		c.rows++
+	}
+	return rows.Err()
+}
+
+// assignRow scans a row of driver values into dest with database/sql's
+// conversions.
+func (c *Cursor) assignRow(dest []any) error {
+	w := len(c.columns)
+	for i, v := range c.values[c.next*w : (c.next+1)*w] {
+		if err := assign(dest[i], v); err != nil {
+			return fmt.Errorf("momoko: FetchOne: column %d (%s): %w", i, c.columns[i], err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package pool
+
+import (
+	"strconv"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// stmtCacheSize bounds the prepared statements an owner keeps on its
+// connection, as pgx's own statement cache does; the oldest is
+// deallocated to make room.
+const stmtCacheSize = 512
+
+// prepared is a statement prepared on one connection.
+type prepared struct {
+	name    string
+	sql     string
+	sd      *pgconn.StatementDescription
+	formats []int16                   // the result format of each field
+	fields  []pgconn.FieldDescription // sd's fields with those formats; shared by cursors
+}
+
+// stmtCache is one connection's prepared statements, used by its owner
+// goroutine only.
+type stmtCache struct {
+	prefix  string
+	next    int
+	byQuery map[string]*prepared
+	order   []*prepared // oldest first
+}
+
+func newStmtCache(owner uint64) *stmtCache {
+	return &stmtCache{prefix: "momoko_" + strconv.FormatUint(owner, 10) + "_", byQuery: make(map[string]*prepared)}
+}
+
+func (c *stmtCache) get(sql string) *prepared { return c.byQuery[sql] }
+
+// name gives a new statement name, unique on the connection.
+func (c *stmtCache) name() string {
+	c.next++
+	return c.prefix + strconv.Itoa(c.next)
+}
+
+// add records a statement prepared under name and returns the one to
+// deallocate to stay within bounds, or nil.
+func (c *stmtCache) add(p *prepared) (evict *prepared) {
+	if len(c.order) >= stmtCacheSize {
+		evict = c.order[0]
+		c.order = c.order[1:]
+		delete(c.byQuery, evict.sql)
+	}
+	c.byQuery[p.sql] = p
+	c.order = append(c.order, p)
+	return evict
+}
+
+// forget drops a statement the server no longer has as prepared (after
+// DEALLOCATE ALL, or a schema change that invalidated its plan).
+func (c *stmtCache) forget(sql string) {
+	p := c.byQuery[sql]
+	if p == nil {
+		return
+	}
+	delete(c.byQuery, sql)
+	for i, q := range c.order {
+		if q == p {
+			c.order = append(c.order[:i], c.order[i+1:]...)
+			break
+		}
+	}
+}
