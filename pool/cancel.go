@@ -38,14 +38,16 @@ func (d *dispatcher) onCancel(r *request) {
 	}
 }
 
-// dropWaiter takes a cancelled request out of line; d.mu is held.
-func (d *dispatcher) dropWaiter(r *request) {
+// dropWaiter takes a request out of line, reporting whether it was
+// there; d.mu is held.
+func (d *dispatcher) dropWaiter(r *request) bool {
 	for i, w := range d.waiters {
 		if w.req == r {
 			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // startCancel sends a CancelRequest for r, alone in flight on o; d.mu is

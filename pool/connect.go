@@ -88,7 +88,7 @@ func (p *Pool) fill(ctx context.Context, wait bool) []error {
 	}
 	waiters := make([]*connWaiter, missing)
 	for i := range waiters {
-		waiters[i] = &connWaiter{ch: make(chan ownerOrErr, 1)}
+		waiters[i] = &connWaiter{ch: make(chan ownerOrErr, 1), fail: true}
 		d.newOwner(ownerPinned).waiter = waiters[i]
 	}
 	d.mu.Unlock()

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -40,6 +41,23 @@ type dispatcher struct {
 	statements uint64
 }
 
+// limitWait fails r with ErrAcquireTimeout if it still waits after
+// Options.AcquireTimeout; d.mu is held.
+func (d *dispatcher) limitWait(r *request) {
+	timeout := d.p.opts.AcquireTimeout
+	if timeout <= 0 {
+		return
+	}
+	time.AfterFunc(timeout, func() {
+		d.mu.Lock()
+		waiting := d.dropWaiter(r)
+		d.mu.Unlock()
+		if waiting {
+			r.done(fmt.Errorf("%w after %v", ErrAcquireTimeout, timeout))
+		}
+	})
+}
+
 // waiter is a request, or a caller wanting a connection of its own,
 // waiting for capacity.
 type waiter struct {
@@ -50,6 +68,9 @@ type waiter struct {
 // connWaiter is a caller of GetConn or Acquire waiting for an owner.
 type connWaiter struct {
 	ch chan ownerOrErr // cap 1
+	// fail: a failed dial is the caller's answer, even when it could wait
+	// for a busy connection (Connect reports each failure).
+	fail bool
 }
 
 type ownerOrErr struct {
@@ -80,6 +101,7 @@ func (d *dispatcher) submit(r *request) {
 	}
 	if o == nil {
 		d.waiters = append(d.waiters, waiter{req: r})
+		d.limitWait(r)
 		d.mu.Unlock()
 		return
 	}
@@ -282,7 +304,42 @@ func (d *dispatcher) release(o *owner) {
 		return
 	}
 	o.state = ownerReleasing // finishes the Conn's work before serving others
+	d.settleReleased(o)
 	o.signal()
+}
+
+// settleReleased returns an owner whose Conn was put back to the pool
+// once the Conn's work is done; a connection left inside a transaction is
+// closed instead. d.mu is held.
+func (d *dispatcher) settleReleased(o *owner) {
+	if o.state != ownerReleasing || o.depth > 0 {
+		return
+	}
+	if o.txStatus == 'T' || o.txStatus == 'E' {
+		o.quit = true // closing the connection ends the transaction
+		return
+	}
+	o.state = ownerShared
+	d.shared = append(d.shared, o)
+	d.idleIfDone(o)
+}
+
+// idleIfDone moves a shared owner with nothing to do to the idle list,
+// after giving it what waits. It happens as the last request finishes,
+// before its future resolves, so that a caller who sees the result sees
+// the connection back in the pool. d.mu is held.
+func (d *dispatcher) idleIfDone(o *owner) {
+	if o.state != ownerShared || o.depth > 0 || o.quit {
+		return
+	}
+	d.serveWaiters(o)
+	if o.depth > 0 || o.state != ownerShared {
+		return
+	}
+	d.removeShared(o)
+	o.state = ownerIdle
+	o.lastUsed = time.Now()
+	d.idle = append(d.idle, o)
 }
 
 // close fails every waiter and stops every idle owner.

@@ -53,8 +53,7 @@ type owner struct {
 	// The owner goroutine's own.
 	pending       []*request // taken up, not written yet, in order
 	aloneInFlight bool
-	resume        bool // woke after parking: check the connection first
-	parkedAt      time.Time
+	resume        bool // taken from the idle list: check the connection first
 }
 
 // signal wakes the owner goroutine if it is parked.
@@ -183,7 +182,10 @@ func (o *owner) check(w *pipeline) error {
 		if err := p.connector.RefreshTypes(ctx, w.conn); err != nil {
 			return &errBroken{err}
 		}
-		if d := p.connector.PingAfterIdle(); d >= 0 && time.Since(o.parkedAt) > d {
+		o.d.mu.Lock()
+		idleFor := time.Since(o.lastUsed)
+		o.d.mu.Unlock()
+		if d := p.connector.PingAfterIdle(); d >= 0 && idleFor > d {
 			if err := w.pg.Ping(ctx); err != nil {
 				return &errBroken{err}
 			}
@@ -216,24 +218,12 @@ func (o *owner) collect(w *pipeline) bool {
 			d.mu.Unlock()
 			return false
 		}
-		if o.state == ownerReleasing {
-			if o.txStatus == 'T' || o.txStatus == 'E' {
-				o.quit = true // closing the connection ends the transaction
-				continue
-			}
-			o.state = ownerShared
-			d.shared = append(d.shared, o)
+		d.settleReleased(o)
+		d.idleIfDone(o)
+		if len(o.queue) > 0 || o.quit {
+			continue
 		}
-		if o.state == ownerShared {
-			d.serveWaiters(o)
-			if len(o.queue) > 0 {
-				continue
-			}
-			d.removeShared(o)
-			o.state = ownerIdle
-			o.lastUsed = time.Now()
-			d.idle = append(d.idle, o)
-		}
+		idle := o.state == ownerIdle
 		d.mu.Unlock()
 		if w != nil {
 			if err := w.rest(); err != nil {
@@ -242,10 +232,11 @@ func (o *owner) collect(w *pipeline) bool {
 				continue
 			}
 		}
-		o.parkedAt = time.Now()
 		<-o.wake
-		o.resume = true
 		d.mu.Lock()
+		if idle && o.state != ownerIdle {
+			o.resume = true // taken from the idle list: check the connection first
+		}
 	}
 }
 
@@ -363,7 +354,8 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 	if len(o.flight) == 1 && o.flight[0].cancel.Load() {
 		o.startCancel(o.flight[0])
 	}
-	if o.state == ownerShared && !closeConn {
+	if !closeConn {
+		d.idleIfDone(o)
 		d.serveWaiters(o)
 	}
 	d.mu.Unlock()
@@ -375,6 +367,7 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 func (o *owner) settle(r *request, err error) {
 	o.d.mu.Lock()
 	o.account(r)
+	o.d.idleIfDone(o)
 	o.d.mu.Unlock()
 	r.done(err)
 }
@@ -464,7 +457,7 @@ func (o *owner) dialFailed(err error) {
 	waitForBusy := d.p.mayWaitForBusy(err, d.total)
 	if w := o.waiter; w != nil {
 		o.waiter = nil
-		if waitForBusy && !d.closed {
+		if waitForBusy && !w.fail && !d.closed {
 			d.waiters = append([]waiter{{conn: w}}, d.waiters...)
 		} else {
 			w.ch <- ownerOrErr{err: err}

@@ -167,6 +167,9 @@ func (w *pipeline) build(p *prepared, args []any) (err error) {
 			err = fmt.Errorf("momoko: encoding an argument panicked: %v", v)
 		}
 	}()
+	if len(args) != len(p.sd.ParamOIDs) {
+		return fmt.Errorf("momoko: expected %d arguments, got %d", len(p.sd.ParamOIDs), len(args))
+	}
 	return w.eqb.Build(w.types, p.sd, args)
 }
 
