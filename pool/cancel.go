@@ -13,11 +13,12 @@ import (
 // lands, so the owner writes nothing more until it has landed.
 
 // cancelTimeout bounds sending a CancelRequest.
-const cancelTimeout = 5 * time.Second
+const cancelTimeout = 2 * time.Second
 
-// cancelGrace is how long a cancelled statement may take to end after its
-// CancelRequest before its connection is closed (a connection nobody
-// answers on, such as one behind a network partition).
+// cancelGrace is how long a connection may go without finishing anything
+// after one of its statements was cancelled before it is closed: a
+// connection nobody answers on, such as one behind a network partition,
+// is never handed out again.
 const cancelGrace = time.Second
 
 // onCancel runs when r's context ends.
@@ -25,16 +26,16 @@ func (d *dispatcher) onCancel(r *request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	o := r.owner
-	if o == nil {
+	switch {
+	case o == nil:
 		d.dropWaiter(r)
-		return
-	}
-	if !r.written {
+	case !r.written:
 		o.signal() // the owner drops it
-		return
-	}
-	if len(o.flight) == 1 && o.flight[0] == r {
+	case r.finished:
+	case len(o.flight) == 1 && o.flight[0] == r:
 		o.startCancel(r)
+	default:
+		o.watchProgress(r)
 	}
 }
 
@@ -50,7 +51,8 @@ func (d *dispatcher) dropWaiter(r *request) bool {
 	return false
 }
 
-// startCancel sends a CancelRequest for r, alone in flight on o; d.mu is
+// startCancel sends a CancelRequest for r, alone in flight on o, and
+// closes the connection if r has not finished after cancelGrace; d.mu is
 // held.
 func (o *owner) startCancel(r *request) {
 	if o.cancelling.Load() || o.broken || o.conn == nil {
@@ -59,20 +61,31 @@ func (o *owner) startCancel(r *request) {
 	o.cancelling.Store(true)
 	done := make(chan struct{})
 	o.cancelDone = done
-	finished := make(chan struct{})
-	r.cancelDone = finished
 	pg := o.conn
+	o.watchProgress(r)
 	go func() {
 		defer close(done)
 		ctx, cancel := context.WithTimeout(context.Background(), cancelTimeout)
+		defer cancel()
 		pg.CancelRequest(ctx)
-		cancel()
-		grace := time.NewTimer(cancelGrace)
-		defer grace.Stop()
-		select {
-		case <-finished:
-		case <-grace.C:
+	}()
+}
+
+// watchProgress closes o's connection if, cancelGrace after r was
+// cancelled, o has finished nothing since and r is still in flight; d.mu
+// is held.
+func (o *owner) watchProgress(r *request) {
+	if o.conn == nil {
+		return
+	}
+	finished := o.finished
+	pg := o.conn
+	time.AfterFunc(cancelGrace, func() {
+		o.d.mu.Lock()
+		stuck := !r.finished && o.finished == finished && !o.broken
+		o.d.mu.Unlock()
+		if stuck {
 			pg.Conn().SetDeadline(time.Now()) // the owner's read fails: the connection is given up
 		}
-	}()
+	})
 }

@@ -17,10 +17,10 @@ import (
 type ownerState uint8
 
 const (
-	ownerShared ownerState = iota // serving the pool's requests
-	ownerIdle                     // in the idle list, parked
-	ownerPinned                   // a Conn's, from GetConn or Acquire
-	ownerReleasing                // its Conn was put back; finishing the Conn's work
+	ownerShared    ownerState = iota // serving the pool's requests
+	ownerIdle                        // in the idle list, parked
+	ownerPinned                      // a Conn's, from GetConn or Acquire
+	ownerReleasing                   // its Conn was put back; finishing the Conn's work
 )
 
 // owner is the goroutine that owns one connection: it dials it through
@@ -46,6 +46,7 @@ type owner struct {
 	broken     bool          // its connection is gone
 	pin        *Conn
 	conn       *pgconn.PgConn // set while it serves a pgx connection
+	finished   uint64         // requests finished, for cancelled ones to see progress
 
 	wake       chan struct{} // cap 1: there is something to look at
 	cancelling atomic.Bool   // no writes until the CancelRequest is over
@@ -381,10 +382,8 @@ func (o *owner) account(r *request) {
 	if r.alone {
 		o.alone = false
 	}
-	if r.cancelDone != nil {
-		close(r.cancelDone)
-		r.cancelDone = nil
-	}
+	r.finished = true
+	o.finished++
 }
 
 // lose ends the owner's connection after err broke it. Requests in

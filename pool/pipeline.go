@@ -104,25 +104,31 @@ func (w *pipeline) write(r *request) error {
 		}
 		err, pending := w.preparing[sql]
 		switch {
-		case pending && err != nil:
+		case pending && err != nil && n == 1:
 			delete(w.preparing, sql)
 			return err
+		case pending && err != nil:
+			// Prepared ahead of a transaction's earlier statements, it may
+			// need what they create (CREATE TABLE, then INSERT into it):
+			// it is sent unprepared, and fails in its turn if it must.
 		case pending:
+			hold = true
 		default:
 			w.prepare(sql)
+			hold = true
 		}
-		hold = true
 	}
 	if hold {
 		return errHold
 	}
 	if n == 1 {
-		p := w.cache.get(r.sqlAt(0))
-		if err := w.build(p, r.stmts[0].Args); err != nil {
+		sql := r.sqlAt(0)
+		p := w.cache.get(sql)
+		if err := w.build(p, r.argsAt(0)); err != nil {
 			return err
 		}
 		w.sendEvictions()
-		w.send(r, p, w.eqb.ParamValues, w.eqb.ParamFormats, true)
+		w.send(r, sql, p, w.eqb.ParamValues, w.eqb.ParamFormats, true)
 		return nil
 	}
 	return w.writeAll(r, n)
@@ -154,7 +160,9 @@ func (w *pipeline) writeAll(r *request, n int) error {
 	}
 	w.sendEvictions()
 	for i := range n {
-		w.send(r, w.cache.get(r.sqlAt(i)), bounds[i].values, bounds[i].formats, i == n-1)
+		sql := r.sqlAt(i)
+		delete(w.preparing, sql)
+		w.send(r, sql, w.cache.get(sql), bounds[i].values, bounds[i].formats, i == n-1)
 	}
 	return nil
 }
@@ -167,14 +175,22 @@ func (w *pipeline) build(p *prepared, args []any) (err error) {
 			err = fmt.Errorf("momoko: encoding an argument panicked: %v", v)
 		}
 	}()
+	if p == nil {
+		return w.eqb.Build(w.types, nil, args) // text parameters whose types the server infers
+	}
 	if len(args) != len(p.sd.ParamOIDs) {
 		return fmt.Errorf("momoko: expected %d arguments, got %d", len(p.sd.ParamOIDs), len(args))
 	}
 	return w.eqb.Build(w.types, p.sd, args)
 }
 
-func (w *pipeline) send(r *request, p *prepared, values [][]byte, formats []int16, last bool) {
-	w.pl.SendQueryStatement(p.sd, values, formats, p.formats)
+// send writes one statement and its Sync; p nil sends it unprepared.
+func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, formats []int16, last bool) {
+	if p == nil {
+		w.pl.SendQueryParams(sql, values, nil, formats, nil)
+	} else {
+		w.pl.SendQueryStatement(p.sd, values, formats, p.formats)
+	}
 	w.pl.SendPipelineSync()
 	w.sent = append(w.sent, expect{kind: expectStatement, req: r, prep: p}, expect{kind: expectSync, req: r, last: last})
 	w.unflushed = true
@@ -257,7 +273,7 @@ func (w *pipeline) prepared(e expect, res any, err error) {
 	p.formats = make([]int16, len(p.sd.Fields))
 	p.fields = append([]pgconn.FieldDescription(nil), p.sd.Fields...)
 	for i := range p.fields {
-		p.formats[i] = w.types.FormatCodeForOID(p.fields[i].DataTypeOID)
+		p.formats[i] = resultFormat(p.fields[i].DataTypeOID)
 		p.fields[i].Format = p.formats[i]
 	}
 	if evict := w.cache.add(p); evict != nil {
@@ -316,3 +332,21 @@ func (w *pipeline) result(e expect, res any, err error) {
 // txStatus is the connection's transaction status after the last
 // result read: 'I' idle, 'T' in a transaction, 'E' in a failed one.
 func (w *pipeline) txStatus() byte { return w.pg.TxStatus() }
+
+// binaryResults are the types read in binary: intrinsic types whose binary
+// form pgx decodes into every Go type their text form would give, as pgx's
+// stdlib chooses for database/sql. Every other type comes as text, so that
+// a sql.Scanner (hstore.Hstore, jsonb.JSON) gets the text it parses.
+var binaryResults = map[uint32]bool{
+	pgtype.BoolOID: true, pgtype.ByteaOID: true, pgtype.CIDOID: true, pgtype.DateOID: true,
+	pgtype.Float4OID: true, pgtype.Float8OID: true, pgtype.Int2OID: true, pgtype.Int4OID: true,
+	pgtype.Int8OID: true, pgtype.OIDOID: true, pgtype.TimestampOID: true, pgtype.TimestamptzOID: true,
+	pgtype.XIDOID: true,
+}
+
+func resultFormat(oid uint32) int16 {
+	if binaryResults[oid] {
+		return pgtype.BinaryFormatCode
+	}
+	return pgtype.TextFormatCode
+}

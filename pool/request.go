@@ -52,8 +52,8 @@ type request struct {
 	trimTx     bool
 
 	// Guarded by the dispatcher's mutex.
-	owner      *owner        // the owner it was given to
-	cancelDone chan struct{} // made by a CancelRequest for it, closed when it finishes
+	owner    *owner // the owner it was given to
+	finished bool   // its results are read, or its connection is gone
 
 	curs    []*Cursor
 	err     error     // the first statement error, set by the owner
