@@ -30,7 +30,12 @@ func (d *dispatcher) onCancel(r *request) {
 	case o == nil:
 		d.dropWaiter(r)
 	case !r.written:
-		o.signal() // the owner drops it
+		o.signal() // the owner drops it when it can
+		if o.state == ownerShared {
+			// Behind fast statements or a Prepare: if those do not come
+			// back, the connection is caught in a partition.
+			o.watchProgress(r)
+		}
 	case r.finished:
 	case len(o.flight) == 1 && o.flight[0] == r:
 		o.startCancel(r)
@@ -72,17 +77,17 @@ func (o *owner) startCancel(r *request) {
 }
 
 // watchProgress closes o's connection if, cancelGrace after r was
-// cancelled, o has finished nothing since and r is still in flight; d.mu
-// is held.
+// cancelled, r has not finished and o is still waiting in the read it was
+// in; d.mu is held.
 func (o *owner) watchProgress(r *request) {
 	if o.conn == nil {
 		return
 	}
-	finished := o.finished
+	reads := o.reads.Load()
 	pg := o.conn
 	time.AfterFunc(cancelGrace, func() {
 		o.d.mu.Lock()
-		stuck := !r.finished && o.finished == finished && !o.broken
+		stuck := !r.finished && !o.broken && o.reading.Load() && o.reads.Load() == reads
 		o.d.mu.Unlock()
 		if stuck {
 			pg.Conn().SetDeadline(time.Now()) // the owner's read fails: the connection is given up

@@ -35,6 +35,12 @@ type dispatcher struct {
 	closed  bool
 	nextID  uint64
 
+	// database/sql's callers (p.DB()) share MaxSize: when they wait,
+	// idle owners hand their connections back, and with none idle, yield
+	// owners do as they go idle.
+	dbWaits uint64
+	yield   int
+
 	pipelined  uint64 // requests written behind another in flight
 	deepest    int
 	dialing    int
@@ -336,6 +342,12 @@ func (d *dispatcher) idleIfDone(o *owner) {
 	if o.depth > 0 || o.state != ownerShared {
 		return
 	}
+	if d.yield > 0 {
+		d.yield--
+		o.quit, o.giveBack = true, true
+		o.signal()
+		return
+	}
 	d.removeShared(o)
 	o.state = ownerIdle
 	o.lastUsed = time.Now()
@@ -393,4 +405,26 @@ func (d *dispatcher) removeAll(o *owner) {
 			return
 		}
 	}
+}
+
+// shareWithDB hands a connection to database/sql's own callers when they
+// waited since the last look: the pool's least recently used idle one, or
+// the next to go idle.
+func (d *dispatcher) shareWithDB() {
+	waits := uint64(d.p.db.Stats().WaitCount)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if waits <= d.dbWaits || d.closed {
+		d.dbWaits = max(d.dbWaits, waits)
+		return
+	}
+	d.dbWaits = waits
+	if len(d.idle) == 0 {
+		d.yield = 1
+		return
+	}
+	o := d.idle[0]
+	d.idle = d.idle[1:]
+	o.quit, o.giveBack = true, true
+	o.signal()
 }

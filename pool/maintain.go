@@ -10,12 +10,18 @@ import (
 // a partition without connect_timeout would otherwise hold it for minutes.
 const repairTimeout = 5 * time.Second
 
+// shareInterval is how often the pool looks for callers of p.DB()
+// waiting for a connection the pool holds.
+const shareInterval = 10 * time.Millisecond
+
 // maintain repairs the floor every ReconnectInterval and, with AutoShrink,
 // shrinks every ShrinkPeriod, until the pool closes.
 func (p *Pool) maintain() {
 	defer p.maintains.Done()
 	repair := time.NewTicker(p.opts.ReconnectInterval)
 	defer repair.Stop()
+	share := time.NewTicker(shareInterval)
+	defer share.Stop()
 	var shrink <-chan time.Time
 	if p.opts.AutoShrink {
 		t := time.NewTicker(p.opts.ShrinkPeriod)
@@ -41,6 +47,8 @@ func (p *Pool) maintain() {
 			}
 		case <-shrink:
 			p.shrink()
+		case <-share.C:
+			p.disp.shareWithDB()
 		}
 	}
 }

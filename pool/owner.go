@@ -38,6 +38,7 @@ type owner struct {
 	slow       int        // of those, the ones not known to be fast
 	alone      bool       // a request that must be alone is among them
 	quit       bool       // stop once nothing is in flight: shrink or Close
+	giveBack   bool       // with quit: hand the connection to database/sql's callers rather than close it
 	lastUsed   time.Time
 	flight     []*request // written, oldest first
 	waiter     *connWaiter
@@ -46,10 +47,11 @@ type owner struct {
 	broken     bool          // its connection is gone
 	pin        *Conn
 	conn       *pgconn.PgConn // set while it serves a pgx connection
-	finished   uint64         // requests finished, for cancelled ones to see progress
 
 	wake       chan struct{} // cap 1: there is something to look at
 	cancelling atomic.Bool   // no writes until the CancelRequest is over
+	reading    atomic.Bool   // waiting for the server
+	reads      atomic.Uint64 // reads done, for a cancelled request to see progress
 
 	// The owner goroutine's own.
 	pending       []*request // taken up, not written yet, in order
@@ -124,7 +126,7 @@ func (o *owner) awaitCancel() {
 func (o *owner) closes() bool {
 	o.d.mu.Lock()
 	defer o.d.mu.Unlock()
-	return o.quit
+	return o.quit && !o.giveBack
 }
 
 // handOver gives a freshly dialed owner to the caller of GetConn that
@@ -162,7 +164,10 @@ func (o *owner) serve(w *pipeline) error {
 		if !w.inFlight() {
 			continue
 		}
+		o.reading.Store(true)
 		r, err := w.readNext()
+		o.reading.Store(false)
+		o.reads.Add(1)
 		if err != nil {
 			return o.lose(w, err)
 		}
@@ -177,8 +182,10 @@ func (o *owner) serve(w *pipeline) error {
 // connection the server closed meanwhile fails before anything is written.
 func (o *owner) check(w *pipeline) error {
 	p := o.d.p
-	if p.connector != nil {
-		ctx, cancel := context.WithTimeout(p.ctx, checkTimeout)
+	if p.connector != nil && len(o.pending) > 0 {
+		// The first caller's deadline bounds the check: a connection caught
+		// in a network partition fails it, and is never used again.
+		ctx, cancel := context.WithTimeout(o.pending[0].ctx, checkTimeout)
 		defer cancel()
 		if err := p.connector.RefreshTypes(ctx, w.conn); err != nil {
 			return &errBroken{err}
@@ -383,7 +390,6 @@ func (o *owner) account(r *request) {
 		o.alone = false
 	}
 	r.finished = true
-	o.finished++
 }
 
 // lose ends the owner's connection after err broke it. Requests in
