@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -12,13 +13,11 @@ type commandTagKey struct{}
 
 // CommandTag receives what became of a statement run through the momoko
 // driver with a context made by WithCommandTag: its command tag ("INSERT 0
-// 1", "SELECT 3"), which database/sql has no way to return, and whether the
-// connection broke while it was in flight. The pool's cursors use this.
+// 1", "SELECT 3"), which database/sql has no way to return. The pool's
+// cursors use this.
 type CommandTag struct {
-	start     queryStart // filled in by the tracer when the statement starts
 	tag       pgconn.CommandTag
 	ok        bool
-	lost      bool
 	closeInTx bool // close a connection the statement leaves in a transaction
 	leftInTx  bool
 }
@@ -33,11 +32,6 @@ func WithCommandTag(ctx context.Context, t *CommandTag) context.Context {
 // Tag is the recorded tag; false when none was recorded (another driver,
 // or the statement failed).
 func (t *CommandTag) Tag() (pgconn.CommandTag, bool) { return t.tag, t.ok }
-
-// LostInFlight reports that the connection broke after the statement was
-// sent: it may have run, although database/sql sees driver.ErrBadConn, which
-// normally means it did not.
-func (t *CommandTag) LostInFlight() bool { return t.lost }
 
 // CloseInTransaction makes the driver close the connection if the
 // statement leaves it inside a transaction (a BEGIN run on a pool), so
@@ -55,8 +49,7 @@ const closeTransactionTimeout = time.Second
 
 // setupContext is ctx for the driver's own statements on a connection
 // (setsession, type lookups), run while database/sql hands the caller's
-// context down: they must neither fill in the caller's CommandTag nor count
-// as the caller's statement for the retry guard.
+// context down: they must not fill in the caller's CommandTag.
 func setupContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, commandTagKey{}, (*CommandTag)(nil))
 }
@@ -67,12 +60,33 @@ func statementTag(ctx context.Context) *CommandTag {
 	return t
 }
 
-func recordOutcome(t *CommandTag, conn *pgx.Conn, data pgx.TraceQueryEndData, lost bool) {
-	t.tag, t.ok, t.lost = data.CommandTag, data.Err == nil, lost
+// tagTracer returns the pgx tracer that records statement outcomes for
+// WithCommandTag, combined with the user's.
+func tagTracer(user pgx.QueryTracer) pgx.QueryTracer {
+	if user == nil {
+		return commandTagTracer{}
+	}
+	return multitracer.New(commandTagTracer{}, user)
+}
+
+type commandTagTracer struct{}
+
+func (commandTagTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+
+func (commandTagTracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
+	if t := statementTag(ctx); t != nil {
+		recordOutcome(t, conn, data)
+	}
+}
+
+func recordOutcome(t *CommandTag, conn *pgx.Conn, data pgx.TraceQueryEndData) {
+	t.tag, t.ok = data.CommandTag, data.Err == nil
 	if t.closeInTx && !conn.IsClosed() && conn.PgConn().TxStatus() != 'I' {
 		t.leftInTx = true
 		closeCtx, cancel := context.WithTimeout(context.Background(), closeTransactionTimeout)
 		defer cancel()
-		conn.Close(closeCtx) // stdlib's ResetSession then discards it
+		conn.Close(closeCtx) // IsValid then has database/sql discard it
 	}
 }

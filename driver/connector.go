@@ -14,14 +14,14 @@ import (
 // Connector is a database/sql driver.Connector that opens connections
 // through pgx's stdlib and adds momoko's per-connection behaviour:
 // setsession, ping on acquire, the reconnect gate and type registration.
-// Connections it returns are pgx's own *stdlib.Conn, so (*sql.Conn).Raw code
-// written for pgx works unchanged. Use it with sql.OpenDB.
+// Connections it returns wrap pgx's *stdlib.Conn and, like it, have a
+// Conn() *pgx.Conn method, so (*sql.Conn).Raw code written for pgx works
+// through interface{ Conn() *pgx.Conn }. Use it with sql.OpenDB.
 type Connector struct {
 	cfg   *Config
 	base  driver.Connector
 	gate  *gate
 	types typeRegistry
-	guard retryGuard
 
 	closed   atomic.Bool
 	closeCtx context.Context // canceled by Close to stop dials in flight
@@ -41,7 +41,8 @@ func NewConnector(cfg *Config) (*Connector, error) {
 	}
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())
 	connConfig := *cfg.ConnConfig
-	connConfig.Tracer = c.guard.tracer(cfg.ConnConfig.Tracer)
+	connConfig.Tracer = tagTracer(cfg.ConnConfig.Tracer)
+	connConfig.DialFunc = meteredDial(cfg.ConnConfig.DialFunc)
 	c.base = stdlib.GetConnector(connConfig,
 		stdlib.OptionAfterConnect(c.afterConnect),
 		stdlib.OptionResetSession(c.resetSession),
@@ -57,9 +58,6 @@ func NewConnector(cfg *Config) (*Connector, error) {
 func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if c.closed.Load() {
 		return nil, ErrConnectorClosed
-	}
-	if c.guard.check(ctx, true) {
-		return nil, ErrConnectionLost
 	}
 	ticket, err := c.gate.enter(ctx)
 	if err != nil {
@@ -97,15 +95,20 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 }
 
 // dial runs stdlib's Connect, turning pgx's panic on a ConnConfig that
-// pgx.ParseConfig did not build into an error.
-func (c *Connector) dial(ctx context.Context) (conn driver.Conn, err error) {
+// pgx.ParseConfig did not build into an error, and wraps the connection.
+func (c *Connector) dial(ctx context.Context) (dc driver.Conn, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			conn, err = nil, &ConfigError{Key: "ConnConfig",
+			dc, err = nil, &ConfigError{Key: "ConnConfig",
 				Err: fmt.Errorf("not usable (build it with driver.ParseConfig or pgx.ParseConfig): %v", r)}
 		}
 	}()
-	return c.base.Connect(ctx)
+	ctx, slot := withMeterSlot(ctx)
+	dc, err = c.base.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{std: dc.(*stdlib.Conn), wire: slot.conn.Load()}, nil
 }
 
 // Driver returns the momoko driver.

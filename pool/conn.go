@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
 )
@@ -158,7 +157,7 @@ func (c *Conn) rollbackOpen() {
 func inTransaction(sc *sql.Conn) bool {
 	in := false
 	sc.Raw(func(dc any) error {
-		if s, ok := dc.(*stdlib.Conn); ok {
+		if s, ok := dc.(pgxConner); ok {
 			in = s.Conn().PgConn().TxStatus() != 'I'
 		}
 		return nil
@@ -189,9 +188,13 @@ func (c *Conn) Raw(fn func(*pgx.Conn) error) error {
 	return c.use(func(sc *sql.Conn) error { return rawPgx(sc, fn) })
 }
 
+// pgxConner is a driver connection with pgx underneath: the momoko
+// driver's, or pgx stdlib's.
+type pgxConner interface{ Conn() *pgx.Conn }
+
 func rawPgx(sc *sql.Conn, fn func(*pgx.Conn) error) error {
 	return sc.Raw(func(dc any) error {
-		s, ok := dc.(*stdlib.Conn)
+		s, ok := dc.(pgxConner)
 		if !ok {
 			return ErrNeedsMomokoDriver
 		}

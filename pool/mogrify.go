@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // ErrCannotMogrify is wrapped by Mogrify's error for an argument it cannot
@@ -207,7 +206,7 @@ func isIdentChar(c byte) bool {
 func standardStrings(c *sql.Conn) bool {
 	scs := true
 	c.Raw(func(dc any) error {
-		if sc, ok := dc.(*stdlib.Conn); ok {
+		if sc, ok := dc.(pgxConner); ok {
 			scs = sc.Conn().PgConn().ParameterStatus("standard_conforming_strings") != "off"
 		}
 		return nil

@@ -53,7 +53,7 @@ func runStatement(ctx context.Context, t target, query string, args []any) (*Cur
 	}
 	rows, err := t.QueryContext(driver.WithCommandTag(ctx, tag), query, args...)
 	if err != nil {
-		return nil, classifyBadConn(err, tag)
+		return nil, classifyBadConn(err)
 	}
 	err = cur.read(rows)
 	if closeErr := rows.Close(); err == nil {
@@ -107,17 +107,12 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
-// classifyBadConn tells apart the two meanings pgx's stdlib gives
-// driver.ErrBadConn: nothing was sent (retry), or the connection broke with
-// the statement in flight (it may have run: never retry).
-func classifyBadConn(err error, tag *driver.CommandTag) error {
-	switch {
-	case !errors.Is(err, sqldriver.ErrBadConn):
+// classifyBadConn marks driver.ErrBadConn, which the momoko driver returns
+// only when nothing was sent (a statement lost in flight is
+// driver.ErrConnectionLost), as safe to run again.
+func classifyBadConn(err error) error {
+	if !errors.Is(err, sqldriver.ErrBadConn) {
 		return err
-	case tag.LostInFlight():
-		// Not wrapping err: driver.ErrBadConn says "never ran" to
-		// database/sql-aware retry code.
-		return driver.ErrConnectionLost
 	}
 	return &notSentError{err: err}
 }
