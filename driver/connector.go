@@ -59,29 +59,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if c.closed.Load() {
 		return nil, ErrConnectorClosed
 	}
-	ticket, err := c.gate.enter(ctx)
-	if err != nil {
-		return nil, err
-	}
-	dialCtx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(c.closeCtx, cancel)
-	conn, err := c.dial(dialCtx)
-	stop()
-	cancel()
-
-	var setupErr *setupError
-	switch {
-	case err == nil:
-		ticket.finish(nil, true)
-	case errors.As(err, &setupErr):
-		ticket.finish(nil, true) // the server answered
-		err = setupErr.err
-	default:
-		// Only a dial the server (or the network) ended tells whether the
-		// database is up; not one its caller, Close or a bad config ended.
-		var cfgErr *ConfigError
-		ticket.finish(err, ctx.Err() == nil && !c.closed.Load() && !errors.As(err, &cfgErr))
-	}
+	conn, err := c.connectGated(ctx)
 	if c.closed.Load() {
 		if conn != nil {
 			_ = conn.Close() // opened while closing; nothing may keep it
@@ -92,6 +70,51 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, ErrConnectorClosed
 	}
 	return conn, err
+}
+
+// connectGated dials through the reconnect gate, dialing once more at once
+// when the gate asks for a failure to be confirmed.
+func (c *Connector) connectGated(ctx context.Context) (driver.Conn, error) {
+	ticket, err := c.gate.enter(ctx, false)
+	for err == nil {
+		conn, dialErr := c.dialCancelable(ctx)
+		serverErr, conclusive := c.judge(ctx, dialErr)
+		switch ticket.finish(serverErr, conclusive) {
+		case stepRedial:
+			continue
+		case stepRejoin:
+			ticket, err = c.gate.enter(ctx, true)
+			continue
+		}
+		var setupErr *setupError
+		if errors.As(dialErr, &setupErr) {
+			dialErr = setupErr.err
+		}
+		return conn, dialErr
+	}
+	return nil, err
+}
+
+// judge says what a dial's outcome tells of the server: the error to record
+// (nil when the server answered) and whether it tells anything at all. Only
+// a dial the server or the network ended does; not one its caller, Close or
+// a bad config ended.
+func (c *Connector) judge(ctx context.Context, err error) (error, bool) {
+	var setupErr *setupError
+	var cfgErr *ConfigError
+	if err == nil || errors.As(err, &setupErr) {
+		return nil, true
+	}
+	return err, ctx.Err() == nil && !c.closed.Load() && !errors.As(err, &cfgErr)
+}
+
+// dialCancelable dials with a context that Close cancels too.
+func (c *Connector) dialCancelable(ctx context.Context) (driver.Conn, error) {
+	dialCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(c.closeCtx, cancel)
+	defer stop()
+	return c.dial(dialCtx)
 }
 
 // dial runs stdlib's Connect, turning pgx's panic on a ConnConfig that
