@@ -45,12 +45,16 @@
 //
 // # Reconnect interval
 //
-// While the database is up, dials run in parallel. When a dial fails the
-// database is considered down: for ReconnectInterval every Connect fails at
-// once with an *UnavailableError, which wraps ErrDatabaseNotAvailable and the
-// dial error. After that one caller dials as a probe and callers arriving
-// meanwhile wait for its outcome instead of dialing, so a dead server never
-// gets a stampede. A dial abandoned by its caller's context says nothing about
+// While the database is up, dials run in parallel. A failed dial is confirmed
+// before anyone else fails: its caller dials once more at once, and callers
+// arriving meanwhile wait for that outcome, so a network blip that cut one
+// handshake fails nobody while the server is up. When the confirmation fails
+// too the database is considered down: for ReconnectInterval every Connect
+// fails at once with an *UnavailableError, which wraps
+// ErrDatabaseNotAvailable and the dial error. After that one caller dials as
+// a probe (confirmed the same way) and callers arriving meanwhile wait for
+// its outcome instead of dialing, so a dead server never gets a stampede: two
+// dials per interval. A dial abandoned by its caller's context says nothing about
 // the server and does not trip the gate: set connect_timeout in the DSN so a
 // dial to an unreachable host fails by itself.
 //
