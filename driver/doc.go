@@ -52,11 +52,12 @@
 // too the database is considered down: for ReconnectInterval every Connect
 // fails at once with an *UnavailableError, which wraps
 // ErrDatabaseNotAvailable and the dial error. After that one caller dials as
-// a probe (confirmed the same way) and callers arriving meanwhile wait for
-// its outcome instead of dialing, so a dead server never gets a stampede: two
-// dials per interval. A dial abandoned by its caller's context says nothing about
-// the server and does not trip the gate: set connect_timeout in the DSN so a
-// dial to an unreachable host fails by itself.
+// a probe and callers arriving meanwhile wait for its outcome instead of
+// dialing, so a dead server never gets a stampede. The confirmation costs one
+// extra dial per outage; a failed probe is not confirmed. A dial abandoned by
+// its caller's context says nothing about the server and does not trip the
+// gate: set connect_timeout in the DSN so a dial to an unreachable host fails
+// by itself.
 //
 // # Safe retry
 //

@@ -14,7 +14,7 @@ type ConnectorStats struct {
 	Dialing      int   // real dials in flight now
 	Dials        int64 // real dials started
 	DialFailures int64 // real dials that failed (not counting ones abandoned by their caller)
-	Redials      int64 // dials made at once after a failed one, to confirm it (counted in Dials too)
+	Redials      int64 // dials made at once after a failed one while up, to confirm it (counted in Dials too)
 	FastFailures int64 // Connect calls failed by the gate without dialing
 	Coalesced    int64 // Connect calls that waited for another caller's dial instead of dialing
 	Down         bool  // the last real dial failed: the database is considered down
@@ -27,9 +27,10 @@ type ConnectorStats struct {
 // blip may have cut one handshake while the server is up): its dialer dials
 // once more at once, and callers arriving meanwhile wait for that outcome.
 // When it fails too the database is down: for interval every caller fails
-// at once; then the next caller dials as the probe (confirmed the same way)
-// and everyone arriving meanwhile waits for the probe's outcome instead of
-// dialing too.
+// at once; then the next caller dials as the probe and everyone arriving
+// meanwhile waits for the probe's outcome instead of dialing too. A failed
+// probe is not confirmed: the database is already known to be down, and an
+// outage costs one extra dial in all.
 type gate struct {
 	interval time.Duration
 	logger   *slog.Logger
@@ -125,7 +126,7 @@ func (t *dialTicket) finish(err error, conclusive bool) step {
 	if failed {
 		g.stats.DialFailures++
 	}
-	if failed && !t.confirming {
+	if failed && !t.confirming && !g.stats.Down {
 		if t.probe == nil && g.probe != nil {
 			return stepRejoin
 		}

@@ -79,8 +79,7 @@ func TestFailFastWhileServerStoppedThenRecover(t *testing.T) {
 	dials := during.Dials - before.Dials
 	t.Logf("outage %v, %d callers: %d calls, %d real dials, %d fast failures, slowest call %v (connect timeout %v)",
 		outage, callers, calls, dials, during.FastFailures-before.FastFailures, slowest, connectTimeout)
-	// One probe per interval, each confirmed by one more dial.
-	if maxDials := 2 * (int64(outage/interval) + 1); dials > maxDials {
+	if maxDials := int64(outage/interval) + 1; dials > maxDials {
 		t.Errorf("%d real dials in %v with reconnect interval %v, want at most %d", dials, outage, interval, maxDials)
 	}
 	if slowest > connectTimeout/4 {
@@ -150,8 +149,7 @@ func TestBlackholeFailsFastAndCoalesces(t *testing.T) {
 		t.Errorf("fast failure took %v", fastFail)
 	}
 
-	// Once the interval is over, ten concurrent callers make one probe dial
-	// and its confirmation.
+	// Once the interval is over, ten concurrent callers make one dial.
 	time.Sleep(time.Until(unavailable.RetryAt))
 	before := c.Stats()
 	const callers = 10
@@ -176,8 +174,8 @@ func TestBlackholeFailsFastAndCoalesces(t *testing.T) {
 	after := c.Stats()
 	t.Logf("blackhole: %d concurrent callers after the interval: %d dial(s), %d waited for it, %d failed fast",
 		callers, after.Dials-before.Dials, after.Coalesced-before.Coalesced, after.FastFailures-before.FastFailures)
-	if d := after.Dials - before.Dials; d != 2 {
-		t.Errorf("%d dials by %d concurrent callers during an outage, want 2 (a probe and its confirmation)", d, callers)
+	if d := after.Dials - before.Dials; d != 1 {
+		t.Errorf("%d dials by %d concurrent callers during an outage, want 1", d, callers)
 	}
 	if notAvailable != callers-1 {
 		t.Errorf("%d callers got ErrDatabaseNotAvailable, want %d", notAvailable, callers-1)
