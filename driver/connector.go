@@ -131,7 +131,14 @@ func (c *Connector) dial(ctx context.Context) (dc driver.Conn, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{std: dc.(*stdlib.Conn), wire: slot.conn.Load()}, nil
+	wire := slot.conn.Load()
+	if wire == nil {
+		// Without the count no failure could be judged; refuse rather than
+		// guess.
+		_ = dc.Close()
+		return nil, errors.New("momoko: connection was not dialed through the connector's DialFunc")
+	}
+	return &conn{std: dc.(*stdlib.Conn), wire: wire}, nil
 }
 
 // Driver returns the momoko driver.
