@@ -48,16 +48,17 @@
 // While the database is up, dials run in parallel. A failed dial is confirmed
 // before anyone else fails: its caller dials once more at once, and callers
 // arriving meanwhile wait for that outcome, so a network blip that cut one
-// handshake fails nobody while the server is up. When the confirmation fails
-// too the database is considered down: for ReconnectInterval every Connect
-// fails at once with an *UnavailableError, which wraps
-// ErrDatabaseNotAvailable and the dial error. After that one caller dials as
-// a probe and callers arriving meanwhile wait for its outcome instead of
-// dialing, so a dead server never gets a stampede. The confirmation costs one
-// extra dial per outage; a failed probe is not confirmed. A dial abandoned by
-// its caller's context says nothing about the server and does not trip the
-// gate: set connect_timeout in the DSN so a dial to an unreachable host fails
-// by itself.
+// handshake fails nobody while the server is up. A dial that ran into its
+// connect_timeout is not confirmed: waiting twice would tell little more.
+// When the confirmation fails too the database is considered down: for
+// ReconnectInterval every Connect fails at once with an *UnavailableError,
+// which wraps ErrDatabaseNotAvailable and the dial error. After that one
+// caller dials as a probe and callers arriving meanwhile wait for its outcome
+// instead of dialing, so a dead server never gets a stampede. The
+// confirmation costs at most one extra dial per outage; a failed probe is not
+// confirmed. A dial abandoned by its caller's context says nothing about the
+// server and does not trip the gate: set connect_timeout in the DSN so a dial
+// to an unreachable host fails by itself.
 //
 // # Safe retry
 //

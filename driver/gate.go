@@ -2,10 +2,13 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ConnectorStats counts what the reconnect gate did. Nothing in it holds a
@@ -26,7 +29,8 @@ type ConnectorStats struct {
 // run freely in parallel. A failed dial proves nothing by itself (a network
 // blip may have cut one handshake while the server is up): its dialer dials
 // once more at once, and callers arriving meanwhile wait for that outcome.
-// When it fails too the database is down: for interval every caller fails
+// A dial that timed out is not confirmed. When the confirmation fails too
+// the database is down: for interval every caller fails
 // at once; then the next caller dials as the probe and everyone arriving
 // meanwhile waits for the probe's outcome instead of dialing too. A failed
 // probe is not confirmed: the database is already known to be down, and an
@@ -126,7 +130,7 @@ func (t *dialTicket) finish(err error, conclusive bool) step {
 	if failed {
 		g.stats.DialFailures++
 	}
-	if failed && !t.confirming && !g.stats.Down {
+	if failed && !t.confirming && !g.stats.Down && confirmable(err) {
 		if t.probe == nil && g.probe != nil {
 			return stepRejoin
 		}
@@ -164,6 +168,14 @@ func (t *dialTicket) finish(err error, conclusive bool) step {
 		}
 	}
 	return stepDone
+}
+
+// confirmable reports whether a failed dial is worth confirming. One that
+// ran into its timeout has already waited that long for the server; a blip
+// cuts a dial at once rather than stalling it, and confirming a timeout
+// would double every caller's wait in a partition.
+func confirmable(err error) bool {
+	return !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 func (g *gate) snapshot() ConnectorStats {

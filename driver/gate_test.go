@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -130,6 +131,18 @@ func TestGateSecondFailureWaitsForTheConfirmation(t *testing.T) {
 	// Its second failure is final: no dialer dials more than twice.
 	if st := tk.finish(errDial, true); st != stepDone {
 		t.Fatalf("rejoined dialer's failure: step %v, want done", st)
+	}
+}
+
+func TestGateTakesATimedOutDialAsFinal(t *testing.T) {
+	g, _ := newTestGate(time.Second)
+	tk, _ := g.enter(context.Background(), false)
+	timedOut := fmt.Errorf("dial: %w", context.DeadlineExceeded)
+	if st := tk.finish(timedOut, true); st != stepDone {
+		t.Fatalf("timed-out dial: step %v, want done", st)
+	}
+	if st := g.snapshot(); !st.Down || st.Redials != 0 || st.Dials != 1 {
+		t.Fatalf("stats = %+v, want down after one dial", st)
 	}
 }
 
