@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/integration/pgtest"
 )
@@ -21,7 +20,7 @@ func TestPgxStdlibCompatibility(t *testing.T) {
 	}
 	defer db.Close()
 
-	t.Run("Raw is *stdlib.Conn and COPY works", func(t *testing.T) {
+	t.Run("Raw offers Conn() *pgx.Conn and COPY works", func(t *testing.T) {
 		conn, err := db.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -32,7 +31,7 @@ func TestPgxStdlibCompatibility(t *testing.T) {
 		}
 		var copied int64
 		err = conn.Raw(func(dc any) error {
-			pc := dc.(*stdlib.Conn).Conn()
+			pc := dc.(interface{ Conn() *pgx.Conn }).Conn()
 			copied, err = pc.CopyFrom(ctx, pgx.Identifier{"copied"}, []string{"n"},
 				pgx.CopyFromRows([][]any{{1}, {2}, {3}}))
 			return err

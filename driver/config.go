@@ -39,10 +39,10 @@ type Config struct {
 	// DSN key: ping_after_idle.
 	PingAfterIdle time.Duration
 
-	// ReconnectInterval: after a failed dial, Connect fails at once with an
-	// *UnavailableError (wrapping ErrDatabaseNotAvailable) until this much time
-	// has passed; then one dial probes the server while concurrent callers wait
-	// for its outcome. ParseConfig sets 500ms. On a hand-built Config, 0 or a
+	// ReconnectInterval: after a failed dial and its immediate confirmation,
+	// Connect fails at once with an *UnavailableError (wrapping
+	// ErrDatabaseNotAvailable) until this much time has passed; then one dial
+	// probes the server while concurrent callers wait for its outcome. ParseConfig sets 500ms. On a hand-built Config, 0 or a
 	// negative value turns the fast-fail window off, but concurrent dials
 	// during an outage still wait for the one in flight.
 	// DSN key: reconnect_interval.

@@ -14,14 +14,14 @@ import (
 // Connector is a database/sql driver.Connector that opens connections
 // through pgx's stdlib and adds momoko's per-connection behaviour:
 // setsession, ping on acquire, the reconnect gate and type registration.
-// Connections it returns are pgx's own *stdlib.Conn, so (*sql.Conn).Raw code
-// written for pgx works unchanged. Use it with sql.OpenDB.
+// Connections it returns wrap pgx's *stdlib.Conn and, like it, have a
+// Conn() *pgx.Conn method, so (*sql.Conn).Raw code written for pgx works
+// through interface{ Conn() *pgx.Conn }. Use it with sql.OpenDB.
 type Connector struct {
 	cfg   *Config
 	base  driver.Connector
 	gate  *gate
 	types typeRegistry
-	guard retryGuard
 
 	closed   atomic.Bool
 	closeCtx context.Context // canceled by Close to stop dials in flight
@@ -41,7 +41,7 @@ func NewConnector(cfg *Config) (*Connector, error) {
 	}
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())
 	connConfig := *cfg.ConnConfig
-	connConfig.Tracer = c.guard.tracer(cfg.ConnConfig.Tracer)
+	connConfig.DialFunc = meteredDial(cfg.ConnConfig.DialFunc)
 	c.base = stdlib.GetConnector(connConfig,
 		stdlib.OptionAfterConnect(c.afterConnect),
 		stdlib.OptionResetSession(c.resetSession),
@@ -58,32 +58,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if c.closed.Load() {
 		return nil, ErrConnectorClosed
 	}
-	if c.guard.check(ctx, true) {
-		return nil, ErrConnectionLost
-	}
-	ticket, err := c.gate.enter(ctx)
-	if err != nil {
-		return nil, err
-	}
-	dialCtx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(c.closeCtx, cancel)
-	conn, err := c.dial(dialCtx)
-	stop()
-	cancel()
-
-	var setupErr *setupError
-	switch {
-	case err == nil:
-		ticket.finish(nil, true)
-	case errors.As(err, &setupErr):
-		ticket.finish(nil, true) // the server answered
-		err = setupErr.err
-	default:
-		// Only a dial the server (or the network) ended tells whether the
-		// database is up; not one its caller, Close or a bad config ended.
-		var cfgErr *ConfigError
-		ticket.finish(err, ctx.Err() == nil && !c.closed.Load() && !errors.As(err, &cfgErr))
-	}
+	conn, err := c.connectGated(ctx)
 	if c.closed.Load() {
 		if conn != nil {
 			_ = conn.Close() // opened while closing; nothing may keep it
@@ -96,16 +71,73 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	return conn, err
 }
 
+// connectGated dials through the reconnect gate, dialing once more at once
+// when the gate asks for a failure to be confirmed.
+func (c *Connector) connectGated(ctx context.Context) (driver.Conn, error) {
+	ticket, err := c.gate.enter(ctx, false)
+	for err == nil {
+		conn, dialErr := c.dialCancelable(ctx)
+		serverErr, conclusive := c.judge(ctx, dialErr)
+		switch ticket.finish(serverErr, conclusive) {
+		case stepRedial:
+			continue
+		case stepRejoin:
+			ticket, err = c.gate.enter(ctx, true)
+			continue
+		}
+		var setupErr *setupError
+		if errors.As(dialErr, &setupErr) {
+			dialErr = setupErr.err
+		}
+		return conn, dialErr
+	}
+	return nil, err
+}
+
+// judge says what a dial's outcome tells of the server: the error to record
+// (nil when the server answered) and whether it tells anything at all. Only
+// a dial the server or the network ended does; not one its caller, Close or
+// a bad config ended.
+func (c *Connector) judge(ctx context.Context, err error) (error, bool) {
+	var setupErr *setupError
+	var cfgErr *ConfigError
+	if err == nil || errors.As(err, &setupErr) {
+		return nil, true
+	}
+	return err, ctx.Err() == nil && !c.closed.Load() && !errors.As(err, &cfgErr)
+}
+
+// dialCancelable dials with a context that Close cancels too.
+func (c *Connector) dialCancelable(ctx context.Context) (driver.Conn, error) {
+	dialCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(c.closeCtx, cancel)
+	defer stop()
+	return c.dial(dialCtx)
+}
+
 // dial runs stdlib's Connect, turning pgx's panic on a ConnConfig that
-// pgx.ParseConfig did not build into an error.
-func (c *Connector) dial(ctx context.Context) (conn driver.Conn, err error) {
+// pgx.ParseConfig did not build into an error, and wraps the connection.
+func (c *Connector) dial(ctx context.Context) (dc driver.Conn, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			conn, err = nil, &ConfigError{Key: "ConnConfig",
+			dc, err = nil, &ConfigError{Key: "ConnConfig",
 				Err: fmt.Errorf("not usable (build it with driver.ParseConfig or pgx.ParseConfig): %v", r)}
 		}
 	}()
-	return c.base.Connect(ctx)
+	ctx, slot := withMeterSlot(ctx)
+	dc, err = c.base.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wire := slot.conn.Load()
+	if wire == nil {
+		// Without the count no failure could be judged; refuse rather than
+		// guess.
+		_ = dc.Close()
+		return nil, errors.New("momoko: connection was not dialed through the connector's DialFunc")
+	}
+	return &conn{std: dc.(*stdlib.Conn), wire: wire}, nil
 }
 
 // Driver returns the momoko driver.

@@ -45,22 +45,34 @@
 //
 // # Reconnect interval
 //
-// While the database is up, dials run in parallel. When a dial fails the
-// database is considered down: for ReconnectInterval every Connect fails at
-// once with an *UnavailableError, which wraps ErrDatabaseNotAvailable and the
-// dial error. After that one caller dials as a probe and callers arriving
-// meanwhile wait for its outcome instead of dialing, so a dead server never
-// gets a stampede. A dial abandoned by its caller's context says nothing about
-// the server and does not trip the gate: set connect_timeout in the DSN so a
-// dial to an unreachable host fails by itself.
+// While the database is up, dials run in parallel. A failed dial is confirmed
+// before anyone else fails: its caller dials once more at once, and callers
+// arriving meanwhile wait for that outcome, so a network blip that cut one
+// handshake fails nobody while the server is up. A dial that ran into its
+// connect_timeout is not confirmed: waiting twice would tell little more.
+// When the confirmation fails too the database is considered down: for
+// ReconnectInterval every Connect fails at once with an *UnavailableError,
+// which wraps ErrDatabaseNotAvailable and the dial error. After that one
+// caller dials as a probe and callers arriving meanwhile wait for its outcome
+// instead of dialing, so a dead server never gets a stampede. The
+// confirmation costs at most one extra dial per outage; a failed probe is not
+// confirmed. A dial abandoned by its caller's context says nothing about the
+// server and does not trip the gate: set connect_timeout in the DSN so a dial
+// to an unreachable host fails by itself.
 //
 // # Safe retry
 //
-// A statement is retried on another connection (through driver.ErrBadConn)
-// only when pgx proves it never reached the server (pgconn.SafeToRetry). Any
-// other failure is returned; Classify says what the caller may do about it:
-// retry, check (connection lost: outcome unknown), rerun the transaction
-// (serialization failure, deadlock) or give up.
+// database/sql runs a statement again on another connection when the driver
+// says driver.ErrBadConn. The driver says so only when provably nothing was
+// sent: each connection counts the bytes it writes, and a call that failed
+// without writing any is safe to run again. A connection that broke after
+// anything of the statement was written gives ErrConnectionLost instead: the
+// statement may have run, so it is not retried. A context that ended before
+// the call sends nothing and returns the context's error; the connection and
+// its session (temporary tables, SET, prepared statements) stay. Classify
+// says what a caller may do about any error: retry, check (connection lost:
+// outcome unknown), rerun the transaction (serialization failure, deadlock)
+// or give up. Nothing is remembered between calls.
 //
 // # Types
 //
@@ -75,8 +87,8 @@
 //
 // # pgx compatibility
 //
-// Connections are pgx's own *stdlib.Conn: (*sql.Conn).Raw hands one out, and
-// its Conn method gives the *pgx.Conn for COPY, LISTEN/NOTIFY and other
-// pgx-native work. pgx DSN keys and pgx.NamedArgs work as with the "pgx"
+// Connections wrap pgx's *stdlib.Conn and, like it, have a Conn method:
+// (*sql.Conn).Raw hands one out, and asserting interface{ Conn() *pgx.Conn }
+// gives the *pgx.Conn for COPY, LISTEN/NOTIFY and other pgx-native work. pgx DSN keys and pgx.NamedArgs work as with the "pgx"
 // driver.
 package driver

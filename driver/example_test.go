@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/momoko-go/momoko/driver"
 )
 
@@ -27,8 +26,9 @@ func Example() {
 	fmt.Println(tz)
 }
 
-// (*sql.Conn).Raw hands out pgx's *stdlib.Conn, whose Conn method reaches the
-// *pgx.Conn for COPY, LISTEN and other pgx-native work.
+// (*sql.Conn).Raw hands out a driver connection whose Conn method, as on
+// pgx's *stdlib.Conn, reaches the *pgx.Conn for COPY, LISTEN and other
+// pgx-native work.
 func Example_copyThroughRaw() {
 	ctx := context.Background()
 	db, err := sql.Open(driver.Name, os.Getenv("DATABASE_URL"))
@@ -42,7 +42,7 @@ func Example_copyThroughRaw() {
 	}
 	defer conn.Close()
 	err = conn.Raw(func(driverConn any) error {
-		pc := driverConn.(*stdlib.Conn).Conn()
+		pc := driverConn.(interface{ Conn() *pgx.Conn }).Conn()
 		n, err := pc.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"id"}, pgx.CopyFromRows([][]any{{1}, {2}}))
 		fmt.Println(n, "rows copied")
 		return err

@@ -2,10 +2,13 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ConnectorStats counts what the reconnect gate did. Nothing in it holds a
@@ -14,6 +17,7 @@ type ConnectorStats struct {
 	Dialing      int   // real dials in flight now
 	Dials        int64 // real dials started
 	DialFailures int64 // real dials that failed (not counting ones abandoned by their caller)
+	Redials      int64 // dials made at once after a failed one while up, to confirm it (counted in Dials too)
 	FastFailures int64 // Connect calls failed by the gate without dialing
 	Coalesced    int64 // Connect calls that waited for another caller's dial instead of dialing
 	Down         bool  // the last real dial failed: the database is considered down
@@ -22,9 +26,15 @@ type ConnectorStats struct {
 }
 
 // gate decides whether a Connect may dial. While the database is up, dials
-// run freely in parallel. After a failed dial it is down: for interval every
-// caller fails at once; then the next caller dials as the probe and everyone
-// arriving meanwhile waits for the probe's outcome instead of dialing too.
+// run freely in parallel. A failed dial proves nothing by itself (a network
+// blip may have cut one handshake while the server is up): its dialer dials
+// once more at once, and callers arriving meanwhile wait for that outcome.
+// A dial that timed out is not confirmed. When the confirmation fails too
+// the database is down: for interval every caller fails
+// at once; then the next caller dials as the probe and everyone arriving
+// meanwhile waits for the probe's outcome instead of dialing too. A failed
+// probe is not confirmed: the database is already known to be down, and an
+// outage costs one extra dial in all.
 type gate struct {
 	interval time.Duration
 	logger   *slog.Logger
@@ -49,20 +59,33 @@ type probe struct {
 type dialTicket struct {
 	g     *gate
 	probe *probe
+	// confirming: the dial confirms an earlier failure, so its own failure
+	// is final.
+	confirming bool
 }
+
+// step is what a dialer does after finish.
+type step int
+
+const (
+	stepDone   step = iota // the outcome stands: return it
+	stepRedial             // dial again at once with the same ticket, to confirm the failure
+	stepRejoin             // another dialer is confirming: enter again, which waits for its outcome
+)
 
 func newGate(interval time.Duration, logger *slog.Logger) *gate {
 	return &gate{interval: interval, logger: logger, now: time.Now}
 }
 
-// enter returns a ticket to dial, or the error to fail with.
-func (g *gate) enter(ctx context.Context) (*dialTicket, error) {
+// enter returns a ticket to dial, or the error to fail with. confirming
+// marks a dialer whose own dial already failed: its next failure is final.
+func (g *gate) enter(ctx context.Context, confirming bool) (*dialTicket, error) {
 	for {
 		g.mu.Lock()
-		if !g.stats.Down {
-			return g.admitLocked(nil), nil
+		if !g.stats.Down && g.probe == nil {
+			return g.admitLocked(nil, confirming), nil
 		}
-		if retryAt := g.lastFail.Add(g.interval); g.now().Before(retryAt) {
+		if retryAt := g.lastFail.Add(g.interval); g.stats.Down && g.now().Before(retryAt) {
 			g.stats.FastFailures++
 			err := &UnavailableError{Err: g.lastErr, RetryAt: retryAt}
 			g.mu.Unlock()
@@ -71,7 +94,7 @@ func (g *gate) enter(ctx context.Context) (*dialTicket, error) {
 		if g.probe == nil {
 			p := &probe{done: make(chan struct{})}
 			g.probe = p
-			return g.admitLocked(p), nil
+			return g.admitLocked(p, confirming), nil
 		}
 		p := g.probe
 		g.stats.Coalesced++
@@ -88,20 +111,39 @@ func (g *gate) enter(ctx context.Context) (*dialTicket, error) {
 }
 
 // admitLocked counts a dial and unlocks g.
-func (g *gate) admitLocked(p *probe) *dialTicket {
+func (g *gate) admitLocked(p *probe, confirming bool) *dialTicket {
 	g.stats.Dials++
 	g.stats.Dialing++
 	g.mu.Unlock()
-	return &dialTicket{g: g, probe: p}
+	return &dialTicket{g: g, probe: p, confirming: confirming}
 }
 
-// finish records a dial's outcome. conclusive is false when the dial ended
-// because its caller gave up, which tells nothing about the server.
-func (t *dialTicket) finish(err error, conclusive bool) {
+// finish records a dial's outcome and says what the dialer does next.
+// conclusive is false when the dial ended because its caller gave up, which
+// tells nothing about the server.
+func (t *dialTicket) finish(err error, conclusive bool) step {
 	g := t.g
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.stats.Dialing--
+	failed := err != nil && conclusive
+	if failed {
+		g.stats.DialFailures++
+	}
+	if failed && !t.confirming && !g.stats.Down && confirmable(err) {
+		if t.probe == nil && g.probe != nil {
+			return stepRejoin
+		}
+		if t.probe == nil {
+			t.probe = &probe{done: make(chan struct{})}
+			g.probe = t.probe // callers arriving now wait for the confirmation
+		}
+		t.confirming = true
+		g.stats.Dials++
+		g.stats.Dialing++
+		g.stats.Redials++
+		return stepRedial
+	}
 	if t.probe != nil {
 		t.probe.err, t.probe.conclusive = err, conclusive
 		close(t.probe.done)
@@ -116,7 +158,6 @@ func (t *dialTicket) finish(err error, conclusive bool) {
 		}
 		g.stats.Down, g.stats.DownSince, g.lastErr = false, time.Time{}, nil
 	case conclusive:
-		g.stats.DialFailures++
 		g.lastErr, g.lastFail = err, g.now()
 		if !g.stats.Down {
 			g.stats.Down, g.stats.DownSince = true, g.lastFail
@@ -126,6 +167,15 @@ func (t *dialTicket) finish(err error, conclusive bool) {
 			g.log(slog.LevelDebug, "momoko: reconnect attempt failed", slog.Any("error", err))
 		}
 	}
+	return stepDone
+}
+
+// confirmable reports whether a failed dial is worth confirming. One that
+// ran into its timeout has already waited that long for the server; a blip
+// cuts a dial at once rather than stalling it, and confirming a timeout
+// would double every caller's wait in a partition.
+func confirmable(err error) bool {
+	return !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 func (g *gate) snapshot() ConnectorStats {

@@ -14,7 +14,7 @@ import (
 // RefreshTypes registers on conn the types enabled on c since conn was
 // opened (EnableHstore, EnableJSON through another connection).
 func (c *Connector) RefreshTypes(ctx context.Context, conn *pgx.Conn) error {
-	return c.types.apply(setupContext(ctx), conn)
+	return c.types.apply(ctx, conn)
 }
 
 // PingAfterIdle is how long a connection may be idle before it is pinged

@@ -31,14 +31,15 @@ func TestFailFastWhileServerStoppedThenRecover(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The first call finds the idle connection dead, dials and fails for real.
+	// The first call finds the idle connection dead, dials, fails for real
+	// and confirms the failure with one more dial.
 	err := db.PingContext(ctx)
 	var connectErr *pgconn.ConnectError
 	if !errors.As(err, &connectErr) || errors.Is(err, driver.ErrDatabaseNotAvailable) {
 		t.Fatalf("first call while stopped: %v, want the dial's *pgconn.ConnectError", err)
 	}
 	before := c.Stats()
-	if !before.Down || before.DialFailures != 1 {
+	if !before.Down || before.DialFailures != 2 || before.Redials != 1 {
 		t.Fatalf("stats after the failed dial = %+v", before)
 	}
 

@@ -25,7 +25,6 @@ const closeTimeout = time.Second
 // hook. stdlib does not close a connection whose AfterConnect fails, so this
 // does.
 func (c *Connector) afterConnect(ctx context.Context, conn *pgx.Conn) error {
-	ctx = setupContext(ctx)
 	err := runSetSession(ctx, conn, c.cfg.SetSession)
 	if err == nil {
 		err = c.types.apply(ctx, conn)
@@ -64,14 +63,16 @@ func runSetSession(ctx context.Context, conn *pgx.Conn, stmts []string) error {
 }
 
 // resetSession runs when database/sql reuses a connection, after stdlib's
-// checks and ping: it brings the connection's types up to date. Any failure
-// discards the connection (database/sql ignores other errors here); a fresh
-// connection then reports the problem through Connect.
+// checks and ping: it brings the connection's types up to date. A failure
+// discards the connection (database/sql ignores other errors here) and a
+// fresh connection then reports the problem through Connect, unless the
+// caller's context ended first: the connection stays, the caller gets the
+// context's error.
 func (c *Connector) resetSession(ctx context.Context, conn *pgx.Conn) error {
-	if c.guard.check(ctx, false) {
-		return driver.ErrBadConn // database/sql moves on to Connect, which refuses
-	}
 	if err := c.types.apply(ctx, conn); err != nil {
+		if ctx.Err() != nil && !conn.IsClosed() {
+			return ctx.Err()
+		}
 		c.gate.log(slog.LevelWarn, "momoko: discarding a connection whose type registration failed", slog.Any("error", err))
 		return driver.ErrBadConn
 	}

@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/integration/pgtest"
 )
@@ -56,7 +56,7 @@ func TestSetSessionOnEveryNewConnection(t *testing.T) {
 		}
 		// setsession ran in a transaction that was committed, not left open.
 		if err := conn.Raw(func(dc any) error {
-			if st := dc.(*stdlib.Conn).Conn().PgConn().TxStatus(); st != 'I' {
+			if st := dc.(interface{ Conn() *pgx.Conn }).Conn().PgConn().TxStatus(); st != 'I' {
 				t.Errorf("transaction status %q, want idle", st)
 			}
 			return nil

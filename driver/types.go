@@ -65,7 +65,7 @@ func (r *typeRegistry) apply(ctx context.Context, conn *pgx.Conn) error {
 // hstore codec for hstore and hstore[].
 func registerHstore(ctx context.Context, conn *pgx.Conn) error {
 	var oid, arrayOID uint32
-	err := conn.QueryRow(setupContext(ctx), hstoreOIDQuery, pgx.QueryExecModeSimpleProtocol).Scan(&oid, &arrayOID)
+	err := conn.QueryRow(ctx, hstoreOIDQuery, pgx.QueryExecModeSimpleProtocol).Scan(&oid, &arrayOID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("%w (run CREATE EXTENSION hstore)", ErrHstoreNotInstalled)
 	}

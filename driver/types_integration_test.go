@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/integration/pgtest"
 )
@@ -21,7 +20,7 @@ func (s *textScanner) Scan(src any) error { s.got = src; return nil }
 
 func rawConn(t *testing.T, ctx context.Context, conn *sql.Conn, fn func(*pgx.Conn) error) {
 	t.Helper()
-	if err := conn.Raw(func(dc any) error { return fn(dc.(*stdlib.Conn).Conn()) }); err != nil {
+	if err := conn.Raw(func(dc any) error { return fn(dc.(interface{ Conn() *pgx.Conn }).Conn()) }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -91,7 +90,7 @@ func TestHstoreNotInstalled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	err = conn.Raw(func(dc any) error { return c.EnableHstore(ctx, dc.(*stdlib.Conn).Conn()) })
+	err = conn.Raw(func(dc any) error { return c.EnableHstore(ctx, dc.(interface{ Conn() *pgx.Conn }).Conn()) })
 	if !errors.Is(err, driver.ErrHstoreNotInstalled) {
 		t.Fatalf("EnableHstore without the extension: %v", err)
 	}

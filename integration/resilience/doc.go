@@ -16,6 +16,11 @@
 //   - Outage: while the server is down calls fail fast with
 //     driver.ErrDatabaseNotAvailable, and the pool dials at most once per
 //     ReconnectInterval (counted by a faultproxy in front of the server).
+//   - A blip while the server is up (every connection cut, a dial in
+//     mid-handshake included) fails no GetConn, the one whose dial was cut
+//     included: the reconnect gate confirms a failed dial before failing
+//     anyone. A statement given an ended context leaves a pool.Conn's
+//     session as it was.
 //   - Network cut and partition: calls with deadlines return by them;
 //     connections caught in a partition are closed, never handed out again;
 //     the pool recovers when the network heals.

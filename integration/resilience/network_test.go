@@ -43,7 +43,7 @@ func proxied(t *testing.T, srv *pgtest.Server, kv ...string) (*faultproxy.Proxy,
 // while callers insert rows with statements that are in flight most of the
 // time, half of them with arguments (extended protocol), half without
 // (simple protocol, where pgx reports a lost connection as safe to retry
-// and only the driver's retry guard stops a second run).
+// and only the driver's own count of bytes written stops a second run).
 func TestNetworkCut(t *testing.T) {
 	ctx := testContext(t)
 	srv := pgtest.Shared(t)
