@@ -38,7 +38,14 @@ type Cursor struct {
 
 	// Rows from another driver, as database/sql's driver values.
 	values []any
+
+	// Storage for a small result, so that it costs no allocations of its
+	// own.
+	spanBuf [inlineValues]span
+	planBuf [inlineValues]scanPlan
 }
+
+const inlineValues = 4
 
 type span struct{ off, n int32 }
 
@@ -57,6 +64,9 @@ func (c *Cursor) setTag(tag string) { c.tag, c.known = tag, true }
 
 // appendRow copies one row as received.
 func (c *Cursor) appendRow(values [][]byte) {
+	if c.spans == nil {
+		c.spans = c.spanBuf[:0]
+	}
 	for _, v := range values {
 		if v == nil {
 			c.spans = append(c.spans, span{n: -1})
@@ -135,7 +145,11 @@ func (c *Cursor) FetchOne(dest ...any) error {
 		return nil
 	}
 	if c.plans == nil {
-		c.plans = make([]scanPlan, len(c.fields))
+		if len(c.fields) <= inlineValues {
+			c.plans = c.planBuf[:len(c.fields)]
+		} else {
+			c.plans = make([]scanPlan, len(c.fields))
+		}
 	}
 	for i, d := range dest {
 		if err := c.scan(i, d); err != nil {

@@ -74,7 +74,9 @@ func settled[T any](v T, err error) *future.Future[T] {
 
 // statement makes the request for one statement.
 func (p *Pool) statement(ctx context.Context, query string, args []any, shared bool) *request {
-	r := &request{ctx: ctx, shared: shared, stmts: []Statement{{SQL: query, Args: args}}}
+	r := &request{ctx: ctx, shared: shared}
+	r.stmt[0] = Statement{SQL: query, Args: args}
+	r.stmts, r.curs = r.stmt[:], r.one[:0]
 	r.err = p.prepareStatements(r)
 	return r
 }

@@ -55,6 +55,7 @@ type owner struct {
 
 	// The owner goroutine's own.
 	pending       []*request // taken up, not written yet, in order
+	written       []*request // scratch for writeReady
 	aloneInFlight bool
 	resume        bool // taken from the idle list: check the connection first
 }
@@ -182,21 +183,23 @@ func (o *owner) serve(w *pipeline) error {
 // connection the server closed meanwhile fails before anything is written.
 func (o *owner) check(w *pipeline) error {
 	p := o.d.p
-	if p.connector != nil && len(o.pending) > 0 {
-		// The first caller's deadline bounds the check: a connection caught
-		// in a network partition fails it, and is never used again.
-		ctx, cancel := context.WithTimeout(o.pending[0].ctx, checkTimeout)
+	if p.connector == nil || len(o.pending) == 0 {
+		return nil
+	}
+	// The first caller's deadline bounds the check: a connection caught
+	// in a network partition fails it, and is never used again.
+	ctx := o.pending[0].ctx
+	if err := p.connector.RefreshTypes(ctx, w.conn); err != nil {
+		return &errBroken{err}
+	}
+	o.d.mu.Lock()
+	idleFor := time.Since(o.lastUsed)
+	o.d.mu.Unlock()
+	if d := p.connector.PingAfterIdle(); d >= 0 && idleFor > d {
+		ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 		defer cancel()
-		if err := p.connector.RefreshTypes(ctx, w.conn); err != nil {
+		if err := w.pg.Ping(ctx); err != nil {
 			return &errBroken{err}
-		}
-		o.d.mu.Lock()
-		idleFor := time.Since(o.lastUsed)
-		o.d.mu.Unlock()
-		if d := p.connector.PingAfterIdle(); d >= 0 && idleFor > d {
-			if err := w.pg.Ping(ctx); err != nil {
-				return &errBroken{err}
-			}
 		}
 	}
 	return nil
@@ -263,12 +266,17 @@ func (o *owner) writeReady(w *pipeline) error {
 		o.cancelling.Store(false)
 		o.d.mu.Unlock()
 	}
-	var written []*request
+	written := o.written[:0]
 	now := time.Time{}
-	for len(o.pending) > 0 && !o.aloneInFlight {
-		r := o.pending[0]
+	next := 0 // o.pending[:next] are done with
+	defer func() {
+		o.pending = append(o.pending[:0], o.pending[next:]...)
+		clear(o.pending[len(o.pending):cap(o.pending)])
+	}()
+	for next < len(o.pending) && !o.aloneInFlight {
+		r := o.pending[next]
 		if r.cancel.Load() {
-			o.pending = o.pending[1:]
+			next++
 			o.settle(r, r.ctx.Err())
 			continue
 		}
@@ -277,11 +285,7 @@ func (o *owner) writeReady(w *pipeline) error {
 			break
 		}
 		if exclusive {
-			o.pending = o.pending[1:]
-			if err := w.rest(); err != nil {
-				o.pending = append([]*request{r}, o.pending...)
-				return &errBroken{err}
-			}
+			next++
 			if err := o.runAlone(w, r); err != nil {
 				return err
 			}
@@ -291,7 +295,7 @@ func (o *owner) writeReady(w *pipeline) error {
 		if err == errHold {
 			break
 		}
-		o.pending = o.pending[1:]
+		next++
 		if err != nil {
 			o.settle(r, err)
 			continue
@@ -312,7 +316,9 @@ func (o *owner) writeReady(w *pipeline) error {
 			o.flight = append(o.flight, r)
 		}
 		o.d.mu.Unlock()
+		clear(written)
 	}
+	o.written = written[:0]
 	return nil
 }
 
@@ -355,8 +361,9 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 	d.mu.Lock()
 	o.account(r)
 	if len(o.flight) > 0 && o.flight[0] == r {
-		o.flight[0] = nil
-		o.flight = o.flight[1:]
+		n := copy(o.flight, o.flight[1:])
+		o.flight[n] = nil
+		o.flight = o.flight[:n]
 	}
 	o.txStatus = txStatus
 	if len(o.flight) == 1 && o.flight[0].cancel.Load() {
@@ -412,7 +419,7 @@ func (o *owner) lose(w *pipeline, err error) error {
 	for _, r := range flight {
 		r.done(lost)
 	}
-	w.sent = nil
+	w.sent, w.head = nil, 0
 	return lost
 }
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -33,22 +35,30 @@ type expect struct {
 	prep *prepared
 	sql  string
 	last bool // the final Sync of req
+
+	describe bool // a RowDescription comes first
+	parse    bool // unprepared: a ParseComplete comes first
 }
 
 // pipeline writes statements to one pgx connection and reads their
 // results, many in flight at once, each followed by its own Sync so that
-// every statement keeps its own implicit transaction. Only its owner's
-// goroutine uses it.
+// every statement keeps its own implicit transaction. It speaks the
+// extended protocol through pgconn's frontend itself: pgconn's own pipeline
+// mode keeps a list element per message, which would cost more than the
+// rest of a statement. Only its owner's goroutine uses it, and between
+// reads the connection is idle to pgx, so pgx's own calls work whenever
+// nothing is in flight.
 type pipeline struct {
 	p     *Pool
 	conn  *pgx.Conn
 	pg    *pgconn.PgConn
+	fe    *pgproto3.Frontend
 	types *pgtype.Map
-	pl    *pgconn.Pipeline // nil outside pipeline mode
 	cache *stmtCache
 	eqb   pgx.ExtendedQueryBuilder
 
-	sent      []expect
+	sent      []expect // in the order the server answers; sent[head:] are pending
+	head      int
 	preparing map[string]error // SQL with a Prepare in flight, or the error it failed with
 	evicted   []*prepared      // to deallocate with the next write
 	lastRead  time.Time
@@ -57,41 +67,33 @@ type pipeline struct {
 
 func newPipeline(p *Pool, conn *pgx.Conn, owner uint64) *pipeline {
 	return &pipeline{
-		p: p, conn: conn, pg: conn.PgConn(), types: conn.TypeMap(),
+		p: p, conn: conn, pg: conn.PgConn(), fe: conn.PgConn().Frontend(), types: conn.TypeMap(),
 		cache: newStmtCache(owner), preparing: make(map[string]error),
 	}
 }
 
-func (w *pipeline) inFlight() bool { return len(w.sent) > 0 }
+func (w *pipeline) inFlight() bool { return w.head < len(w.sent) }
 
-// open enters pipeline mode for a burst of work.
-func (w *pipeline) open() {
-	if w.pl == nil {
-		w.pl = w.pg.StartPipeline(context.Background())
+func (w *pipeline) expect(e ...expect) {
+	if w.head == len(w.sent) {
+		w.sent, w.head = w.sent[:0], 0
 	}
+	w.sent = append(w.sent, e...)
 }
 
-// rest leaves pipeline mode once nothing is in flight, so that the
-// connection can serve pgx calls directly.
-func (w *pipeline) rest() error {
-	if w.pl == nil {
-		return nil
-	}
-	err := w.pl.Close()
-	w.pl = nil
-	return err
-}
+// rest is where the connection could leave a pipeline mode; speaking the
+// protocol directly, there is none to leave.
+func (w *pipeline) rest() error { return nil }
 
 // write queues r's statements for the server. It returns errHold when a
 // statement must be prepared first (the Prepare is written instead), and
 // any other error when r cannot be encoded, in which case nothing of r was
 // written.
 func (w *pipeline) write(r *request) error {
-	w.open()
 	if r.ping {
-		w.pl.SendQueryParams("", nil, nil, nil, nil)
-		w.sent = append(w.sent, expect{kind: expectStatement, req: r}, expect{kind: expectSync, req: r, last: true})
-		w.pl.SendPipelineSync()
+		// A lone Sync is the cheapest round trip the protocol has.
+		w.fe.SendSync(&pgproto3.Sync{})
+		w.expect(expect{kind: expectSync, req: r, last: true})
 		w.unflushed = true
 		return nil
 	}
@@ -186,29 +188,39 @@ func (w *pipeline) build(p *prepared, args []any) (err error) {
 
 // send writes one statement and its Sync; p nil sends it unprepared.
 func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, formats []int16, last bool) {
+	describe := p == nil || len(p.fields) == 0
 	if p == nil {
-		w.pl.SendQueryParams(sql, values, nil, formats, nil)
+		w.fe.SendParse(&pgproto3.Parse{Query: sql})
+		w.fe.SendBind(&pgproto3.Bind{ParameterFormatCodes: formats, Parameters: values})
 	} else {
-		w.pl.SendQueryStatement(p.sd, values, formats, p.formats)
+		w.fe.SendBind(&pgproto3.Bind{PreparedStatement: p.name, ParameterFormatCodes: formats, Parameters: values, ResultFormatCodes: p.formats})
 	}
-	w.pl.SendPipelineSync()
-	w.sent = append(w.sent, expect{kind: expectStatement, req: r, prep: p}, expect{kind: expectSync, req: r, last: last})
+	if describe {
+		// The fields are not known ahead (unprepared, or a FETCH from a
+		// cursor that did not exist when it was prepared).
+		w.fe.SendDescribe(&pgproto3.Describe{ObjectType: 'P'})
+	}
+	w.fe.SendExecute(&pgproto3.Execute{})
+	w.fe.SendSync(&pgproto3.Sync{})
+	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe, parse: p == nil},
+		expect{kind: expectSync, req: r, last: last})
 	w.unflushed = true
 }
 
 func (w *pipeline) prepare(sql string) {
 	w.preparing[sql] = nil
 	name := w.cache.name()
-	w.pl.SendPrepare(name, sql, nil)
-	w.pl.SendPipelineSync()
-	w.sent = append(w.sent, expect{kind: expectPrepare, sql: sql, prep: &prepared{name: name, sql: sql}}, expect{kind: expectSync})
+	w.fe.SendParse(&pgproto3.Parse{Name: name, Query: sql})
+	w.fe.SendDescribe(&pgproto3.Describe{ObjectType: 'S', Name: name})
+	w.fe.SendSync(&pgproto3.Sync{})
+	w.expect(expect{kind: expectPrepare, sql: sql, prep: &prepared{name: name, sql: sql}}, expect{kind: expectSync})
 	w.unflushed = true
 }
 
 func (w *pipeline) sendEvictions() {
 	for _, e := range w.evicted {
-		w.pl.SendDeallocate(e.name)
-		w.sent = append(w.sent, expect{kind: expectDeallocate})
+		w.fe.SendClose(&pgproto3.Close{ObjectType: 'S', Name: e.name})
+		w.expect(expect{kind: expectDeallocate})
 	}
 	w.evicted = w.evicted[:0]
 }
@@ -219,7 +231,10 @@ func (w *pipeline) flush() error {
 		return nil
 	}
 	w.unflushed = false
-	return w.pl.Flush()
+	if err := w.fe.Flush(); err != nil {
+		return &errBroken{err}
+	}
+	return nil
 }
 
 // errBroken wraps the error of a connection that broke: what was in
@@ -236,42 +251,98 @@ func (w *pipeline) readNext() (*request, error) {
 	if w.lastRead.IsZero() {
 		w.lastRead = time.Now()
 	}
-	for len(w.sent) > 0 {
-		e := w.sent[0]
-		w.sent = w.sent[1:]
-		res, err := w.pl.GetResults()
-		if err != nil && w.pg.IsClosed() {
-			return nil, &errBroken{err}
+	var failed bool // the server skips to the next Sync after an error
+	for w.inFlight() {
+		e := &w.sent[w.head]
+		w.head++
+		if failed && e.kind != expectSync {
+			continue
 		}
+		var err error
 		switch e.kind {
 		case expectPrepare:
-			w.prepared(e, res, err)
+			err = w.readPrepare(e)
 		case expectDeallocate:
+			err = w.receive(func(m pgproto3.BackendMessage) (bool, error) {
+				_, ok := m.(*pgproto3.CloseComplete)
+				return ok, nil
+			})
 		case expectStatement:
-			w.result(e, res, err)
+			err = w.readStatement(e)
 		case expectSync:
-			if err != nil {
-				return nil, &errBroken{err}
+			failed = false
+			if err := w.receive(readyForQuery); err != nil {
+				return nil, err
 			}
 			if e.last {
 				return e.req, nil
 			}
+			continue
 		}
+		var broken *errBroken
+		if errors.As(err, &broken) {
+			return nil, err
+		}
+		failed = err != nil
 	}
 	return nil, nil // only Prepares were in flight
 }
 
-func (w *pipeline) prepared(e expect, res any, err error) {
+func readyForQuery(m pgproto3.BackendMessage) (bool, error) {
+	_, ok := m.(*pgproto3.ReadyForQuery)
+	return ok, nil
+}
+
+// receive reads messages and hands each to handle until it reports done.
+// An ErrorResponse ends it with the *pgconn.PgError; a read error with an
+// *errBroken.
+func (w *pipeline) receive(handle func(pgproto3.BackendMessage) (bool, error)) error {
+	for {
+		m, err := w.pg.ReceiveMessage(context.Background())
+		if err != nil {
+			return &errBroken{err}
+		}
+		switch m := m.(type) {
+		case *pgproto3.ErrorResponse:
+			pgErr := pgconn.ErrorResponseToPgError(m)
+			if w.pg.IsClosed() {
+				return &errBroken{pgErr} // FATAL: the server closed the session
+			}
+			return pgErr
+		case *pgproto3.NoticeResponse, *pgproto3.NotificationResponse, *pgproto3.ParameterStatus:
+			continue // pgconn has passed them to its handlers
+		}
+		done, err := handle(m)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// readPrepare reads a Prepare's ParseComplete, ParameterDescription and
+// RowDescription (or NoData).
+func (w *pipeline) readPrepare(e *expect) error {
+	p := e.prep
+	p.sd = &pgconn.StatementDescription{Name: p.name, SQL: p.sql}
+	err := w.receive(func(m pgproto3.BackendMessage) (bool, error) {
+		switch m := m.(type) {
+		case *pgproto3.ParameterDescription:
+			p.sd.ParamOIDs = slices.Clone(m.ParameterOIDs)
+		case *pgproto3.RowDescription:
+			p.sd.Fields = fieldsOf(m)
+			return true, nil
+		case *pgproto3.NoData:
+			return true, nil
+		}
+		return false, nil
+	})
 	if err != nil {
 		w.preparing[e.sql] = err
-		return
+		return err
 	}
 	delete(w.preparing, e.sql)
-	p := e.prep
-	p.sd = res.(*pgconn.StatementDescription)
-	p.sd.Name, p.sd.SQL = p.name, p.sql
 	p.formats = make([]int16, len(p.sd.Fields))
-	p.fields = append([]pgconn.FieldDescription(nil), p.sd.Fields...)
+	p.fields = slices.Clone(p.sd.Fields)
 	for i := range p.fields {
 		p.formats[i] = resultFormat(p.fields[i].DataTypeOID)
 		p.fields[i].Format = p.formats[i]
@@ -279,31 +350,32 @@ func (w *pipeline) prepared(e expect, res any, err error) {
 	if evict := w.cache.add(p); evict != nil {
 		w.evicted = append(w.evicted, evict)
 	}
+	return nil
 }
 
-// result reads one statement's rows into a cursor of its request.
-func (w *pipeline) result(e expect, res any, err error) {
+// readStatement reads one statement's result into a cursor of its
+// request, and its error into the request.
+func (w *pipeline) readStatement(e *expect) error {
 	r := e.req
-	if err == nil {
-		rr := res.(*pgconn.ResultReader)
-		cur := &Cursor{}
-		fields := rr.FieldDescriptions()
-		if e.prep != nil && len(e.prep.fields) == len(fields) {
-			fields = e.prep.fields
-		} else {
-			fields = append([]pgconn.FieldDescription(nil), fields...)
-		}
-		cur.setFields(fields, w.p.decode.cover(w.types, fields))
-		for rr.NextRow() {
-			cur.appendRow(rr.Values())
-		}
-		var tag pgconn.CommandTag
-		tag, err = rr.Close()
-		if err == nil {
-			cur.setTag(tag.String())
-			r.curs = append(r.curs, cur)
-		}
+	cur := &Cursor{}
+	if !e.describe {
+		cur.setFields(e.prep.fields, w.p.decode.cover(w.types, e.prep.fields))
 	}
+	err := w.receive(func(m pgproto3.BackendMessage) (bool, error) {
+		switch m := m.(type) {
+		case *pgproto3.DataRow:
+			cur.appendRow(m.Values)
+		case *pgproto3.RowDescription:
+			fields := fieldsOf(m)
+			cur.setFields(fields, w.p.decode.cover(w.types, fields))
+		case *pgproto3.CommandComplete:
+			cur.setTag(string(m.CommandTag))
+			return true, nil
+		case *pgproto3.EmptyQueryResponse:
+			return true, nil
+		}
+		return false, nil
+	})
 	now := time.Now()
 	if e.prep != nil {
 		start := r.started
@@ -314,7 +386,12 @@ func (w *pipeline) result(e expect, res any, err error) {
 	}
 	w.lastRead = now
 	if err == nil {
-		return
+		r.curs = append(r.curs, cur)
+		return nil
+	}
+	var broken *errBroken
+	if errors.As(err, &broken) {
+		return err
 	}
 	if e.prep != nil {
 		switch sqlState(err) {
@@ -327,6 +404,7 @@ func (w *pipeline) result(e expect, res any, err error) {
 	if r.err == nil {
 		r.err = err
 	}
+	return err
 }
 
 // txStatus is the connection's transaction status after the last
@@ -349,4 +427,16 @@ func resultFormat(oid uint32) int16 {
 		return pgtype.BinaryFormatCode
 	}
 	return pgtype.TextFormatCode
+}
+
+// fieldsOf describes a result's columns as pgx does.
+func fieldsOf(rd *pgproto3.RowDescription) []pgconn.FieldDescription {
+	fields := make([]pgconn.FieldDescription, len(rd.Fields))
+	for i, f := range rd.Fields {
+		fields[i] = pgconn.FieldDescription{
+			Name: string(f.Name), TableOID: f.TableOID, TableAttributeNumber: f.TableAttributeNumber,
+			DataTypeOID: f.DataTypeOID, DataTypeSize: f.DataTypeSize, TypeModifier: f.TypeModifier, Format: f.Format,
+		}
+	}
+	return fields
 }

@@ -56,6 +56,8 @@ type request struct {
 	finished bool   // its results are read, or its connection is gone
 
 	curs    []*Cursor
+	one     [1]*Cursor // curs' storage for a single statement
+	stmt    [1]Statement
 	err     error     // the first statement error, set by the owner
 	started time.Time // when it was written
 }
