@@ -41,14 +41,38 @@ func countRows(t *testing.T, ctx context.Context, db *sql.DB, table string, n in
 }
 
 // cutAfterCommit holds back the replies of the proxy's connections until
-// want rows with n are committed, then cuts every connection: the client
+// want rows with n are committed (release, if any, lets the statements go
+// on once replies are held), then cuts every connection: the client
 // learns nothing of the outcome, which the server has already stored.
-func cutAfterCommit(t *testing.T, ctx context.Context, p *faultproxy.Proxy, check *sql.DB, table string, n, want int) {
+func cutAfterCommit(t *testing.T, ctx context.Context, p *faultproxy.Proxy, check *sql.DB, table string, n, want int, release func()) {
 	t.Helper()
 	p.Blackhole()
+	if release != nil {
+		release()
+	}
 	waitFor(t, ctx, "the INSERTs to commit", func() bool { return countRows(t, ctx, check, table, n) == want })
 	p.CutAll()
 	p.Heal()
+}
+
+// holdLock takes the advisory lock the tests' INSERTs wait for, so that
+// they stay in flight until the test is ready, whatever the machine's
+// load; the function returned releases it.
+func holdLock(t *testing.T, ctx context.Context, check *sql.DB) (release func()) {
+	t.Helper()
+	lock, err := check.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.ExecContext(ctx, "SELECT pg_advisory_lock(42)"); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if _, err := lock.ExecContext(ctx, "SELECT pg_advisory_unlock(42)"); err != nil {
+			t.Fatal(err)
+		}
+		lock.Close()
+	}
 }
 
 // TestSaturatedCutInsertRunsOnce: one connection, an INSERT without
@@ -72,9 +96,10 @@ func TestSaturatedCutInsertRunsOnce(t *testing.T) {
 		db, p := faultyDB(t, srv, direct, app)
 		db.SetMaxOpenConns(1)
 
+		release := holdLock(t, ctx, check)
 		inserted := make(chan error, 1)
 		go func() {
-			_, err := db.ExecContext(ctx, fmt.Sprintf("INSERT INTO saturated SELECT %d FROM pg_sleep(0.5)", run))
+			_, err := db.ExecContext(ctx, fmt.Sprintf("INSERT INTO saturated SELECT %d FROM (SELECT pg_advisory_xact_lock_shared(42)) l", run))
 			inserted <- err
 		}()
 		waitFor(t, ctx, "the INSERT to run", func() bool { return countActive(t, ctx, srv, app) == 1 })
@@ -86,7 +111,7 @@ func TestSaturatedCutInsertRunsOnce(t *testing.T) {
 			}()
 		}
 		waitFor(t, ctx, "callers to wait for the connection", func() bool { return db.Stats().WaitCount == waiting })
-		cutAfterCommit(t, ctx, p, check, "saturated", run, 1)
+		cutAfterCommit(t, ctx, p, check, "saturated", run, 1, release)
 
 		if err := <-inserted; !errors.Is(err, driver.ErrConnectionLost) || errors.Is(err, sqldriver.ErrBadConn) {
 			t.Errorf("run %d: INSERT cut after commit returned %v, want ErrConnectionLost", run, err)
@@ -120,15 +145,18 @@ func TestConcurrentInsertsCutAfterCommit(t *testing.T) {
 		app := fmt.Sprintf("momoko-eight-%d", round)
 		db, p := faultyDB(t, srv, direct, app)
 
+		// The INSERTs wait for a lock the test holds, so that all eight are
+		// in flight at once however slowly their connections open.
+		release := holdLock(t, ctx, check)
 		errs := make(chan error, inserts)
 		for range inserts {
 			go func() {
-				_, err := db.Exec(fmt.Sprintf("INSERT INTO eight SELECT %d FROM pg_sleep(0.5)", round))
+				_, err := db.Exec(fmt.Sprintf("INSERT INTO eight SELECT %d FROM (SELECT pg_advisory_xact_lock_shared(42)) l", round))
 				errs <- err
 			}()
 		}
 		waitFor(t, ctx, "the INSERTs to run", func() bool { return countActive(t, ctx, srv, app) == inserts })
-		cutAfterCommit(t, ctx, p, check, "eight", round, inserts)
+		cutAfterCommit(t, ctx, p, check, "eight", round, inserts, release)
 
 		var lost int
 		for range inserts {
