@@ -159,8 +159,12 @@ func (o *owner) serve(w *pipeline) error {
 		if err := o.writeReady(w); err != nil {
 			return o.lose(w, err)
 		}
-		if err := w.flush(); err != nil {
-			return o.lose(w, err)
+		// Results already received are read before anything new is
+		// written, so that what queued meanwhile goes out in one write.
+		if !w.resultsBuffered() {
+			if err := w.flush(); err != nil {
+				return o.lose(w, err)
+			}
 		}
 		if !w.inFlight() {
 			continue
@@ -419,7 +423,7 @@ func (o *owner) lose(w *pipeline, err error) error {
 	for _, r := range flight {
 		r.done(lost)
 	}
-	w.sent, w.head = nil, 0
+	w.sent, w.head, w.flushed = nil, 0, 0
 	return lost
 }
 

@@ -59,6 +59,7 @@ type pipeline struct {
 
 	sent      []expect // in the order the server answers; sent[head:] are pending
 	head      int
+	flushed   int // sent[:flushed] were written to the server
 	preparing map[string]error // SQL with a Prepare in flight, or the error it failed with
 	evicted   []*prepared      // to deallocate with the next write
 	lastRead  time.Time
@@ -76,7 +77,7 @@ func (w *pipeline) inFlight() bool { return w.head < len(w.sent) }
 
 func (w *pipeline) expect(e ...expect) {
 	if w.head == len(w.sent) {
-		w.sent, w.head = w.sent[:0], 0
+		w.sent, w.head, w.flushed = w.sent[:0], 0, 0
 	}
 	w.sent = append(w.sent, e...)
 }
@@ -231,10 +232,17 @@ func (w *pipeline) flush() error {
 		return nil
 	}
 	w.unflushed = false
+	w.flushed = len(w.sent)
 	if err := w.fe.Flush(); err != nil {
 		return &errBroken{err}
 	}
 	return nil
+}
+
+// resultsBuffered reports whether results of what was written are
+// already in the read buffer, so that reading them needs no system call.
+func (w *pipeline) resultsBuffered() bool {
+	return w.head < w.flushed && w.fe.ReadBufferLen() > 0
 }
 
 // errBroken wraps the error of a connection that broke: what was in
