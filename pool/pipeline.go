@@ -59,7 +59,7 @@ type pipeline struct {
 
 	sent      []expect // in the order the server answers; sent[head:] are pending
 	head      int
-	flushed   int // sent[:flushed] were written to the server
+	flushed   int              // sent[:flushed] were written to the server
 	preparing map[string]error // SQL with a Prepare in flight, or the error it failed with
 	evicted   []*prepared      // to deallocate with the next write
 	lastRead  time.Time
