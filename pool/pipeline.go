@@ -327,6 +327,49 @@ func (w *pipeline) receive(handle func(pgproto3.BackendMessage) (bool, error)) e
 	}
 }
 
+// readRows reads a statement's messages up to its CommandComplete into
+// cur. Rows are appended through locals, not cur's fields, which would
+// cost a write barrier per value.
+func (w *pipeline) readRows(cur *Cursor) error {
+	buf, spans, rows := cur.buf, cur.spans, 0
+	if spans == nil {
+		spans = cur.spanBuf[:0]
+	}
+	defer func() { cur.buf, cur.spans, cur.rows = buf, spans, cur.rows+rows }()
+	for {
+		m, err := w.pg.ReceiveMessage(context.Background())
+		if err != nil {
+			return &errBroken{err}
+		}
+		switch m := m.(type) {
+		case *pgproto3.DataRow:
+			for _, v := range m.Values {
+				if v == nil {
+					spans = append(spans, span{n: -1})
+					continue
+				}
+				spans = append(spans, span{off: int32(len(buf)), n: int32(len(v))})
+				buf = append(buf, v...)
+			}
+			rows++
+		case *pgproto3.RowDescription:
+			fields := fieldsOf(m)
+			cur.setFields(fields, w.p.decode.cover(w.types, fields))
+		case *pgproto3.CommandComplete:
+			cur.setTag(string(m.CommandTag))
+			return nil
+		case *pgproto3.EmptyQueryResponse:
+			return nil
+		case *pgproto3.ErrorResponse:
+			pgErr := pgconn.ErrorResponseToPgError(m)
+			if w.pg.IsClosed() {
+				return &errBroken{pgErr} // FATAL: the server closed the session
+			}
+			return pgErr
+		}
+	}
+}
+
 // readPrepare reads a Prepare's ParseComplete, ParameterDescription and
 // RowDescription (or NoData).
 func (w *pipeline) readPrepare(e *expect) error {
@@ -369,21 +412,14 @@ func (w *pipeline) readStatement(e *expect) error {
 	if !e.describe {
 		cur.setFields(e.prep.fields, w.p.decode.cover(w.types, e.prep.fields))
 	}
-	err := w.receive(func(m pgproto3.BackendMessage) (bool, error) {
-		switch m := m.(type) {
-		case *pgproto3.DataRow:
-			cur.appendRow(m.Values)
-		case *pgproto3.RowDescription:
-			fields := fieldsOf(m)
-			cur.setFields(fields, w.p.decode.cover(w.types, fields))
-		case *pgproto3.CommandComplete:
-			cur.setTag(string(m.CommandTag))
-			return true, nil
-		case *pgproto3.EmptyQueryResponse:
-			return true, nil
-		}
-		return false, nil
-	})
+	if p := e.prep; p != nil && p.lastValues > inlineValues {
+		cur.buf = make([]byte, 0, p.lastBytes)
+		cur.spans = make([]span, 0, p.lastValues)
+	}
+	err := w.readRows(cur)
+	if p := e.prep; p != nil {
+		p.lastBytes, p.lastValues = len(cur.buf), len(cur.spans)
+	}
 	now := time.Now()
 	if e.prep != nil {
 		start := r.started

@@ -18,6 +18,10 @@ type prepared struct {
 	sd      *pgconn.StatementDescription
 	formats []int16                   // the result format of each field
 	fields  []pgconn.FieldDescription // sd's fields with those formats; shared by cursors
+
+	// The size of its last result, so that the next one's buffers are
+	// allocated once.
+	lastBytes, lastValues int
 }
 
 // stmtCache is one connection's prepared statements, used by its owner
