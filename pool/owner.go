@@ -309,7 +309,9 @@ func (o *owner) writeReady(w *pipeline) error {
 		}
 		r.started = now
 		written = append(written, r)
-		if r.alone {
+		if r.alone || r.begin != "" {
+			// A failed transaction holds the connection in its aborted
+			// block until it is rolled back: nothing may follow it.
 			o.aloneInFlight = true
 		}
 	}
@@ -352,7 +354,7 @@ func (o *owner) runAlone(w *pipeline, r *request) error {
 // when the connection must be closed: a request through the pool left it
 // inside a transaction (a BEGIN run on the pool); closing it rolls back.
 func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
-	if r.alone {
+	if r.alone || r.begin != "" {
 		o.aloneInFlight = false
 	}
 	if r.shared && txStatus != 'I' {

@@ -187,7 +187,8 @@ func (w *pipeline) build(p *prepared, args []any) (err error) {
 	return w.eqb.Build(w.types, p.sd, args)
 }
 
-// send writes one statement and its Sync; p nil sends it unprepared.
+// send writes one statement, and the Sync that ends r when last; p nil
+// sends it unprepared.
 func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, formats []int16, last bool) {
 	describe := p == nil || len(p.fields) == 0
 	if p == nil {
@@ -202,9 +203,11 @@ func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, fo
 		w.fe.SendDescribe(&pgproto3.Describe{ObjectType: 'P'})
 	}
 	w.fe.SendExecute(&pgproto3.Execute{})
-	w.fe.SendSync(&pgproto3.Sync{})
-	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe, parse: p == nil},
-		expect{kind: expectSync, req: r, last: last})
+	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe, parse: p == nil})
+	if last {
+		w.fe.SendSync(&pgproto3.Sync{})
+		w.expect(expect{kind: expectSync, req: r, last: true})
+	}
 	w.unflushed = true
 }
 
@@ -282,6 +285,11 @@ func (w *pipeline) readNext() (*request, error) {
 			if err := w.receive(readyForQuery); err != nil {
 				return nil, err
 			}
+			if e.last && e.req.begin != "" && w.pg.TxStatus() != 'I' {
+				if err := w.rollback(); err != nil {
+					return nil, err
+				}
+			}
 			if e.last {
 				return e.req, nil
 			}
@@ -294,6 +302,23 @@ func (w *pipeline) readNext() (*request, error) {
 		failed = err != nil
 	}
 	return nil, nil // only Prepares were in flight
+}
+
+// rollback ends a transaction whose statement failed: the server skipped
+// the rest of it, COMMIT included, up to its Sync. Nothing else is in
+// flight behind a transaction.
+func (w *pipeline) rollback() error {
+	w.fe.SendQuery(&pgproto3.Query{String: "ROLLBACK"})
+	if err := w.fe.Flush(); err != nil {
+		return &errBroken{err}
+	}
+	err := w.receive(readyForQuery)
+	if _, ok := err.(*pgconn.PgError); ok {
+		// ROLLBACK cannot fail in a transaction block; whatever did, the
+		// connection is not to be trusted.
+		return &errBroken{err}
+	}
+	return err
 }
 
 func readyForQuery(m pgproto3.BackendMessage) (bool, error) {

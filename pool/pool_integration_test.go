@@ -104,7 +104,7 @@ func TestRolledBackTransactionLeavesNothingBehind(t *testing.T) {
 		replacesConn bool
 	}{
 		{"auto rollback", nil, false},
-		// The pipelined COMMIT of a failed transaction rolls it back: no
+		// The pool rolls a failed transaction back either way: no
 		// connection needs closing.
 		{"without auto rollback", []pool.TxOption{pool.WithoutAutoRollback()}, false},
 	} {

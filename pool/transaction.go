@@ -35,9 +35,9 @@ func WithIsolation(level sql.IsolationLevel) TxOption {
 func ReadOnly() TxOption { return func(o *txOptions) { o.readOnly = true } }
 
 // WithoutAutoRollback was Momoko's auto_rollback=False. A failed
-// transaction never stays open here: the pipelined COMMIT of a failed
-// transaction rolls it back on the server. With a pool made by FromDB it
-// skips database/sql's Rollback, and database/sql closes the connection.
+// transaction never stays open on a pooled connection here: the pool rolls
+// it back in any case. With a pool made by FromDB it skips database/sql's
+// Rollback, and database/sql closes the connection.
 func WithoutAutoRollback() TxOption { return func(o *txOptions) { o.noRollback = true } }
 
 var isolationSQL = map[sql.IsolationLevel]string{
@@ -64,12 +64,12 @@ func (o txOptions) begin() (string, error) {
 
 // Transaction runs stmts in one transaction on one pooled connection and
 // resolves to one cursor per statement. BEGIN, the statements and COMMIT
-// are written back to back, each followed by a Sync, so the whole
-// transaction costs one round trip. When a statement fails, the ones after
-// it fail too without running, and the COMMIT rolls back: the future fails
-// with the first statement's error and the connection is back outside any
-// transaction. An argument that cannot be encoded fails the transaction
-// before anything is written.
+// are written back to back with one Sync after them, so the whole
+// transaction costs one round trip. When a statement fails, the server
+// skips the rest, COMMIT included, and the pool rolls back (one more round
+// trip): the future fails with that statement's error and the connection
+// is back outside any transaction. An argument that cannot be encoded
+// fails the transaction before anything is written.
 //
 // With a pool made by FromDB, it runs through database/sql's BeginTx,
 // QueryContext and Commit (or Rollback), so sqlmock's ExpectBegin,
