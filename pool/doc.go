@@ -19,25 +19,71 @@
 // AutoShrink, connections idle for longer than ShrinkDelay are closed every
 // ShrinkPeriod, never going below Size.
 //
+// # How a statement travels
+//
+// Execute makes a request (the SQL, its arguments, the caller's context and
+// the future to resolve) and hands it to the dispatcher, which picks the
+// connection it travels on:
+//
+//   - a connection already busy with statements known to be fast (each
+//     statement's service time is remembered; fast is under a millisecond),
+//     when the request is fast too and that pipeline holds fewer than eight;
+//   - else an idle connection, the one used last;
+//   - else a new connection, below MaxSize;
+//   - else, at MaxSize, the least loaded fast pipeline below MaxPipeline;
+//   - else it waits in FIFO order, failing with ErrAcquireTimeout after
+//     AcquireTimeout.
+//
+// Each connection is owned by one goroutine while it lives. The owner
+// writes its requests in order through pgx's protocol frontend: a statement
+// seen before on that connection is bound to its prepared statement and
+// followed by its own Sync, so it keeps its own implicit transaction and
+// another caller's error never reaches it; a new one is prepared first, in
+// the same pipeline. The owner writes whatever queued while it read in one
+// write, and reads the results in order, keeping each result's rows as the
+// server sent them in one buffer. It resolves the future with a Cursor that
+// decodes on FetchOne with pgx's types. A connection's last request puts
+// it back in the idle list before its future resolves.
+//
+// Slow and unknown statements never wait behind others, so slow queries
+// issued together still run in parallel, each on its own connection, as
+// with Momoko; fast ones share round trips, which makes concurrent futures
+// faster than one query per connection at a time. A Transaction's
+// statements are written back to back, BEGIN to COMMIT, one round trip.
+// Statements that change the transaction state (BEGIN, COMMIT, SAVEPOINT)
+// run alone on their connection. The simple protocol and pgx's exec and
+// describe modes (PgBouncer in transaction mode) run one statement at a
+// time through pgx itself.
+//
 // # Failures
 //
 // While the server is down, calls fail fast with an error wrapping
 // driver.ErrDatabaseNotAvailable instead of waiting for their deadline;
 // once it is back, calls succeed again within ReconnectInterval, with no
-// action from the caller. A statement is retried transparently only when it
-// provably never reached the server; anything else is returned, and
-// driver.Classify says whether it is safe to retry.
+// action from the caller. The owner knows what it wrote: when a connection
+// breaks, requests not yet written go to another connection, and those
+// written fail with driver.ErrConnectionLost, since they may have run.
+// driver.Classify says what a caller may do with any error.
 //
-// Transaction rolls back on failure and no connection goes back to the
+// A failed Transaction is rolled back and no connection goes back to the
 // pool inside a transaction, so one failed transaction cannot poison the
 // next caller's connection.
 //
+// # Cancellation
+//
+// A future resolves with its context's error as soon as the context ends.
+// A statement not yet written is dropped; one written is left to finish and
+// its result discarded, and the server gets a CancelRequest only when that
+// statement is alone in flight on its connection, so that a cancel never
+// lands on a neighbour's statement. A connection that finishes nothing for
+// a second after one of its statements was cancelled (a network partition)
+// is closed and never handed out again.
+//
 // # Results
 //
-// Execute, CallProc and Transaction resolve to buffered Cursors: every row
-// was read before the connection went back to the pool. FetchOne scans
-// with database/sql's rules, so sql.Scanner types (hstore.Hstore,
-// jsonb.JSON) work.
+// Execute, CallProc and Transaction resolve to buffered Cursors. FetchOne
+// scans with pgx's type map, so whatever pgx scans into works, sql.Scanner
+// types (hstore.Hstore, jsonb.JSON) included: they get the text form.
 //
 // # One statement, parameters apart
 //
@@ -50,10 +96,12 @@
 //
 // # Connections of one's own
 //
-// GetConn takes a connection out of the pool (pinging it first) for work
-// that must stay on one connection, such as a server-side cursor; PutConn
-// gives it back, and Manage does both around a function, rolling back a
-// transaction it left open and surviving its panic.
+// GetConn (a future) and Acquire take a connection out of the pool
+// (pinging it first) for work that must stay on one connection, such as a
+// server-side cursor; its statements run in the order they were submitted,
+// pipelined when submitted without waiting. PutConn gives it back, and
+// Manage does both around a function, rolling back a transaction it left
+// open and surviving its panic.
 //
 // # Testing
 //
@@ -66,5 +114,9 @@
 // reconnects after it; setsession failures reach the caller; a waiter is
 // failed only when no connection can serve it; hstore and JSON
 // registration belong to one pool, not to the process; durations are
-// time.Duration.
+// time.Duration; concurrent futures pipeline on busy connections instead of
+// waiting for a connection of their own; a Cursor keeps rows as received.
+//
+// The pool and database/sql share MaxSize: callers of DB() that wait for a
+// connection get one of the pool's idle ones within ten milliseconds.
 package pool
