@@ -147,8 +147,8 @@ func (o *owner) handOver() {
 func (o *owner) serve(w *pipeline) error {
 	o.handOver()
 	for {
-		if !o.collect(w) {
-			return w.rest()
+		if !o.collect(w.inFlight()) {
+			return nil
 		}
 		if o.resume {
 			o.resume = false
@@ -216,7 +216,7 @@ const checkTimeout = 5 * time.Second
 // collect takes up what was given to the owner. With nothing to do and
 // nothing in flight it parks, first going idle when it serves the pool.
 // It reports false when the owner must stop.
-func (o *owner) collect(w *pipeline) bool {
+func (o *owner) collect(inFlight bool) bool {
 	d := o.d
 	d.mu.Lock()
 	for {
@@ -225,7 +225,7 @@ func (o *owner) collect(w *pipeline) bool {
 			clear(o.queue)
 			o.queue = o.queue[:0]
 		}
-		if len(o.pending) > 0 || (w != nil && w.inFlight()) {
+		if len(o.pending) > 0 || inFlight {
 			d.mu.Unlock()
 			return true
 		}
@@ -240,13 +240,6 @@ func (o *owner) collect(w *pipeline) bool {
 		}
 		idle := o.state == ownerIdle
 		d.mu.Unlock()
-		if w != nil {
-			if err := w.rest(); err != nil {
-				d.mu.Lock()
-				o.quit = true
-				continue
-			}
-		}
 		<-o.wake
 		d.mu.Lock()
 		if idle && o.state != ownerIdle {

@@ -14,7 +14,7 @@ import (
 // database/sql, with database/sql's conversions.
 func (o *owner) serveSQL(sc *sql.Conn) error {
 	o.handOver()
-	for o.collect(nil) {
+	for o.collect(false) {
 		for len(o.pending) > 0 {
 			r := o.pending[0]
 			o.pending = o.pending[1:]
