@@ -3,6 +3,8 @@ package pgtest_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,6 +147,22 @@ func TestExternalServerHasNoRestartHelpers(t *testing.T) {
 	}
 	if got := queryInt(t, srv.NewDatabase(t), "SELECT 3"); got != 3 {
 		t.Fatal("no answer from a database of the external server")
+	}
+}
+
+// A PG_BIN naming a missing directory fails the start and names the
+// directory; pgtest does not go on to Docker.
+func TestStartWithMissingPGBinFails(t *testing.T) {
+	t.Setenv(pgtest.EnvDSN, "")
+	missing := filepath.Join(t.TempDir(), "missing")
+	t.Setenv(pgtest.EnvPGBin, missing)
+	srv, err := pgtest.Start(context.Background(), pgtest.Options{})
+	if err == nil {
+		srv.Close()
+		t.Fatal("Start succeeded with PG_BIN naming a missing directory")
+	}
+	if !errors.Is(err, pgtest.ErrBadPGBin) || errors.Is(err, pgtest.ErrNoServer) || strings.Contains(err.Error(), "ocker") {
+		t.Fatalf("Start: %v, want ErrBadPGBin alone", err)
 	}
 }
 

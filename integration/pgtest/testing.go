@@ -26,11 +26,12 @@ func New(tb testing.TB, opts Options) *Server {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		logOnFailure(tb, srv)
+		forgetLog(srv.Server)
 		if err := srv.Close(); err != nil {
 			tb.Errorf("pgtest: close: %v", err)
 		}
 	})
+	logOnFailure(tb, srv.Server)
 	return srv
 }
 
@@ -54,7 +55,7 @@ func Shared(tb testing.TB) *Server {
 	if shared.err != nil {
 		tb.Fatal(shared.err)
 	}
-	tb.Cleanup(func() { logOnFailure(tb, shared.srv) })
+	logOnFailure(tb, shared.srv.Server)
 	return shared.srv
 }
 
@@ -74,6 +75,24 @@ func (s *Server) NewDatabase(tb testing.TB) string {
 	return s.DatabaseDSN(name)
 }
 
+// NewStandby is StartStandby for tests: it fails tb on error and closes the
+// standby at cleanup.
+func (s *Server) NewStandby(tb testing.TB) *Server {
+	tb.Helper()
+	standby, err := s.StartStandby(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		forgetLog(standby.Server)
+		if err := standby.Close(); err != nil {
+			tb.Errorf("pgtest: close standby: %v", err)
+		}
+	})
+	logOnFailure(tb, standby.Server)
+	return standby
+}
+
 // Main is a TestMain: it runs the tests, closes the shared server, then
 // fails the run if goroutines leaked.
 func Main(m *testing.M, opts ...goleak.Option) {
@@ -90,12 +109,4 @@ func Main(m *testing.M, opts ...goleak.Option) {
 		}
 	}
 	os.Exit(code)
-}
-
-func logOnFailure(tb testing.TB, srv *Server) {
-	if tb.Failed() {
-		if log := srv.LogTail(4096); log != "" {
-			tb.Logf("pgtest: server log tail (%s):\n%s", srv.Addr(), log)
-		}
-	}
 }

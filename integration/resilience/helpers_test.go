@@ -82,14 +82,14 @@ func report(t *testing.T, scenario, format string, args ...any) {
 
 // leakCheck returns a function that fails t if goroutines started after
 // leakCheck was called are still running. Goroutines that watch a
-// postmaster started by pgtest (after a restart) are not the pool's.
+// postmaster started by pgserver (after a restart) are not the pool's.
 func leakCheck(t *testing.T) func() {
 	t.Helper()
 	before := goleak.IgnoreCurrent()
 	return func() {
 		t.Helper()
 		if err := goleak.Find(before,
-			goleak.IgnoreAnyFunction("github.com/momoko-go/momoko/integration/pgtest.(*child).start.func1")); err != nil {
+			goleak.IgnoreAnyFunction("github.com/momoko-go/momoko/integration/pgserver.(*child).start.func1")); err != nil {
 			t.Errorf("goroutines left behind: %v", err)
 		}
 	}
