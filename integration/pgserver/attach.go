@@ -3,6 +3,7 @@ package pgserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 )
@@ -15,7 +16,7 @@ import (
 func Attach(ctx context.Context, kind, dsn string, release func() error) (*Server, error) {
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return nil, errors.New("pgserver: want a postgres:// URL")
+		return nil, errors.New("pgserver: attach: want a postgres:// URL")
 	}
 	if u.Port() == "" {
 		u.Host = net.JoinHostPort(u.Hostname(), "5432")
@@ -26,7 +27,7 @@ func Attach(ctx context.Context, kind, dsn string, release func() error) (*Serve
 	srv := &Server{base: u, b: attached{kindName: kind, release: release}}
 	conn, err := srv.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pgserver: attach: %w", err)
 	}
 	conn.Close(ctx)
 	return srv, nil

@@ -111,7 +111,7 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 	if dsn := envDSN(); dsn != "" {
 		srv, err := Attach(ctx, "external", dsn, nil)
 		if err != nil {
-			return nil, fmt.Errorf("pgserver: %s: %w", EnvDSN, err)
+			return nil, fmt.Errorf("%s: %w", EnvDSN, err)
 		}
 		return srv, nil
 	}
