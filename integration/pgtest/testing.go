@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -23,7 +24,7 @@ func New(tb testing.TB, opts Options) *Server {
 	}
 	srv, err := Start(context.Background(), opts)
 	if err != nil {
-		tb.Fatal(err)
+		failStart(tb, err)
 	}
 	tb.Cleanup(func() {
 		forgetLog(srv.Server)
@@ -53,10 +54,20 @@ func Shared(tb testing.TB) *Server {
 		shared.srv, shared.err = Start(context.Background(), Options{})
 	})
 	if shared.err != nil {
-		tb.Fatal(shared.err)
+		failStart(tb, shared.err)
 	}
 	logOnFailure(tb, shared.srv.Server)
 	return shared.srv
+}
+
+// failStart fails tb with err, saying how to skip when there was no
+// server to be had.
+func failStart(tb testing.TB, err error) {
+	tb.Helper()
+	if errors.Is(err, ErrNoServer) {
+		tb.Fatalf("%v\nset %s=1 to skip database tests", err, EnvSkipDB)
+	}
+	tb.Fatal(err)
 }
 
 // NewDatabase creates a fresh database for tb, dropped at cleanup, and
