@@ -185,7 +185,6 @@ func TestCloseResolvesEveryCall(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "3 queued calls", func() bool { return p.Stats().Waiting == 3 })
 
-	dialsBeforeClose := proxy.Stats().Accepted
 	if err := p.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -196,6 +195,9 @@ func TestCloseResolvesEveryCall(t *testing.T) {
 	}
 	_, err = inFlight.Await(ctx)
 	t.Logf("in-flight call resolved with error %v", err)
+	// Counted from here: ending the in-flight call may have taken a
+	// CancelRequest, a connection of its own that is not a reconnect.
+	dialsAfterClose := proxy.Stats().Accepted
 
 	if _, err := p.Execute(ctx, "SELECT 1").Await(ctx); !errors.Is(err, pool.ErrPoolClosed) {
 		t.Errorf("Execute after Close: %v, want ErrPoolClosed", err)
@@ -228,7 +230,7 @@ func TestCloseResolvesEveryCall(t *testing.T) {
 			t.Fatalf("goroutines still running after Close: %v", err)
 		}
 	}
-	if n := proxy.Stats().Accepted - dialsBeforeClose; n != 0 {
+	if n := proxy.Stats().Accepted - dialsAfterClose; n != 0 {
 		t.Fatalf("%d dial attempts after Close, want 0: the pool reconnected", n)
 	}
 }

@@ -168,11 +168,6 @@ func (l *ledger) verify(t *testing.T, ctx context.Context, conn *pgx.Conn) ledge
 	return c
 }
 
-// recovery measures, for a disruption after which the server accepted
-// connections again at up, how long until every caller was served: the
-// end of the last failed call between up and until (the next disruption
-// or the end of the run). It fails t unless every caller then succeeded at
-// least once before until. firstOK is when the first call succeeded.
 // servedAgain reports whether each of callers has made a successful call
 // that started after since and after the last failed call: what recovery
 // requires, so that a test waits for it instead of sleeping and hoping.
@@ -192,6 +187,11 @@ func servedAgain(ops []op, callers int, since time.Time) bool {
 	return len(served) == callers
 }
 
+// recovery measures, for a disruption after which the server accepted
+// connections again at up, how long until every caller was served: the
+// end of the last failed call between up and until (the next disruption
+// or the end of the run). It fails t unless every caller then succeeded at
+// least once before until. firstOK is when the first call succeeded.
 func recovery(t *testing.T, ops []op, callers int, up, until time.Time) (full, firstOK time.Duration) {
 	t.Helper()
 	lastFail := up
