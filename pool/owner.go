@@ -39,6 +39,7 @@ type owner struct {
 	alone      bool       // a request that must be alone is among them
 	quit       bool       // stop once nothing is in flight: shrink or Close
 	giveBack   bool       // with quit: hand the connection to database/sql's callers rather than close it
+	yielding   bool       // takes no more work, then gives its connection back
 	lastUsed   time.Time
 	flight     []*request // written, oldest first
 	waiter     *connWaiter
@@ -365,7 +366,7 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 		o.flight = o.flight[:n]
 	}
 	o.txStatus = txStatus
-	if len(o.flight) == 1 && o.flight[0].cancel.Load() {
+	if len(o.flight) > 0 && !o.liveInFlight() {
 		o.startCancel(o.flight[0])
 	}
 	if !closeConn {
