@@ -19,10 +19,16 @@ import (
 // itself caused, are dropped; AllSettled reports every outcome. A nil
 // future fails at once with an error wrapping ErrNilFuture that names its
 // position. No futures give an empty slice and no error.
+//
+// When All fails, the values of the futures that succeeded are dropped:
+// those with a release function (see NewWithRelease) are released.
 func All[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 	failed := waitAll(ctx, fs, func(i int) bool {
 		return errAt(fs, i) != nil
 	})
+	if failed != allFinished {
+		releaseAll(fs, -1)
+	}
 	if failed >= 0 {
 		return nil, errAt(fs, failed)
 	}
@@ -47,12 +53,18 @@ type Outcome[T any] struct {
 //
 // ctx bounds the wait only: once it ends, the futures still running are
 // left alone (they keep running, and cancelling them is up to the caller)
-// and their outcomes carry ctx's error. A nil future's outcome carries
-// ErrNilFuture.
+// and their outcomes carry ctx's error. Their values are dropped: those
+// with a release function (see NewWithRelease) are released when they
+// arrive. A nil future's outcome carries ErrNilFuture.
 func AllSettled[T any](ctx context.Context, fs ...*Future[T]) []Outcome[T] {
 	out := make([]Outcome[T], len(fs))
 	for i, f := range fs {
 		out[i].Value, out[i].Err = f.Await(ctx)
+		if out[i].Err != nil {
+			// Either f failed, and there is nothing to release, or ctx
+			// ended before f's value came, which is then dropped.
+			f.Release()
+		}
 	}
 	return out
 }
@@ -115,6 +127,16 @@ func waitAll[T any](ctx context.Context, fs []*Future[T], stop func(i int) bool)
 		}
 	}
 	return result
+}
+
+// releaseAll releases the values of fs, but for fs[keep], which the
+// caller returns.
+func releaseAll[T any](fs []*Future[T], keep int) {
+	for i, f := range fs {
+		if i != keep {
+			f.Release()
+		}
+	}
 }
 
 func cancelAll[T any](fs []*Future[T]) {
