@@ -45,7 +45,11 @@ const getConnAttempts = 3
 //
 // If ctx ends first, the future fails with ctx's error and a connection
 // found just then goes back to the pool by itself: nothing needs putting
-// back. A future that resolved with a connection must have it put back.
+// back. A future that resolved with a connection must have it put back,
+// unless a combinator dropped it (future.All failing, First's losers),
+// which puts it back. A caller whose Await gives up before the future
+// resolves (its own ctx ended) calls the future's Release: a connection
+// that arrives later then goes back too.
 func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Future[*Conn] {
 	var o getConnOptions
 	for _, opt := range opts {
@@ -55,18 +59,14 @@ func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Futur
 		ctx = context.Background()
 	}
 	taker := p.takerStack()
-	f, complete := future.New[*Conn]()
+	// A connection nobody takes goes back: one found after ctx ended the
+	// future, or one a combinator drops (future.All failing).
+	f, complete := future.NewWithRelease(func(c *Conn) { p.PutConn(c) })
 	stop := context.AfterFunc(ctx, func() { complete(nil, ctx.Err()) })
 	go func() {
 		c, err := p.acquire(ctx, !o.noPing, taker)
 		stop()
-		if err != nil {
-			complete(nil, err)
-			return
-		}
-		if !complete(c, nil) {
-			p.PutConn(c)
-		}
+		complete(c, err)
 	}()
 	return f
 }
