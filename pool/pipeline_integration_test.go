@@ -186,3 +186,67 @@ func TestValuerRunsOncePerExecute(t *testing.T) {
 	await(t, ctx, p.Transaction(ctx, []pool.Statement{{SQL: "SELECT $1::int", Args: []any{v}}}))
 	check("Transaction")
 }
+
+// TestCancelledLongStatementLeavesNeighbourIntact: a statement known to be
+// fast that runs long this time (as one waiting for a lock does) has a
+// neighbour pipelined behind it when its caller cancels it. The cancelled
+// caller gets context.Canceled at once; the neighbour, never cancelled,
+// must get its result once the long statement ends on the server, however
+// long that takes beyond the pool's one-second grace for a cancelled
+// statement that makes no progress.
+func TestCancelledLongStatementLeavesNeighbourIntact(t *testing.T) {
+	ctx := testContext(t)
+	srv := pgtest.Shared(t)
+	dsn := srv.NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 1})
+	// An attempt in which the neighbour was not yet written when the
+	// cancel came proves nothing (the long statement was then alone in
+	// flight and cancelled on the server): it is tried again, with another
+	// SQL text, since the long run makes this one slow.
+	for attempt := range 5 {
+		query := fmt.Sprintf("SELECT $1::int /* long %d */ FROM pg_sleep($2::float8)", attempt)
+		warm(t, ctx, p, query, 0, 0.0)
+		start := time.Now()
+		cancelCtx, cancel := context.WithCancel(ctx)
+		long := p.Execute(cancelCtx, query, 1, 2.0)
+		neighbour := p.Execute(ctx, query, 2, 0.0)
+		waitFor(t, 5*time.Second, "the long statement running on the server", func() bool {
+			return runningOnServer(t, ctx, srv, databaseName(t, dsn), fmt.Sprintf("/* long %d */", attempt))
+		})
+		cancel()
+		if _, err := long.Await(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled statement: %v, want context.Canceled", err)
+		}
+		cur, err := neighbour.Await(ctx)
+		if err != nil {
+			t.Fatalf("neighbour of the cancelled statement: %v, want its result", err)
+		}
+		var got int64
+		if err := cur.FetchOne(&got); err != nil || got != 2 {
+			t.Fatalf("neighbour returned %d (%v), want 2", got, err)
+		}
+		if time.Since(start) >= 2*time.Second {
+			return // the neighbour waited behind the whole long statement
+		}
+	}
+	t.Fatal("in 5 attempts the neighbour was never written behind the long statement before the cancel")
+}
+
+// runningOnServer reports whether a statement containing fragment is
+// running in database, seen from another connection.
+func runningOnServer(t *testing.T, ctx context.Context, srv *pgtest.Server, database, fragment string) bool {
+	t.Helper()
+	conn, err := srv.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var n int
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid() AND position($2 in query) > 0`,
+		database, fragment).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
