@@ -124,7 +124,7 @@ func Failed[T any](err error) *Future[T] {
 // called for a failed future. A nil release makes it New.
 //
 // The future's value has a single owner: whoever receives it from Await,
-// or a combinator, which releases the values it drops. Release must not
+// or a combinator, which releases the values it drops. release must not
 // block for long, as combinators call it before they return.
 func NewWithRelease[T any](release func(v T)) (f *Future[T], complete func(v T, err error) bool) {
 	f = &Future[T]{done: make(chan struct{}), release: release}
