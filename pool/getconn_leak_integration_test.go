@@ -57,6 +57,26 @@ func TestGetConnInFailingAllLosesNoConnection(t *testing.T) {
 	servesTwo(t, ctx, p)
 }
 
+// TestGetConnLosersOfFirstGoBack: future.First of two GetConns returns
+// one connection; the other, which succeeds too, goes back to the pool.
+func TestGetConnLosersOfFirstGoBack(t *testing.T) {
+	ctx := testContext(t)
+	p := openPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 2, MaxSize: 2})
+	for round := range 20 {
+		c, err := future.First(ctx, p.GetConn(ctx), p.GetConn(ctx))
+		if err != nil {
+			t.Fatalf("round %d: First: %v", round, err)
+		}
+		if st := p.Stats(); st.Busy != 1 {
+			t.Fatalf("round %d: %v with the winner held, want 1 busy", round, st)
+		}
+		if err := p.PutConn(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	servesTwo(t, ctx, p)
+}
+
 // TestGetConnWhoseContextEndsAsItResolves takes connections with
 // deadlines so short that many end just as the connection is found. Each
 // connection either reaches its caller, who puts it back, or goes back by

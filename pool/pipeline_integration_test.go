@@ -91,14 +91,18 @@ func TestPipelinedFailureFailsAlone(t *testing.T) {
 // first statement is not alone in flight), so both neighbours get theirs.
 func TestCancelledPipelinedStatementLeavesNeighboursIntact(t *testing.T) {
 	ctx := testContext(t)
-	p := openPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 1})
+	srv := pgtest.Shared(t)
+	dsn := srv.NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 1})
 	// A run in which the pool did not pipeline the three (a slow moment
 	// made the statement count as slow) proves nothing: it is tried again,
 	// with another SQL text, since the sleep makes this one slow.
 	for attempt := range 5 {
-		query := fmt.Sprintf("SELECT $1::int /* attempt %d */ FROM pg_sleep($2::float8)", attempt)
+		tag := fmt.Sprintf("/* attempt %d */", attempt)
+		query := "SELECT $1::int " + tag + " FROM pg_sleep($2::float8)"
 		warm(t, ctx, p, query, 0, 0.0)
-		if cancelBetweenNeighbours(t, ctx, p, query) {
+		running := func() bool { return runningOnServer(t, ctx, srv, databaseName(t, dsn), tag) }
+		if cancelBetweenNeighbours(t, ctx, p, query, running) {
 			return
 		}
 	}
@@ -107,8 +111,9 @@ func TestCancelledPipelinedStatementLeavesNeighboursIntact(t *testing.T) {
 
 // cancelBetweenNeighbours runs one attempt of
 // TestCancelledPipelinedStatementLeavesNeighboursIntact, reporting false
-// if the statements were not pipelined.
-func cancelBetweenNeighbours(t *testing.T, ctx context.Context, p *pool.Pool, query string) bool {
+// if the statements were not pipelined. running reports whether the
+// first statement runs on the server.
+func cancelBetweenNeighbours(t *testing.T, ctx context.Context, p *pool.Pool, query string, running func() bool) bool {
 	t.Helper()
 	before := p.Stats().Pipelined
 	// The first statement sleeps long enough for the other two to be
@@ -128,6 +133,7 @@ func cancelBetweenNeighbours(t *testing.T, ctx context.Context, p *pool.Pool, qu
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	waitFor(t, 5*time.Second, "the first statement running on the server", running)
 	cancel()
 	if _, err := cancelled.Await(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled statement: %v, want context.Canceled", err)
