@@ -37,7 +37,7 @@ func All[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 	}
 	vals := make([]T, len(fs))
 	for i, f := range fs {
-		vals[i] = f.val
+		vals[i], _ = f.result()
 	}
 	return vals, nil
 }
@@ -55,16 +55,11 @@ type Outcome[T any] struct {
 // left alone (they keep running, and cancelling them is up to the caller)
 // and their outcomes carry ctx's error. Their values are dropped: those
 // with a release function (see NewWithRelease) are released when they
-// arrive. A nil future's outcome carries ErrNilFuture.
+// arrive, as Await does. A nil future's outcome carries ErrNilFuture.
 func AllSettled[T any](ctx context.Context, fs ...*Future[T]) []Outcome[T] {
 	out := make([]Outcome[T], len(fs))
 	for i, f := range fs {
 		out[i].Value, out[i].Err = f.Await(ctx)
-		if out[i].Err != nil {
-			// Either f failed, and there is nothing to release, or ctx
-			// ended before f's value came, which is then dropped.
-			f.Release()
-		}
 	}
 	return out
 }
@@ -74,7 +69,8 @@ func errAt[T any](fs []*Future[T], i int) error {
 	if fs[i] == nil {
 		return fmt.Errorf("future %d: %w", i, ErrNilFuture)
 	}
-	return fs[i].err
+	_, err := fs[i].result()
+	return err
 }
 
 // Results of waitAll other than the index of the future that stopped it.

@@ -84,12 +84,19 @@
 //
 // The combinators call it, through Release, for every value they drop, and
 // complete calls it for a value that arrives after the result was set (the
-// future failed with its context's error first). Code that stops waiting
-// for such a future calls Release itself; a future still pending is then
-// released when its value arrives. Release runs at most once per value and
-// never for a failed future, and a future without a release function
-// ignores it. Whoever receives the value (from Await, or All's slice) owns
-// it from then on.
+// future failed with its context's error first). An Await that gives up
+// because its ctx ended drops the value too, so the usual
+//
+//	c, err := pool.GetConn(ctx).Await(ctx)
+//
+// loses nothing however ctx's end and the value race. Other code that
+// stops waiting for such a future calls Release; a future still pending is
+// then released when its value arrives. The release function runs at most
+// once per value and never for a failed future; once it has run, Await
+// and Result report ErrReleased. A future without a release function
+// ignores Release and keeps Await's usual rule (a later Await gets the
+// result). Whoever receives the value (from Await, or All's slice) owns it
+// from then on.
 //
 // # Existing database/sql code
 //

@@ -36,5 +36,5 @@ func First[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 		}
 		return zero, errors.Join(errs...)
 	}
-	return fs[winner].val, nil
+	return fs[winner].result()
 }

@@ -124,8 +124,9 @@ func Failed[T any](err error) *Future[T] {
 // called for a failed future. A nil release makes it New.
 //
 // The future's value has a single owner: whoever receives it from Await,
-// or a combinator, which releases the values it drops. release must not
-// block for long, as combinators call it before they return.
+// or a combinator, which releases the values it drops. An Await that gives
+// up because its ctx ended drops the value too (see Await). release must
+// not block for long, as combinators call it before they return.
 func NewWithRelease[T any](release func(v T)) (f *Future[T], complete func(v T, err error) bool) {
 	f = &Future[T]{done: make(chan struct{}), release: release}
 	return f, f.complete
@@ -153,8 +154,7 @@ func (f *Future[T]) complete(v T, err error) bool {
 // context ended. A future still pending is released as soon as it
 // succeeds. Release does nothing on a failed future, on one made without a
 // release function (see NewWithRelease), and after the first call. Once
-// released, the value still comes out of Await and Result, but it is no
-// longer the caller's to use.
+// released, Await and Result report ErrReleased instead of the value.
 func (f *Future[T]) Release() {
 	if f == nil || f.release == nil {
 		return

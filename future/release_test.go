@@ -53,8 +53,11 @@ func TestReleaseOnceAndNeverForFailures(t *testing.T) {
 	f := r.resolved(1)
 	f.Release()
 	f.Release()
-	if v, err := f.Await(context.Background()); v != 1 || err != nil {
-		t.Fatalf("Await after Release: %v, %v; the result stays", v, err)
+	if v, err := f.Await(context.Background()); !errors.Is(err, future.ErrReleased) {
+		t.Fatalf("Await after Release: %v, %v; want ErrReleased", v, err)
+	}
+	if _, err := f.Result(); !errors.Is(err, future.ErrReleased) {
+		t.Fatalf("Result after Release: %v, want ErrReleased", err)
 	}
 	failed, complete := r.future()
 	complete(2, errBoom)
@@ -109,6 +112,62 @@ func TestReleaseRacingComplete(t *testing.T) {
 		want[i] = i
 	}
 	r.want(t, want...)
+}
+
+func TestAwaitGivingUpDropsTheValue(t *testing.T) {
+	var r resources
+	f, complete := r.future()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := f.Await(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Await: %v, want context.Canceled", err)
+	}
+	r.want(t)
+	complete(3, nil)
+	r.want(t, 3)
+	if _, err := f.Await(context.Background()); !errors.Is(err, future.ErrReleased) {
+		t.Fatalf("Await after giving up: %v, want ErrReleased", err)
+	}
+
+	// Without a release function, a later Await still gets the result.
+	g, completeG := future.New[int]()
+	if _, err := g.Await(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Await: %v, want context.Canceled", err)
+	}
+	completeG(4, nil)
+	if v, err := g.Await(context.Background()); v != 4 || err != nil {
+		t.Fatalf("later Await: %v, %v; want 4", v, err)
+	}
+}
+
+// TestAwaitGivingUpRacingComplete: an Await whose ctx ends as the value
+// arrives either returns the value or has it released, never both, never
+// neither.
+func TestAwaitGivingUpRacingComplete(t *testing.T) {
+	var r resources
+	const n = 1000
+	returned := 0
+	for i := range n {
+		f, complete := r.future()
+		ctx, cancel := context.WithCancel(context.Background())
+		go cancel()
+		go complete(i, nil)
+		v, err := f.Await(ctx)
+		switch {
+		case err == nil:
+			if v != i {
+				t.Fatalf("Await returned %d, want %d", v, i)
+			}
+			returned++
+		case !errors.Is(err, context.Canceled):
+			t.Fatalf("Await: %v", err)
+		}
+		<-f.Done()
+	}
+	if got := len(r.got()); got+returned != n {
+		t.Fatalf("%d values returned and %d released of %d", returned, got, n)
+	}
+	t.Logf("%d returned, %d released", returned, n-returned)
 }
 
 func TestAllFailingReleasesTheValuesItDrops(t *testing.T) {
@@ -228,4 +287,27 @@ func TestThenPassesTheValueOn(t *testing.T) {
 		t.Fatalf("Then: %v, %v", v, err)
 	}
 	r.want(t)
+}
+
+// TestReleasedValueIsNeverHandedOn: combinators and Then report
+// ErrReleased for a future whose value was given back before they got it.
+func TestReleasedValueIsNeverHandedOn(t *testing.T) {
+	var r resources
+	released := func() *future.Future[int] {
+		f := r.resolved(1)
+		f.Release()
+		return f
+	}
+	ctx := context.Background()
+	if _, err := future.All(ctx, released()); !errors.Is(err, future.ErrReleased) {
+		t.Errorf("All: %v, want ErrReleased", err)
+	}
+	if _, err := future.First(ctx, released()); !errors.Is(err, future.ErrReleased) {
+		t.Errorf("First: %v, want ErrReleased", err)
+	}
+	then := future.Then(released(), func(_ context.Context, v int) (int, error) { return v, nil })
+	if _, err := then.Await(ctx); !errors.Is(err, future.ErrReleased) {
+		t.Errorf("Then: %v, want ErrReleased", err)
+	}
+	r.want(t, 1, 1, 1)
 }

@@ -39,13 +39,14 @@ func Then[T, U any](f *Future[T], fn func(context.Context, T) (U, error)) *Futur
 			f.Cancel()
 			<-f.done
 		}
-		if f.err != nil {
-			return zero, f.err
+		v, err := f.result()
+		if err != nil {
+			return zero, err
 		}
 		if err := ctx.Err(); err != nil {
 			f.Release()
 			return zero, err
 		}
-		return fn(ctx, f.val)
+		return fn(ctx, v)
 	})
 }
