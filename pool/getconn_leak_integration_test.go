@@ -80,23 +80,20 @@ func TestGetConnLosersOfFirstGoBack(t *testing.T) {
 // TestGetConnWhoseContextEndsAsItResolves takes connections with
 // deadlines so short that many end just as the connection is found. Each
 // connection either reaches its caller, who puts it back, or goes back by
-// itself: a caller that waits for the future's own outcome gets the
-// connection or ctx's error, and one whose Await gives up at the deadline
-// releases the future.
+// itself, both for a caller that waits for the future's own outcome and
+// for one awaiting with the same short ctx (p.GetConn(ctx).Await(ctx)),
+// whose Await may give up just before the connection arrives.
 func TestGetConnWhoseContextEndsAsItResolves(t *testing.T) {
 	ctx := testContext(t)
 	p := openPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 2, MaxSize: 2})
 	var got, expired int
-	for i := range 1000 {
+	for i := range 2000 {
 		getCtx, cancel := context.WithTimeout(ctx, time.Duration(rand.N(1500))*time.Microsecond)
-		f := p.GetConn(getCtx)
-		var c *pool.Conn
-		var err error
+		awaitCtx := getCtx
 		if i%2 == 0 {
-			c, err = f.Await(ctx)
-		} else if c, err = f.Await(getCtx); err != nil {
-			f.Release()
+			awaitCtx = ctx
 		}
+		c, err := p.GetConn(getCtx).Await(awaitCtx)
 		cancel()
 		switch {
 		case err == nil:
