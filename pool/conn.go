@@ -45,11 +45,10 @@ const getConnAttempts = 3
 //
 // If ctx ends first, the future fails with ctx's error and a connection
 // found just then goes back to the pool by itself: nothing needs putting
-// back. A future that resolved with a connection must have it put back,
-// unless a combinator dropped it (future.All failing, First's losers),
-// which puts it back. A caller whose Await gives up before the future
-// resolves (its own ctx ended) calls the future's Release: a connection
-// that arrives later then goes back too.
+// back, also when an Await of the future gives up as ctx ends just before
+// the connection arrives. A connection the caller receives must be put
+// back; one a combinator drops (future.All failing, First's losers) goes
+// back by itself, as does one whose future the caller Releases.
 func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Future[*Conn] {
 	var o getConnOptions
 	for _, opt := range opts {
@@ -60,7 +59,7 @@ func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Futur
 	}
 	taker := p.takerStack()
 	// A connection nobody takes goes back: one found after ctx ended the
-	// future, or one a combinator drops (future.All failing).
+	// future or an Await gave up, or one a combinator drops.
 	f, complete := future.NewWithRelease(func(c *Conn) { p.PutConn(c) })
 	stop := context.AfterFunc(ctx, func() { complete(nil, ctx.Err()) })
 	go func() {
