@@ -26,8 +26,9 @@ type Future[T any] struct {
 	stop context.CancelFunc
 
 	// release gives back a value nobody took (see NewWithRelease); nil
-	// for other futures. state orders Release against complete: each sets
-	// its bit, and whichever comes second calls release, so it runs once.
+	// for other futures. state orders Release (and an Await giving up)
+	// against complete: each sets its bit, and whichever comes second
+	// calls release, so it runs once.
 	release func(T)
 	state   atomic.Uint32
 }
