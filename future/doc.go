@@ -87,7 +87,7 @@
 // future failed with its context's error first). An Await that gives up
 // because its ctx ended drops the value too, so the usual
 //
-//	c, err := pool.GetConn(ctx).Await(ctx)
+//	c, err := pool.Get(ctx).Await(ctx) // Get's future has a release function
 //
 // loses nothing however ctx's end and the value race. Other code that
 // stops waiting for such a future calls Release; a future still pending is
