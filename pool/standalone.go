@@ -24,13 +24,21 @@ func Connect(ctx context.Context, dsn string, opts ConnOptions) *future.Future[*
 		return future.Failed[*Conn](err)
 	}
 	p.connected.Store(true) // nothing to wait for: the one connection is dialed below
-	return future.Go(ctx, func(ctx context.Context) (*Conn, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	// A connection nobody takes (ctx ended, a combinator dropped it) is
+	// closed, as GetConn's go back.
+	f, complete := future.NewWithRelease(func(c *Conn) { c.Close() })
+	go func() {
 		c, err := p.acquire(ctx, false, nil)
 		if err != nil {
 			p.Close()
-			return nil, err
+			complete(nil, err)
+			return
 		}
 		c.own = true
-		return c, nil
-	})
+		complete(c, nil)
+	}()
+	return f
 }

@@ -19,10 +19,10 @@ type Stats struct {
 	Closed  bool
 
 	// Statements counts the requests given to the pool (statements,
-	// transactions, pings) since it was made; Pipelined, those written
-	// while another request was in flight on the same connection; and
-	// DeepestPipeline is the most requests ever in flight on one
-	// connection at once.
+	// transactions, pings) since it was made; Pipelined, those given to a
+	// connection that already had requests queued or in flight, so that
+	// they share its round trips; and DeepestPipeline is the most requests
+	// ever queued or in flight on one connection at once.
 	Statements      uint64
 	Pipelined       uint64
 	DeepestPipeline int
