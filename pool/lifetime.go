@@ -76,12 +76,13 @@ func (d *dispatcher) replaceRetired(o *owner) {
 	}
 }
 
-// logClose reports a connection the pool closed, at debug level: how old
-// it was and why.
-func (p *Pool) logClose(cause closeCause, born time.Time) {
+// logClose reports a connection the pool closed, at debug level: why, how
+// old it was, and its server process (pid, 0 for other drivers) to find
+// it in the server's log.
+func (p *Pool) logClose(cause closeCause, born time.Time, pid uint32) {
 	if cause == closeNone || born.IsZero() {
 		return
 	}
-	p.opts.Logger.Debug("momoko: connection closed",
-		slog.String("cause", cause.String()), slog.Duration("age", time.Since(born)))
+	p.opts.Logger.Debug("momoko: connection closed", slog.String("cause", cause.String()),
+		slog.Duration("age", time.Since(born)), slog.Any("pid", pid))
 }

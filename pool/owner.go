@@ -49,6 +49,7 @@ type owner struct {
 	pin        *Conn
 	conn       *pgconn.PgConn // set while it serves a pgx connection
 	born       time.Time      // when its connection was dialed
+	pid        uint32         // its server process, for the log; 0 if unknown
 	lifetime   *time.Timer    // marks it expired
 	expired    bool           // older than its lifetime: takes no new work, retired once idle
 	retired    closeCause     // why the pool chose to close it
@@ -101,6 +102,7 @@ func (o *owner) run() {
 		w := newPipeline(p, pc.Conn(), o.id)
 		o.d.mu.Lock()
 		o.conn = w.pg
+		o.pid = w.pg.PID()
 		o.d.mu.Unlock()
 		lost = o.serve(w)
 		o.awaitCancel()
@@ -467,7 +469,7 @@ func (o *owner) gone(cause error) {
 	}
 	defer func() {
 		d.mu.Unlock()
-		d.p.logClose(closed, o.born)
+		d.p.logClose(closed, o.born, o.pid)
 	}()
 	d.closes[closed]++
 	if o.lifetime != nil {
