@@ -72,7 +72,7 @@ func (d *dispatcher) lendForCheck(cutoff time.Time) []chan struct{} {
 	var batch []chan struct{}
 	for i := 0; i < len(d.idle) && len(batch) < limit; {
 		o := d.idle[i]
-		if !o.lastAlive().Before(cutoff) {
+		if o.quit || !o.lastAlive().Before(cutoff) {
 			i++
 			continue
 		}
@@ -86,14 +86,23 @@ func (d *dispatcher) lendForCheck(cutoff time.Time) []chan struct{} {
 	return batch
 }
 
-// healthPing pings o's connection within HealthCheckPeriod, at most
-// checkTimeout: a connection that does not answer within a period would
-// hold its place through the next pass. Closing the pool ends it.
+// healthPing pings o's connection, waiting as long as the period but at
+// least healthPingFloor (a loaded server may take a moment to answer, and
+// a false alarm costs a reconnect) and at most checkTimeout. A long wait
+// costs callers nothing: the connection is out of the idle list meanwhile.
+// Closing the pool ends it.
 func (o *owner) healthPing() error {
 	p := o.d.p
-	ctx, cancel := context.WithTimeout(p.ctx, min(p.opts.HealthCheckPeriod, checkTimeout))
+	ctx, cancel := context.WithTimeout(p.ctx, healthPingTimeout(p.opts.HealthCheckPeriod))
 	defer cancel()
 	return o.probe(ctx)
+}
+
+// healthPingFloor is the shortest a health check waits for a ping.
+const healthPingFloor = time.Second
+
+func healthPingTimeout(period time.Duration) time.Duration {
+	return min(max(period, healthPingFloor), checkTimeout)
 }
 
 // checked takes o back from the health check: to the idle list in its

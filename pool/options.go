@@ -70,7 +70,7 @@ type Options struct {
 	// for at least half of it are pinged in the background, a quarter of
 	// the idle ones at a time (at least one) so that the others stay ready
 	// for callers; one that fails, or does not answer within the period
-	// (at most 5s), is closed and replaced, and the floor is repaired in
+	// (at least 1s, at most 5s), is closed and replaced, and the floor is repaired in
 	// the same pass. It finds connections that a NAT or firewall dropped
 	// silently before a caller meets them, and its pings keep such
 	// middleboxes from dropping idle connections in the first place.

@@ -471,7 +471,9 @@ func (o *owner) gone(cause error) {
 		d.mu.Unlock()
 		d.p.logClose(closed, o.born, o.pid)
 	}()
-	d.closes[closed]++
+	if closed != closeNone {
+		d.closes[closed]++
+	}
 	if o.lifetime != nil {
 		o.lifetime.Stop()
 	}

@@ -209,8 +209,8 @@ func TestHealthCheckReplacesBlackholedIdleConnection(t *testing.T) {
 	for _, c := range closes.all() {
 		found = append(found, c.at.Sub(blackholed).Round(time.Millisecond).String())
 	}
-	report(t, "health-check", "period=%v ping_timeout=%v found_dead_after=[%s] replaced_after=%v calls_after=20 failed=0",
-		period, period, strings.Join(found, ","), replaced.Sub(blackholed).Round(time.Millisecond))
+	report(t, "health-check", "period=%v found_dead_after=[%s] replaced_after=%v calls_after=20 failed=0",
+		period, strings.Join(found, ","), replaced.Sub(blackholed).Round(time.Millisecond))
 }
 
 // TestMaxLifetimeMovesConnectionsToPromotedStandby: the DSN names a
