@@ -72,7 +72,8 @@ func (d *dispatcher) lendForCheck(cutoff time.Time) []chan struct{} {
 	var batch []chan struct{}
 	for i := 0; i < len(d.idle) && len(batch) < limit; {
 		o := d.idle[i]
-		if o.quit || !o.lastAlive().Before(cutoff) {
+		// A CancelRequest still on its way would land on the ping.
+		if o.quit || o.cancelling.Load() || !o.lastAlive().Before(cutoff) {
 			i++
 			continue
 		}

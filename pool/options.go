@@ -70,17 +70,17 @@ type Options struct {
 	// for at least half of it are pinged in the background, a quarter of
 	// the idle ones at a time (at least one) so that the others stay ready
 	// for callers; one that fails, or does not answer within the period
-	// (at least 1s, at most 5s), is closed and replaced, and the floor is repaired in
-	// the same pass. It finds connections that a NAT or firewall dropped
-	// silently before a caller meets them, and its pings keep such
-	// middleboxes from dropping idle connections in the first place.
-	// PingAfterIdle is the other half: it pings on acquire, so it catches
-	// what died since the last pass, at the cost of a round trip on the
-	// caller's path; a connection pinged by the health check within
-	// PingAfterIdle is not pinged again on acquire. Default from the
-	// DSN's health_check_period, else 1m (DefaultHealthCheckPeriod,
-	// pgxpool's): below the idle timeouts of common NAT gateways and load
-	// balancers (4 to 6 minutes). Negative: no background checks.
+	// (at least 1s, at most 5s), is closed and replaced, and the floor is
+	// repaired in the same pass. It finds connections that a NAT or
+	// firewall dropped silently before a caller meets them, and its pings
+	// keep such middleboxes from dropping idle connections in the first
+	// place. PingAfterIdle is the other half: it pings on acquire, so it
+	// catches what died since the last pass, at the cost of a round trip
+	// on the caller's path; a connection pinged by the health check within
+	// PingAfterIdle is not pinged again on acquire. Default from the DSN's
+	// health_check_period, else 1m (DefaultHealthCheckPeriod, pgxpool's):
+	// below the idle timeouts of common NAT gateways and load balancers (4
+	// to 6 minutes). Negative: no background checks.
 	HealthCheckPeriod time.Duration
 	// AcquireTimeout bounds the wait for a connection, on top of the
 	// caller's context; on expiry calls fail with ErrAcquireTimeout.
