@@ -34,6 +34,7 @@ func TestMaxLifetimeUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = p.Close() }) // on failure; a second Close is harmless
 	begin := time.Now()
 
 	var calls atomic.Int64
@@ -172,6 +173,7 @@ func TestHealthCheckReplacesBlackholedIdleConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = p.Close() })
 	if a, b := first.Stats().Active, second.Stats().Active; a != size || b != 0 {
 		t.Fatalf("connections through the first proxy %d, the second %d; want %d and 0", a, b, size)
 	}
@@ -244,6 +246,7 @@ func TestMaxLifetimeMovesConnectionsToPromotedStandby(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = p.Close() })
 	// A dial tries the standby first and leaves it when it finds it read
 	// only: that backend may take a moment to go.
 	waitFor(t, 5*time.Second, "every connection on the primary before the promotion", func() bool {
