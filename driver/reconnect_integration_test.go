@@ -17,6 +17,13 @@ const (
 	connectTimeout    = 2 * time.Second // connect_timeout=2 in the stopped-server test
 	blackholeTimeout  = time.Second     // connect_timeout=1 in the blackhole test
 	blackholeInterval = 500 * time.Millisecond
+	// recoverySlack is how long one dial (TCP, SCRAM, setsession) and a
+	// ping may take after the reconnect interval. Measured at a few
+	// milliseconds, it is this wide because under the race detector on a
+	// 2-core machine whose cores are busy with other work the test process
+	// may go unscheduled for whole seconds; the test is about "within the
+	// interval, not at the next timeout or never", which this still shows.
+	recoverySlack = 5 * time.Second
 )
 
 func TestFailFastWhileServerStoppedThenRecover(t *testing.T) {
@@ -53,7 +60,8 @@ func TestFailFastWhileServerStoppedThenRecover(t *testing.T) {
 		wrongErr error
 	)
 	var wg sync.WaitGroup
-	deadline := time.Now().Add(outage)
+	outageStart := time.Now()
+	deadline := outageStart.Add(outage)
 	for range callers {
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
@@ -73,22 +81,31 @@ func TestFailFastWhileServerStoppedThenRecover(t *testing.T) {
 	}
 	wg.Wait()
 	during := c.Stats()
+	// The callers stop at the deadline but may overrun it on a loaded
+	// machine; the gate allows one dial per interval of the real window.
+	window := time.Since(outageStart)
 	if wrongErr != nil {
 		t.Fatalf("call during outage: %v", wrongErr)
 	}
 	dials := during.Dials - before.Dials
+	// Coalesced callers waited for another's dial to be refused: no dial
+	// of their own either.
+	fastFailures := during.FastFailures - before.FastFailures + during.Coalesced - before.Coalesced
 	t.Logf("outage %v, %d callers: %d calls, %d real dials, %d fast failures, slowest call %v (connect timeout %v)",
-		outage, callers, calls, dials, during.FastFailures-before.FastFailures, slowest, connectTimeout)
-	if maxDials := int64(outage/interval) + 1; dials > maxDials {
-		t.Errorf("%d real dials in %v with reconnect interval %v, want at most %d", dials, outage, interval, maxDials)
+		window.Round(time.Millisecond), callers, calls, dials, fastFailures, slowest, connectTimeout)
+	if maxDials := int64(window/interval) + 1; dials > maxDials {
+		t.Errorf("%d real dials in %v with reconnect interval %v, want at most %d", dials, window, interval, maxDials)
 	}
-	if slowest > connectTimeout/4 {
-		t.Errorf("slowest call during outage took %v, want far below the connect timeout %v", slowest, connectTimeout)
+	// Failing fast means failing without a dial: every call but the dials'
+	// own failed at the gate or with the dial it waited for.
+	if fastFailures < int64(calls)-dials {
+		t.Errorf("%d of %d calls failed fast, want all but the %d dials", fastFailures, calls, dials)
 	}
 
 	if err := srv.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	atStart := c.Stats()
 	started := time.Now()
 	for {
 		err := db.PingContext(ctx)
@@ -102,11 +119,16 @@ func TestFailFastWhileServerStoppedThenRecover(t *testing.T) {
 	}
 	recovered := time.Since(started)
 	t.Logf("first success %v after the server started (reconnect interval %v)", recovered, interval)
-	if recovered > interval+time.Second {
-		t.Errorf("recovery took %v, want within the reconnect interval %v (+1s slack)", recovered, interval)
+	if recovered > interval+recoverySlack {
+		t.Errorf("recovery took %v, want within the reconnect interval %v (+%v for a loaded machine)", recovered, interval, recoverySlack)
 	}
-	if st := c.Stats(); st.Down {
+	st := c.Stats()
+	if st.Down {
 		t.Errorf("stats after recovery = %+v, want up", st)
+	}
+	// The first dial once the gate reopened reached the restarted server.
+	if st.DialFailures != atStart.DialFailures {
+		t.Errorf("%d dials failed after the server started, want 0", st.DialFailures-atStart.DialFailures)
 	}
 }
 
@@ -134,6 +156,7 @@ func TestBlackholeFailsFastAndCoalesces(t *testing.T) {
 		t.Fatalf("dial into blackhole: %v, want a timeout", err)
 	}
 
+	beforeFast := c.Stats()
 	start = time.Now()
 	_, err = c.Connect(ctx)
 	fastFail := time.Since(start)
@@ -145,11 +168,17 @@ func TestBlackholeFailsFastAndCoalesces(t *testing.T) {
 		t.Errorf("fast failure classified %v", driver.Classify(err))
 	}
 	t.Logf("blackhole: real dial failed after %v, next Connect failed fast in %v", firstDial, fastFail)
-	if fastFail > blackholeTimeout/20 {
-		t.Errorf("fast failure took %v", fastFail)
+	if st := c.Stats(); st.Dials != beforeFast.Dials || st.FastFailures != beforeFast.FastFailures+1 {
+		t.Errorf("stats %+v after a fast failure, from %+v: want no dial and one more fast failure", st, beforeFast)
+	}
+	// Without a dial, a loaded machine's scheduling delays are all that
+	// can make the call slow; the dial it skipped takes the whole timeout.
+	if fastFail >= blackholeTimeout {
+		t.Errorf("fast failure took %v, want less than the dial it skipped (%v)", fastFail, blackholeTimeout)
 	}
 
 	// Once the interval is over, ten concurrent callers make one dial.
+	// RetryAt is when the gate reopens: the condition itself, not a guess.
 	time.Sleep(time.Until(unavailable.RetryAt))
 	before := c.Stats()
 	const callers = 10
@@ -182,6 +211,7 @@ func TestBlackholeFailsFastAndCoalesces(t *testing.T) {
 	}
 
 	p.Heal()
+	atHeal := c.Stats()
 	healed := time.Now()
 	for {
 		conn, err := c.Connect(ctx)
@@ -194,8 +224,13 @@ func TestBlackholeFailsFastAndCoalesces(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond) // polling the condition
 	}
-	if took := time.Since(healed); took > blackholeInterval+time.Second {
-		t.Errorf("first connection %v after heal, want within the reconnect interval %v (+1s slack)", took, blackholeInterval)
+	took := time.Since(healed)
+	t.Logf("blackhole: first connection %v after heal (reconnect interval %v)", took, blackholeInterval)
+	if took > blackholeInterval+recoverySlack {
+		t.Errorf("first connection %v after heal, want within the reconnect interval %v (+%v for a loaded machine)", took, blackholeInterval, recoverySlack)
+	}
+	if st := c.Stats(); st.DialFailures != atHeal.DialFailures {
+		t.Errorf("%d dials failed after the heal, want 0: the first dial after the interval connects", st.DialFailures-atHeal.DialFailures)
 	}
 }
 

@@ -19,10 +19,16 @@ import (
 // itself caused, are dropped; AllSettled reports every outcome. A nil
 // future fails at once with an error wrapping ErrNilFuture that names its
 // position. No futures give an empty slice and no error.
+//
+// When All fails, the values of the futures that succeeded are dropped:
+// those with a release function (see NewWithRelease) are released.
 func All[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 	failed := waitAll(ctx, fs, func(i int) bool {
 		return errAt(fs, i) != nil
 	})
+	if failed != allFinished {
+		releaseAll(fs, -1)
+	}
 	if failed >= 0 {
 		return nil, errAt(fs, failed)
 	}
@@ -31,7 +37,7 @@ func All[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 	}
 	vals := make([]T, len(fs))
 	for i, f := range fs {
-		vals[i] = f.val
+		vals[i], _ = f.result()
 	}
 	return vals, nil
 }
@@ -47,8 +53,9 @@ type Outcome[T any] struct {
 //
 // ctx bounds the wait only: once it ends, the futures still running are
 // left alone (they keep running, and cancelling them is up to the caller)
-// and their outcomes carry ctx's error. A nil future's outcome carries
-// ErrNilFuture.
+// and their outcomes carry ctx's error. Their values are dropped: those
+// with a release function (see NewWithRelease) are released when they
+// arrive, as Await does. A nil future's outcome carries ErrNilFuture.
 func AllSettled[T any](ctx context.Context, fs ...*Future[T]) []Outcome[T] {
 	out := make([]Outcome[T], len(fs))
 	for i, f := range fs {
@@ -62,7 +69,8 @@ func errAt[T any](fs []*Future[T], i int) error {
 	if fs[i] == nil {
 		return fmt.Errorf("future %d: %w", i, ErrNilFuture)
 	}
-	return fs[i].err
+	_, err := fs[i].result()
+	return err
 }
 
 // Results of waitAll other than the index of the future that stopped it.
@@ -115,6 +123,16 @@ func waitAll[T any](ctx context.Context, fs []*Future[T], stop func(i int) bool)
 		}
 	}
 	return result
+}
+
+// releaseAll releases the values of fs, but for fs[keep], which the
+// caller returns.
+func releaseAll[T any](fs []*Future[T], keep int) {
+	for i, f := range fs {
+		if i != keep {
+			f.Release()
+		}
+	}
 }
 
 func cancelAll[T any](fs []*Future[T]) {

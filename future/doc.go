@@ -66,9 +66,37 @@
 //   - Map returns the first failing call's error wrapped with its input's
 //     index.
 //   - A combinator ending because its ctx ended returns ctx's error.
+//   - Values a combinator drops because it fails are released (see
+//     "Values that must be given back").
 //   - A panic becomes a *PanicError, which unwraps to the panic value when
 //     that is an error; a nil future gives ErrNilFuture, a nil function or
 //     database handle an error wrapping ErrNilArgument.
+//
+// # Values that must be given back
+//
+// Some values are resources: a connection taken from a pool must go back
+// to it. A combinator that drops values (All when one future fails or its
+// ctx ends, First for every future but the winner) would lose them, so a
+// future can carry a release function, given to NewWithRelease, that gives
+// its value back:
+//
+//	f, complete := future.NewWithRelease(func(c *Conn) { pool.Put(c) })
+//
+// The combinators call it, through Release, for every value they drop, and
+// complete calls it for a value that arrives after the result was set (the
+// future failed with its context's error first). An Await that gives up
+// because its ctx ended drops the value too, so the usual
+//
+//	c, err := pool.Get(ctx).Await(ctx) // Get's future has a release function
+//
+// loses nothing however ctx's end and the value race. Other code that
+// stops waiting for such a future calls Release; a future still pending is
+// then released when its value arrives. The release function runs at most
+// once per value and never for a failed future; once it has run, Await
+// and Result report ErrReleased. A future without a release function
+// ignores Release and keeps Await's usual rule (a later Await gets the
+// result). Whoever receives the value (from Await, or All's slice) owns it
+// from then on.
 //
 // # Existing database/sql code
 //

@@ -18,6 +18,11 @@ var (
 	// there is then no value it could return.
 	ErrNoFutures = errors.New("future: no futures")
 
+	// ErrReleased is what Await and Result report for a future whose value
+	// was given back through its release function (see NewWithRelease),
+	// since the value is no longer the caller's to use.
+	ErrReleased = errors.New("future: value released")
+
 	// ErrGoexit resolves a future whose function called runtime.Goexit (as
 	// t.FailNow does) instead of returning.
 	ErrGoexit = errors.New("future: function called runtime.Goexit")

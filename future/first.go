@@ -13,6 +13,10 @@ import (
 // future fails, First returns their errors joined with errors.Join in
 // argument order; when ctx ends first, ctx's error. No futures give
 // ErrNoFutures.
+//
+// The values First drops, those of the futures that succeed after the
+// winner and of any that succeed when ctx ended first, are released when
+// their futures have a release function (see NewWithRelease).
 func First[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 	var zero T
 	if len(fs) == 0 {
@@ -21,6 +25,7 @@ func First[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 	winner := waitAll(ctx, fs, func(i int) bool {
 		return errAt(fs, i) == nil
 	})
+	releaseAll(fs, winner)
 	switch winner {
 	case ctxEnded:
 		return zero, ctx.Err()
@@ -31,5 +36,5 @@ func First[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 		}
 		return zero, errors.Join(errs...)
 	}
-	return fs[winner].val, nil
+	return fs[winner].result()
 }

@@ -24,7 +24,20 @@ type Future[T any] struct {
 	// context.WithCancel, and stop cancels it.
 	run  runCtx
 	stop context.CancelFunc
+
+	// release gives back a value nobody took (see NewWithRelease); nil
+	// for other futures. state orders Release (and an Await giving up)
+	// against complete: each sets its bit, and whichever comes second
+	// calls release, so it runs once.
+	release func(T)
+	state   atomic.Uint32
 }
+
+// Bits of Future.state.
+const (
+	stateResolved = 1 << iota // val and err are set
+	stateDropped              // Release was called
+)
 
 // Go runs fn in a new goroutine and returns a future of its result.
 //
@@ -104,15 +117,60 @@ func Failed[T any](err error) *Future[T] {
 	return f
 }
 
+// NewWithRelease is New for values that must be given back when nobody
+// takes them, such as a connection taken from a pool: release gives v
+// back. It is called at most once per value: for the future's value when
+// the future is released (see Release), and for a value passed to complete
+// after the result was already set, which nobody can receive. It is never
+// called for a failed future. A nil release makes it New.
+//
+// The future's value has a single owner: whoever receives it from Await,
+// or a combinator, which releases the values it drops. An Await that gives
+// up because its ctx ended drops the value too (see Await). release must
+// not block for long, as combinators call it before they return.
+func NewWithRelease[T any](release func(v T)) (f *Future[T], complete func(v T, err error) bool) {
+	f = &Future[T]{done: make(chan struct{}), release: release}
+	return f, f.complete
+}
+
 // complete sets the result unless one was set already, and reports whether
-// it did.
+// it did. A value it did not set is released, since nobody can receive it.
 func (f *Future[T]) complete(v T, err error) bool {
 	if !f.settled.CompareAndSwap(false, true) {
+		if f.release != nil && err == nil {
+			f.release(v)
+		}
 		return false
 	}
 	f.val, f.err = v, err
+	if f.release != nil && f.state.Or(stateResolved)&stateDropped != 0 {
+		f.releaseValue()
+	}
 	close(f.done)
 	return true
+}
+
+// Release gives back f's value, for code that drops it instead of using
+// it: a caller that stopped waiting, or a combinator that fails or whose
+// context ended. A future still pending is released as soon as it
+// succeeds. Release does nothing on a failed future, on one made without a
+// release function (see NewWithRelease), and after the first call. Once
+// released, Await and Result report ErrReleased instead of the value.
+func (f *Future[T]) Release() {
+	if f == nil || f.release == nil {
+		return
+	}
+	if old := f.state.Or(stateDropped); old&stateDropped == 0 && old&stateResolved != 0 {
+		f.releaseValue()
+	}
+}
+
+// releaseValue calls f's release for its value if it succeeded; f is
+// resolved and released.
+func (f *Future[T]) releaseValue() {
+	if f.err == nil {
+		f.release(f.val)
+	}
 }
 
 // settle is how a function started by Go resolves its future: its context

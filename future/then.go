@@ -14,6 +14,10 @@ import "context"
 // resolves only after f has, so cancelling the end of a chain stops the whole
 // chain and leaves no goroutine of it running. If f is shared, cancelling one
 // of its continuations therefore cancels f for every user.
+//
+// fn takes over f's value. When it is not called because the chain was
+// cancelled, f's value is dropped and, if f has a release function (see
+// NewWithRelease), released, as soon as it arrives.
 func Then[T, U any](f *Future[T], fn func(context.Context, T) (U, error)) *Future[U] {
 	if f == nil {
 		return Failed[U](ErrNilFuture)
@@ -29,17 +33,20 @@ func Then[T, U any](f *Future[T], fn func(context.Context, T) (U, error)) *Futur
 			if f.run.Context == nil {
 				// A promise has no function to cancel and may never be
 				// completed: do not wait for it.
+				f.Release()
 				return zero, ctx.Err()
 			}
 			f.Cancel()
 			<-f.done
 		}
-		if f.err != nil {
-			return zero, f.err
-		}
-		if err := ctx.Err(); err != nil {
+		v, err := f.result()
+		if err != nil {
 			return zero, err
 		}
-		return fn(ctx, f.val)
+		if err := ctx.Err(); err != nil {
+			f.Release()
+			return zero, err
+		}
+		return fn(ctx, v)
 	})
 }

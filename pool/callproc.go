@@ -43,10 +43,10 @@ func placeholders(n int) string {
 }
 
 // procKindQuery tells whether a name visible from the connection is a
-// procedure (true) or a function (false): $1 is the name, $2 its schema or
-// "" to follow search_path. Unlike trying SELECT first, it cannot fail, so
+// procedure (true) or a function (false), NULL when there is none: $1 is
+// the name, $2 its schema or "" to follow search_path. Unlike trying SELECT first, it cannot fail, so
 // it cannot abort the transaction it runs in.
-const procKindQuery = `SELECT coalesce(bool_or(p.prokind = 'p'), false)
+const procKindQuery = `SELECT bool_or(p.prokind = 'p')
 FROM pg_catalog.pg_proc p
 WHERE p.proname = $1 AND CASE WHEN $2 = ''
 	THEN pg_catalog.pg_function_is_visible(p.oid)
@@ -87,11 +87,14 @@ func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *
 		if len(parts) > 1 {
 			schema = parts[len(parts)-2]
 		}
-		var procedure bool
-		if err := conn.QueryRow(ctx, procKindQuery, parts[len(parts)-1], schema).Scan(&procedure); err != nil {
+		var kind *bool
+		if err := conn.QueryRow(ctx, procKindQuery, parts[len(parts)-1], schema).Scan(&kind); err != nil {
 			return err
 		}
-		p.procKinds.Store(name, procedure)
+		procedure := kind != nil && *kind
+		if kind != nil {
+			p.procKinds.Store(name, procedure) // a name not found yet may be created later
+		}
 		cur, err = queryDirect(ctx, conn, &p.decode, callSQL(quoted, procedure, len(args)), args)
 		return err
 	}}

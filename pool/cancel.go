@@ -7,10 +7,11 @@ import (
 
 // Cancellation stays with its caller. A request whose context ends is
 // resolved with the context's error at once. If it was not written yet it
-// is dropped; if it was, its result is discarded when it arrives, and only
-// when it is alone in flight on its connection does the server get a
-// CancelRequest: a cancel reaches whatever the connection runs when it
-// lands, so the owner writes nothing more until it has landed.
+// is dropped; if it was, its result is discarded when it arrives. The
+// server gets a CancelRequest only when nothing else in flight on the
+// connection is still wanted: a cancel reaches whatever the connection
+// runs when it lands, so the owner writes nothing more until it has
+// landed.
 
 // cancelTimeout bounds sending a CancelRequest.
 const cancelTimeout = 2 * time.Second
@@ -29,19 +30,28 @@ func (d *dispatcher) onCancel(r *request) {
 	switch {
 	case o == nil:
 		d.dropWaiter(r)
+	case r.finished:
 	case !r.written:
 		o.signal() // the owner drops it when it can
-		if o.state == ownerShared {
-			// Behind fast statements or a Prepare: if those do not come
-			// back, the connection is caught in a partition.
+		if o.state == ownerShared && !o.liveInFlight() {
+			// Behind a Prepare, or statements no longer wanted: if those
+			// do not come back, the connection is caught in a partition.
 			o.watchProgress(r)
 		}
-	case r.finished:
-	case len(o.flight) == 1 && o.flight[0] == r:
+	case !o.liveInFlight():
 		o.startCancel(r)
-	default:
-		o.watchProgress(r)
 	}
+}
+
+// liveInFlight reports whether a request in flight on o is still wanted
+// by its caller; d.mu is held.
+func (o *owner) liveInFlight() bool {
+	for _, r := range o.flight {
+		if !r.cancel.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // dropWaiter takes a request out of line, reporting whether it was
@@ -56,9 +66,9 @@ func (d *dispatcher) dropWaiter(r *request) bool {
 	return false
 }
 
-// startCancel sends a CancelRequest for r, alone in flight on o, and
-// closes the connection if r has not finished after cancelGrace; d.mu is
-// held.
+// startCancel sends a CancelRequest for r, in flight on o with nothing
+// else that is still wanted, and closes the connection if r has not
+// finished after cancelGrace; d.mu is held.
 func (o *owner) startCancel(r *request) {
 	if o.cancelling.Load() || o.broken || o.conn == nil {
 		return
@@ -77,8 +87,8 @@ func (o *owner) startCancel(r *request) {
 }
 
 // watchProgress closes o's connection if, cancelGrace after r was
-// cancelled, r has not finished and o is still waiting in the read it was
-// in; d.mu is held.
+// cancelled, r has not finished, o is still waiting in the read it was in,
+// and nothing in flight is wanted any more; d.mu is held.
 func (o *owner) watchProgress(r *request) {
 	if o.conn == nil {
 		return
@@ -87,7 +97,7 @@ func (o *owner) watchProgress(r *request) {
 	pg := o.conn
 	time.AfterFunc(cancelGrace, func() {
 		o.d.mu.Lock()
-		stuck := !r.finished && !o.broken && o.reading.Load() && o.reads.Load() == reads
+		stuck := !r.finished && !o.broken && o.reading.Load() && o.reads.Load() == reads && !o.liveInFlight()
 		o.d.mu.Unlock()
 		if stuck {
 			pg.Conn().SetDeadline(time.Now()) // the owner's read fails: the connection is given up

@@ -45,7 +45,10 @@ const getConnAttempts = 3
 //
 // If ctx ends first, the future fails with ctx's error and a connection
 // found just then goes back to the pool by itself: nothing needs putting
-// back. A future that resolved with a connection must have it put back.
+// back, also when an Await of the future gives up as ctx ends just before
+// the connection arrives. A connection the caller receives must be put
+// back; one a combinator drops (future.All failing, First's losers) goes
+// back by itself, as does one whose future the caller Releases.
 func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Future[*Conn] {
 	var o getConnOptions
 	for _, opt := range opts {
@@ -55,18 +58,14 @@ func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Futur
 		ctx = context.Background()
 	}
 	taker := p.takerStack()
-	f, complete := future.New[*Conn]()
+	// A connection nobody takes goes back: one found after ctx ended the
+	// future or an Await gave up, or one a combinator drops.
+	f, complete := future.NewWithRelease(func(c *Conn) { p.PutConn(c) })
 	stop := context.AfterFunc(ctx, func() { complete(nil, ctx.Err()) })
 	go func() {
 		c, err := p.acquire(ctx, !o.noPing, taker)
 		stop()
-		if err != nil {
-			complete(nil, err)
-			return
-		}
-		if !complete(c, nil) {
-			p.PutConn(c)
-		}
+		complete(c, err)
 	}()
 	return f
 }

@@ -36,10 +36,9 @@ type dispatcher struct {
 	nextID  uint64
 
 	// database/sql's callers (p.DB()) share MaxSize: when they wait,
-	// idle owners hand their connections back, and with none idle, yield
-	// owners do as they go idle.
+	// an idle owner hands its connection back, or with none idle, a busy
+	// one takes no more work and hands it back once done.
 	dbWaits uint64
-	yield   int
 
 	pipelined  uint64 // requests written behind another in flight
 	deepest    int
@@ -146,7 +145,7 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 	}
 	var best *owner
 	for _, o := range d.shared {
-		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.expired || o.depth >= limit {
+		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.yielding || o.expired || o.depth >= limit {
 			continue
 		}
 		if best == nil || o.depth < best.depth {
@@ -191,7 +190,7 @@ func (d *dispatcher) newOwner(state ownerState) *owner {
 
 // serveWaiters gives o what waits, as far as o can take it; d.mu is held.
 func (d *dispatcher) serveWaiters(o *owner) {
-	for len(d.waiters) > 0 && !d.closed && !o.quit && !o.expired && o.state == ownerShared {
+	for len(d.waiters) > 0 && !d.closed && !o.quit && !o.yielding && !o.expired && o.state == ownerShared {
 		w := d.waiters[0]
 		if w.conn != nil {
 			if o.depth > 0 {
@@ -342,19 +341,20 @@ func (d *dispatcher) idleIfDone(o *owner) {
 	if o.state != ownerShared || o.depth > 0 || o.quit {
 		return
 	}
+	// An expired connection is closed rather than given back: closing it
+	// frees database/sql's slot all the same.
 	if o.expired {
 		d.removeShared(o)
 		d.retire(o, closeLifetime)
 		return
 	}
-	d.serveWaiters(o)
-	if o.depth > 0 || o.state != ownerShared {
-		return
-	}
-	if d.yield > 0 {
-		d.yield--
+	if o.yielding {
 		o.quit, o.giveBack = true, true
 		o.signal()
+		return
+	}
+	d.serveWaiters(o)
+	if o.depth > 0 || o.state != ownerShared {
 		return
 	}
 	d.removeShared(o)
@@ -417,7 +417,7 @@ func (d *dispatcher) removeAll(o *owner) {
 
 // shareWithDB hands a connection to database/sql's own callers when they
 // waited since the last look: the pool's least recently used idle one, or
-// the next to go idle.
+// the least loaded busy one once it has finished its work.
 func (d *dispatcher) shareWithDB() {
 	waits := uint64(d.p.db.Stats().WaitCount)
 	d.mu.Lock()
@@ -428,7 +428,15 @@ func (d *dispatcher) shareWithDB() {
 	}
 	d.dbWaits = waits
 	if len(d.idle) == 0 {
-		d.yield = 1
+		var least *owner
+		for _, o := range d.shared {
+			if !o.quit && !o.yielding && (least == nil || o.depth < least.depth) {
+				least = o
+			}
+		}
+		if least != nil {
+			least.yielding = true
+		}
 		return
 	}
 	o := d.idle[0]

@@ -120,7 +120,7 @@ func (d *dispatcher) checked(o *owner, err error) {
 		d.retire(o, closeHealthCheck)
 	case o.expired:
 		d.retire(o, closeLifetime)
-	case len(d.waiters) > 0 || d.yield > 0:
+	case len(d.waiters) > 0:
 		o.checked = time.Now()
 		o.state = ownerShared
 		d.shared = append(d.shared, o)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/momoko-go/momoko/driver"
 )
 
 func TestOptionsDefaults(t *testing.T) {
@@ -50,8 +52,9 @@ func TestNewDoesNoIOAndHidesPassword(t *testing.T) {
 		t.Fatalf("Stats of an unconnected pool: %s", s)
 	}
 	_, err = New("postgres://u:s3cret@127.0.0.1:1/db?reconnect_interval=soon", Options{})
-	if err == nil {
-		t.Fatal("a bad reconnect_interval was accepted")
+	var cfgErr *driver.ConfigError
+	if !errors.As(err, &cfgErr) || cfgErr.Key != driver.KeyReconnectInterval {
+		t.Fatalf("a bad reconnect_interval: %v, want a *driver.ConfigError for %s", err, driver.KeyReconnectInterval)
 	}
 	if contains(err.Error(), "s3cret") {
 		t.Fatalf("error shows the password: %v", err)

@@ -40,6 +40,7 @@ type owner struct {
 	alone      bool       // a request that must be alone is among them
 	quit       bool       // stop once nothing is in flight: shrink or Close
 	giveBack   bool       // with quit: hand the connection to database/sql's callers rather than close it
+	yielding   bool       // takes no more work, then gives its connection back
 	lastUsed   time.Time
 	flight     []*request // written, oldest first
 	waiter     *connWaiter
@@ -169,8 +170,8 @@ func (o *owner) serve(w *pipeline) error {
 	o.probe = w.pg.Ping
 	o.handOver()
 	for {
-		if !o.collect(w) {
-			return w.rest()
+		if !o.collect(w.inFlight()) {
+			return nil
 		}
 		if o.resume {
 			o.resume = false
@@ -238,7 +239,7 @@ const checkTimeout = 5 * time.Second
 // collect takes up what was given to the owner. With nothing to do and
 // nothing in flight it parks, first going idle when it serves the pool.
 // It reports false when the owner must stop.
-func (o *owner) collect(w *pipeline) bool {
+func (o *owner) collect(inFlight bool) bool {
 	d := o.d
 	d.mu.Lock()
 	for {
@@ -247,7 +248,7 @@ func (o *owner) collect(w *pipeline) bool {
 			clear(o.queue)
 			o.queue = o.queue[:0]
 		}
-		if len(o.pending) > 0 || (w != nil && w.inFlight()) {
+		if len(o.pending) > 0 || inFlight {
 			d.mu.Unlock()
 			return true
 		}
@@ -262,13 +263,6 @@ func (o *owner) collect(w *pipeline) bool {
 		}
 		idle := o.state == ownerIdle || o.state == ownerChecking
 		d.mu.Unlock()
-		if w != nil {
-			if err := w.rest(); err != nil {
-				d.mu.Lock()
-				o.retired, o.quit = closeBroken, true
-				continue
-			}
-		}
 		<-o.wake
 		d.mu.Lock()
 		if o.state == ownerChecking {
@@ -400,7 +394,7 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 		o.flight = o.flight[:n]
 	}
 	o.txStatus = txStatus
-	if len(o.flight) == 1 && o.flight[0].cancel.Load() {
+	if len(o.flight) > 0 && !o.liveInFlight() {
 		o.startCancel(o.flight[0])
 	}
 	if !closeConn {

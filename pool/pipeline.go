@@ -37,7 +37,6 @@ type expect struct {
 	last bool // the final Sync of req
 
 	describe bool // a RowDescription comes first
-	parse    bool // unprepared: a ParseComplete comes first
 }
 
 // pipeline writes statements to one pgx connection and reads their
@@ -81,10 +80,6 @@ func (w *pipeline) expect(e ...expect) {
 	}
 	w.sent = append(w.sent, e...)
 }
-
-// rest is where the connection could leave a pipeline mode; speaking the
-// protocol directly, there is none to leave.
-func (w *pipeline) rest() error { return nil }
 
 // write queues r's statements for the server. It returns errHold when a
 // statement must be prepared first (the Prepare is written instead), and
@@ -203,7 +198,7 @@ func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, fo
 		w.fe.SendDescribe(&pgproto3.Describe{ObjectType: 'P'})
 	}
 	w.fe.SendExecute(&pgproto3.Execute{})
-	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe, parse: p == nil})
+	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe})
 	if last {
 		w.fe.SendSync(&pgproto3.Sync{})
 		w.expect(expect{kind: expectSync, req: r, last: true})

@@ -13,8 +13,10 @@ import (
 	"github.com/jackc/pgerrcode"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/integration/faultproxy"
 	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
+	"go.uber.org/goleak"
 )
 
 func TestConnectReportsEachConnectionThatFailed(t *testing.T) {
@@ -162,8 +164,20 @@ func TestCloseResolvesEveryCall(t *testing.T) {
 	srv := pgtest.Shared(t)
 	dsn := srv.NewDatabase(t)
 	db := databaseName(t, dsn)
+	// The pool dials through a proxy that counts every attempt, also those
+	// whose dial fails.
+	proxy, err := faultproxy.New(srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	proxied, err := pgtest.WithAddr(dsn, proxy.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	beforePool := goleak.IgnoreCurrent()
 	const interval = 50 * time.Millisecond
-	p := openPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 1, ReconnectInterval: interval})
+	p := openPool(t, ctx, proxied, pool.Options{Size: 1, MaxSize: 1, ReconnectInterval: interval})
 
 	inFlight := p.Execute(ctx, "SELECT pg_sleep(0.5)")
 	waitFor(t, 5*time.Second, "the sleep to hold the connection", func() bool { return p.Stats().Busy == 1 })
@@ -181,8 +195,11 @@ func TestCloseResolvesEveryCall(t *testing.T) {
 			t.Errorf("queued call %d: %v, want ErrPoolClosed", i, err)
 		}
 	}
-	_, err := inFlight.Await(ctx)
+	_, err = inFlight.Await(ctx)
 	t.Logf("in-flight call resolved with error %v", err)
+	// Counted from here: ending the in-flight call may have taken a
+	// CancelRequest, a connection of its own that is not a reconnect.
+	dialsAfterClose := proxy.Stats().Accepted
 
 	if _, err := p.Execute(ctx, "SELECT 1").Await(ctx); !errors.Is(err, pool.ErrPoolClosed) {
 		t.Errorf("Execute after Close: %v, want ErrPoolClosed", err)
@@ -203,9 +220,20 @@ func TestCloseResolvesEveryCall(t *testing.T) {
 	}
 
 	waitBackends(t, ctx, srv, db, 0)
-	time.Sleep(5 * interval) // long enough for a reconnect, had one been attempted
-	if n := backends(t, ctx, srv, db); n != 0 {
-		t.Fatalf("%d backends after Close, want 0: the pool reconnected", n)
+	// Once every goroutine the pool started has ended, nothing is left
+	// that could dial later; until then, the proxy saw every attempt.
+	// Each goleak.Find retries for about a second itself.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		err := goleak.Find(beforePool)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines still running after Close: %v", err)
+		}
+	}
+	if n := proxy.Stats().Accepted - dialsAfterClose; n != 0 {
+		t.Fatalf("%d dial attempts after Close, want 0: the pool reconnected", n)
 	}
 }
 

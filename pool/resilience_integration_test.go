@@ -29,6 +29,14 @@ func pollSuccess(t *testing.T, timeout time.Duration, what string, fn func() err
 	}
 }
 
+// recoverySlack is how long after the reconnect interval a call may take
+// to succeed once the server is back: a dial, setsession and the call,
+// measured in milliseconds, but the test process may go unscheduled for
+// seconds under the race detector on a 2-core machine that other
+// processes keep busy. It still tells "after the interval" from "at the
+// next timeout" or "never".
+const recoverySlack = 5 * time.Second
+
 func TestSetSessionSurvivesRestart(t *testing.T) {
 	ctx := testContext(t)
 	srv := pgtest.New(t, pgtest.Options{})
@@ -60,7 +68,7 @@ func TestSetSessionSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pidAfter int
-	took := pollSuccess(t, interval+2*time.Second, "calls after the restart", func() error {
+	took := pollSuccess(t, interval+recoverySlack, "calls after the restart", func() error {
 		var err error
 		tz, app, pidAfter, err = session()
 		return err
@@ -107,6 +115,7 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 
 	var slowest time.Duration
 	notAvailable := 0
+	calls := time.Now()
 	for i := range 20 {
 		start := time.Now()
 		err := call()
@@ -121,13 +130,19 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 		default:
 			t.Errorf("call %d during the outage: %v, want ErrDatabaseNotAvailable", i, err)
 		}
-		if took > time.Second {
-			t.Errorf("call %d took %v to fail, want < 1s (connect_timeout is 10s)", i, took)
+		// A call that waited for the dial's timeout would take 10s; half
+		// of it leaves a loaded machine all the room it needs.
+		if took > 5*time.Second {
+			t.Errorf("call %d took %v to fail, want far less than connect_timeout (10s)", i, took)
 		}
 	}
-	t.Logf("during the outage: %d of 20 calls failed with ErrDatabaseNotAvailable, slowest in %v", notAvailable, slowest)
-	if notAvailable < 18 {
-		t.Errorf("only %d of 20 calls failed fast with ErrDatabaseNotAvailable", notAvailable)
+	// One dial per ReconnectInterval probes the server: the calls that did
+	// not fail with ErrDatabaseNotAvailable, at most one per interval of
+	// however long the 20 calls took.
+	window := time.Since(calls)
+	t.Logf("during the outage: %d of 20 calls failed with ErrDatabaseNotAvailable in %v, slowest in %v", notAvailable, window, slowest)
+	if probes := 20 - notAvailable; probes > int(window/interval)+1 {
+		t.Errorf("%d of 20 calls in %v dialed, want at most one per ReconnectInterval (%v)", probes, window, interval)
 	}
 	waitFor(t, 5*time.Second, "Stats to show dead connections", func() bool { return p.Stats().Dead > 0 })
 	t.Logf("during the outage: %v", p.Stats())
@@ -135,7 +150,7 @@ func TestOutageFailsFastAndRecovers(t *testing.T) {
 	if err := srv.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	took := pollSuccess(t, interval+time.Second, "calls after the server came back", call)
+	took := pollSuccess(t, interval+recoverySlack, "calls after the server came back", call)
 	t.Logf("first successful call %v after the server came back", took)
 	waitBackends(t, ctx, srv, db, 2)
 	waitFor(t, 5*time.Second, "no dead connections", func() bool { return p.Stats().Dead == 0 })

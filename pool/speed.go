@@ -11,7 +11,7 @@ import (
 // one would wait for it (head-of-line blocking), so slow and unknown
 // statements get connections of their own, and statements issued together
 // still run in parallel.
-const fastStatement = time.Millisecond
+const fastStatement = 250 * time.Microsecond
 
 // maxTrackedStatements bounds the memory spent on timings: statements
 // beyond it stay unknown, so they are never pipelined behind.

@@ -15,7 +15,7 @@ import (
 func (o *owner) serveSQL(sc *sql.Conn) error {
 	o.probe = sc.PingContext
 	o.handOver()
-	for o.collect(nil) {
+	for o.collect(false) {
 		for len(o.pending) > 0 {
 			r := o.pending[0]
 			o.pending = o.pending[1:]

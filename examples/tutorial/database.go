@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/momoko-go/momoko/driver"
-	"github.com/momoko-go/momoko/integration/pgtest"
+	"github.com/momoko-go/momoko/integration/pgserver"
 )
 
 // database returns the DSN to use and a function that releases what
@@ -16,7 +16,7 @@ func database(ctx context.Context, dsn string, out io.Writer) (string, func() er
 		fmt.Fprintf(out, "database %s\n", driver.Redact(dsn))
 		return dsn, func() error { return nil }, nil
 	}
-	srv, err := pgtest.Start(ctx, pgtest.Options{})
+	srv, err := pgserver.Start(ctx, pgserver.Options{})
 	if err != nil {
 		return "", nil, fmt.Errorf("no -dsn given and no throwaway server: %w", err)
 	}

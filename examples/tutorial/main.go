@@ -8,7 +8,7 @@
 //	go run ./examples/tutorial -selftest       # request every page once and exit
 //
 // Without -dsn or MOMOKO_DSN it starts a throwaway PostgreSQL server (local
-// binaries or Docker, see package pgtest) and removes it on exit. Against a
+// binaries, see package pgserver) and removes it on exit. Against a
 // real server it creates the schema momoko_tutorial and the hstore extension
 // if they are missing.
 package main

@@ -16,10 +16,11 @@ import (
 //
 //	go test -run '^$' -bench 'W1' -benchmem ./integration/bench
 
-func BenchmarkW1Pool(b *testing.B)      { benchWorkload(b, "W1", ClientPool) }
-func BenchmarkW1SQL(b *testing.B)       { benchWorkload(b, "W1", ClientSQL) }
-func BenchmarkW1PGXPool(b *testing.B)   { benchWorkload(b, "W1", ClientPGXPool) }
-func BenchmarkW1SQLMomoko(b *testing.B) { benchWorkload(b, "W1", ClientSQLMomoko) }
+func BenchmarkW1Pool(b *testing.B)       { benchWorkload(b, "W1", ClientPool) }
+func BenchmarkW1PoolNoPipe(b *testing.B) { benchWorkload(b, "W1", ClientPoolNoPipe) }
+func BenchmarkW1SQL(b *testing.B)        { benchWorkload(b, "W1", ClientSQL) }
+func BenchmarkW1PGXPool(b *testing.B)    { benchWorkload(b, "W1", ClientPGXPool) }
+func BenchmarkW1SQLMomoko(b *testing.B)  { benchWorkload(b, "W1", ClientSQLMomoko) }
 
 func BenchmarkW2Pool(b *testing.B)      { benchWorkload(b, "W2", ClientPool) }
 func BenchmarkW2SQL(b *testing.B)       { benchWorkload(b, "W2", ClientSQL) }

@@ -12,8 +12,10 @@ import (
 // poolClient is the pool under test: every call is a future, awaited.
 type poolClient struct{ p *pool.Pool }
 
-func openPool(ctx context.Context, dsn string) (client, error) {
-	p, err := pool.Open(ctx, dsn, pool.Options{Size: maxConns, MaxSize: maxConns})
+// openPool opens the pool with maxPipeline (0: the default; 1: no
+// pipelining, one statement in flight per connection).
+func openPool(ctx context.Context, dsn string, maxPipeline int) (client, error) {
+	p, err := pool.Open(ctx, dsn, pool.Options{Size: maxConns, MaxSize: maxConns, MaxPipeline: maxPipeline})
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@
 //
 // # Running it
 //
-// One command starts a throwaway PostgreSQL server (see integration/pgtest),
+// One command starts a throwaway PostgreSQL server (see integration/pgserver),
 // runs every workload through every client and prints a Markdown table:
 //
 //	go run ./integration/bench/cmd/momoko-bench [-json report.json]

@@ -45,9 +45,10 @@ func TestSmokeRunReportsEveryWorkloadAndClient(t *testing.T) {
 	if rep.Future.GoAwaitNs <= 0 || rep.Future.BareNs <= 0 || rep.Future.Ratio <= 0 {
 		t.Errorf("future overhead not measured: %+v", rep.Future)
 	}
-	// Two targets per W1 concurrency, and the future's.
-	if got := len(rep.Targets); got != 2*3+1 {
-		t.Errorf("%d targets, want 7: %+v", got, rep.Targets)
+	// Throughput, allocations and the unpipelined pool per W1 concurrency;
+	// throughput for W2, W3 and W4; W3's CPU; the future's.
+	if got, want := len(rep.Targets), 3*3+3+1+1; got != want {
+		t.Errorf("%d targets, want %d: %+v", got, want, rep.Targets)
 	}
 	if rep.Machine.PostgreSQL == "" || rep.Machine.CPUs <= 0 || rep.Machine.Go == "" {
 		t.Errorf("machine not described: %+v", rep.Machine)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/momoko-go/momoko/integration/pgtest"
+	"github.com/momoko-go/momoko/integration/pgserver"
 )
 
 // Config says how long to measure. The zero value of every field means
@@ -53,7 +53,7 @@ func (c Config) withDefaults() Config {
 // Run starts a PostgreSQL server of its own, measures every workload
 // through every client on a fresh database, and stops the server.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	srv, err := pgtest.Start(ctx, pgtest.Options{Settings: map[string]string{"max_connections": "100"}})
+	srv, err := pgserver.Start(ctx, pgserver.Options{Settings: map[string]string{"max_connections": "100"}})
 	if err != nil {
 		return nil, err
 	}

@@ -2,13 +2,21 @@ package bench
 
 import "fmt"
 
-// The targets the pool is held to.
+// The targets the pool is held to, as ratios to database/sql + pgx
+// measured in the same rounds.
+var (
+	// minThroughputVsSQL is the pool's throughput per workload.
+	minThroughputVsSQL = map[string]float64{
+		"W1/c1": 1.0, "W1/c16": 1.5, "W1/c64": 2.0, "W2/c16": 1.5, "W3/c8": 1.6, "W4/c8": 2.0,
+	}
+	// maxCPUVsSQL is the pool's client CPU per operation, per workload.
+	maxCPUVsSQL = map[string]float64{"W3/c8": 0.6}
+)
+
 const (
-	// minThroughputVsSQL: pool throughput on W1, as a fraction of
-	// database/sql's, at every concurrency.
-	minThroughputVsSQL = 0.95
-	// maxExtraAllocs: allocations per Execute beyond database/sql's.
-	maxExtraAllocs = 5
+	// minNoPipeVsSQL: the pool without pipelining, on W1, at every
+	// concurrency.
+	minNoPipeVsSQL = 1.0
 	// maxFutureRatio: future.Go plus Await against a bare goroutine and
 	// channel.
 	maxFutureRatio = 1.5
@@ -17,25 +25,45 @@ const (
 func targets(r *Report) []Target {
 	var ts []Target
 	for _, w := range workloads {
-		if w.id != "W1" {
-			continue
-		}
-		pool, ok1 := r.Result(w.key(), ClientPool)
-		base, ok2 := r.Result(w.key(), ClientSQL)
+		key := w.key()
+		pool, ok1 := r.Result(key, ClientPool)
+		base, ok2 := r.Result(key, ClientSQL)
 		if !ok1 || !ok2 {
 			continue
 		}
+		if want, ok := minThroughputVsSQL[key]; ok {
+			ts = append(ts, Target{
+				Name: fmt.Sprintf("%s pool throughput vs sql+pgx", key),
+				Want: fmt.Sprintf(">= %.1f", want),
+				Got:  fmt.Sprintf("%.3f", pool.ThroughputVsSQL),
+				Met:  pool.ThroughputVsSQL >= want,
+			})
+		}
+		if want, ok := maxCPUVsSQL[key]; ok {
+			ts = append(ts, Target{
+				Name: fmt.Sprintf("%s pool client CPU per op vs sql+pgx", key),
+				Want: fmt.Sprintf("<= %.1f", want),
+				Got:  fmt.Sprintf("%.2f", pool.CPUVsSQL),
+				Met:  pool.CPUVsSQL <= want,
+			})
+		}
+		if w.id != "W1" {
+			continue
+		}
 		ts = append(ts, Target{
-			Name: fmt.Sprintf("%s pool throughput vs sql+pgx", w.key()),
-			Want: fmt.Sprintf(">= %.2f", minThroughputVsSQL),
-			Got:  fmt.Sprintf("%.3f", pool.ThroughputVsSQL),
-			Met:  pool.ThroughputVsSQL >= minThroughputVsSQL,
-		}, Target{
-			Name: fmt.Sprintf("%s pool allocations per Execute", w.key()),
-			Want: fmt.Sprintf("<= sql+pgx + %d = %.1f", maxExtraAllocs, base.AllocsPerOp+maxExtraAllocs),
+			Name: fmt.Sprintf("%s pool allocations per Execute", key),
+			Want: fmt.Sprintf("<= sql+pgx's %.1f", base.AllocsPerOp),
 			Got:  fmt.Sprintf("%.1f", pool.AllocsPerOp),
-			Met:  pool.AllocsPerOp <= base.AllocsPerOp+maxExtraAllocs,
+			Met:  pool.AllocsPerOp <= base.AllocsPerOp,
 		})
+		if nopipe, ok := r.Result(key, ClientPoolNoPipe); ok {
+			ts = append(ts, Target{
+				Name: fmt.Sprintf("%s pool without pipelining, throughput vs sql+pgx", key),
+				Want: fmt.Sprintf(">= %.1f", minNoPipeVsSQL),
+				Got:  fmt.Sprintf("%.3f", nopipe.ThroughputVsSQL),
+				Met:  nopipe.ThroughputVsSQL >= minNoPipeVsSQL,
+			})
+		}
 	}
 	ts = append(ts, Target{
 		Name: "future.Go + Await vs goroutine + channel",

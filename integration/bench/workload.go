@@ -7,20 +7,23 @@ import (
 
 // The clients, by name, in table order.
 const (
-	ClientPool      = "pool"
-	ClientSQL       = "sql+pgx"
-	ClientPGXPool   = "pgxpool"
-	ClientSQLMomoko = "sql+momoko"
+	ClientPool       = "pool"
+	ClientPoolNoPipe = "pool-nopipe"
+	ClientSQL        = "sql+pgx"
+	ClientPGXPool    = "pgxpool"
+	ClientSQLMomoko  = "sql+momoko"
 )
 
 // clientNames lists every client in table order.
-var clientNames = []string{ClientPool, ClientSQL, ClientPGXPool, ClientSQLMomoko}
+var clientNames = []string{ClientPool, ClientPoolNoPipe, ClientSQL, ClientPGXPool, ClientSQLMomoko}
 
 // openClient opens the client called name on dsn.
 func openClient(ctx context.Context, name, dsn string) (client, error) {
 	switch name {
 	case ClientPool:
-		return openPool(ctx, dsn)
+		return openPool(ctx, dsn, 0)
+	case ClientPoolNoPipe:
+		return openPool(ctx, dsn, 1)
 	case ClientSQL:
 		return openSQL(ctx, "pgx", dsn)
 	case ClientPGXPool:

@@ -1,5 +1,8 @@
-// Package pgtest starts a throwaway PostgreSQL server for tests, benchmarks
-// and the tutorial app.
+// Package pgtest gives tests a throwaway PostgreSQL server: package
+// pgserver's servers, plus the testing helpers (Shared, New, NewDatabase,
+// NewStandby, NewPgBouncer, Main) and a Docker fallback. Programs that only
+// want a server from local binaries import pgserver instead, which compiles
+// neither testing, goleak nor Docker's client.
 //
 // # Where the server comes from
 //
@@ -14,19 +17,13 @@
 //  3. A Docker container through github.com/ory/dockertest/v3, when a Docker
 //     daemon answers a ping.
 //
-// If none of these works, Start returns ErrNoServer, and the testing helpers
-// fail the test with a message saying how to get a server. Setting
-// MOMOKO_TEST_SKIP_DB=1 is the only way to skip database tests.
-//
-// # Local servers
-//
-// A local server lives in a unique temporary directory (data directory,
-// unix socket and log), listens on a free port of 127.0.0.1 and is tuned for
-// tests: fsync and full_page_writes are off (synchronous_commit stays on, so a
-// crash made by Kill loses no acknowledged commit). The hstore
-// extension is created in template1 and in the default database, so every
-// database made by NewDatabase has it. initdb runs once per set of binaries;
-// later servers copy that cluster, which keeps Start well under a second.
+// When PG_BIN is set, no other directory and no Docker is tried: if it does
+// not exist, is not a directory, or lacks an executable initdb or postgres,
+// the test fails with an error (wrapping ErrBadPGBin) that names it. If
+// none of the steps works, Start returns an error wrapping ErrNoServer, and
+// the testing helpers fail the test with a message saying how to get a
+// server. Setting MOMOKO_TEST_SKIP_DB=1 is the only way to skip database
+// tests.
 //
 // # Use in tests
 //
@@ -39,7 +36,8 @@
 //	}
 //
 // Tests that stop, restart or crash the server use New(t, Options{}) to get
-// a private server.
+// a private server. When a test fails, the end of each server log it used
+// is printed once.
 //
 // # Standbys and PgBouncer
 //

@@ -5,19 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/integration/pgserver"
 	"github.com/ory/dockertest/v3"
 	"github.com/ory/dockertest/v3/docker"
 )
 
-// docker is a server in a container started through dockertest.
-type dockerServer struct {
-	pool     *dockertest.Pool
-	resource *dockertest.Resource
-}
+// dockerPassword is the superuser's password in a container; the server
+// listens on 127.0.0.1 only.
+const dockerPassword = "pgtest"
 
-func startDocker(ctx context.Context, opts Options) (*Server, error) {
+// startDocker runs postgres:15 in a container through dockertest and
+// returns it once it answers with hstore installed. Only this package
+// imports dockertest, so programs using pgserver do not compile it.
+func startDocker(ctx context.Context, opts Options) (*pgserver.Server, error) {
 	pool, err := dockertest.NewPool("")
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: docker: %w", err)
@@ -32,7 +35,7 @@ func startDocker(ctx context.Context, opts Options) (*Server, error) {
 	resource, err := pool.RunWithOptions(&dockertest.RunOptions{
 		Repository: "postgres",
 		Tag:        "15",
-		Env:        []string{"POSTGRES_PASSWORD=" + password},
+		Env:        []string{"POSTGRES_PASSWORD=" + dockerPassword},
 		Cmd:        args,
 	}, func(hc *docker.HostConfig) {
 		hc.AutoRemove = true
@@ -41,17 +44,25 @@ func startDocker(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: docker run postgres:15: %w", err)
 	}
-	d := &dockerServer{pool: pool, resource: resource}
-	srv := &Server{b: d, base: &url.URL{
+	purge := func() error {
+		if err := pool.Purge(resource); err != nil && !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("pgtest: docker purge: %w", err)
+		}
+		return nil
+	}
+	dsn := (&url.URL{
 		Scheme:   "postgres",
-		User:     url.UserPassword(superuser, password),
+		User:     url.UserPassword("postgres", dockerPassword),
 		Host:     resource.GetHostPort("5432/tcp"),
 		Path:     "/postgres",
 		RawQuery: "sslmode=disable",
-	}}
-	pool.MaxWait = opts.startTimeout()
+	}).String()
+	pool.MaxWait = opts.StartTimeout
+	if pool.MaxWait <= 0 {
+		pool.MaxWait = 30 * time.Second
+	}
 	if err := pool.Retry(func() error {
-		conn, err := pgx.Connect(ctx, srv.DSN())
+		conn, err := pgx.Connect(ctx, dsn)
 		if err != nil {
 			return err
 		}
@@ -59,22 +70,13 @@ func startDocker(ctx context.Context, opts Options) (*Server, error) {
 		_, err = conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS hstore")
 		return err
 	}); err != nil {
-		d.close()
+		purge()
 		return nil, fmt.Errorf("pgtest: docker postgres not ready: %w", err)
 	}
-	return srv, nil
-}
-
-func (d *dockerServer) stop(context.Context, ShutdownMode) error { return ErrUnsupported }
-func (d *dockerServer) start(context.Context) error              { return ErrUnsupported }
-func (d *dockerServer) kill() error                              { return ErrUnsupported }
-func (d *dockerServer) socketDSN(string) string                  { return "" }
-func (d *dockerServer) kind() string                             { return "docker" }
-func (d *dockerServer) logTail(int) string                       { return "" }
-
-func (d *dockerServer) close() error {
-	if err := d.pool.Purge(d.resource); err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("pgtest: docker purge: %w", err)
+	srv, err := pgserver.Attach(ctx, "docker", dsn, purge)
+	if err != nil {
+		purge()
+		return nil, fmt.Errorf("pgtest: docker postgres: %w", err)
 	}
-	return nil
+	return srv, nil
 }

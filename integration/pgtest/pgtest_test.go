@@ -3,6 +3,9 @@ package pgtest_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,8 +70,8 @@ func TestStoppedServerRefusesThenStartRecovers(t *testing.T) {
 	if err := srv.Stop(ctx, pgtest.ShutdownFast); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Conn(ctx); err == nil {
-		t.Fatal("connect to a stopped server succeeded")
+	if _, err := srv.Conn(ctx); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("connect to a stopped server: %v, want connection refused", err)
 	}
 	if err := srv.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -145,6 +148,22 @@ func TestExternalServerHasNoRestartHelpers(t *testing.T) {
 	}
 	if got := queryInt(t, srv.NewDatabase(t), "SELECT 3"); got != 3 {
 		t.Fatal("no answer from a database of the external server")
+	}
+}
+
+// A PG_BIN naming a missing directory fails the start and names the
+// directory; pgtest does not go on to Docker.
+func TestStartWithMissingPGBinFails(t *testing.T) {
+	t.Setenv(pgtest.EnvDSN, "")
+	missing := filepath.Join(t.TempDir(), "missing")
+	t.Setenv(pgtest.EnvPGBin, missing)
+	srv, err := pgtest.Start(context.Background(), pgtest.Options{})
+	if err == nil {
+		srv.Close()
+		t.Fatal("Start succeeded with PG_BIN naming a missing directory")
+	}
+	if !errors.Is(err, pgtest.ErrBadPGBin) || errors.Is(err, pgtest.ErrNoServer) || strings.Contains(err.Error(), "ocker") {
+		t.Fatalf("Start: %v, want ErrBadPGBin alone", err)
 	}
 }
 

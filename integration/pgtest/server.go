@@ -4,281 +4,70 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"strings"
-	"sync"
-	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/integration/pgserver"
 )
 
-// ErrNoServer means no way to get a PostgreSQL server was found.
-var ErrNoServer = errors.New("pgtest: no PostgreSQL server available: install PostgreSQL " +
-	"(apt-get install -y postgresql postgresql-contrib), set PG_BIN to its bin directory, " +
-	"set MOMOKO_TEST_DSN to an existing server, or start a Docker daemon; " +
-	"set MOMOKO_TEST_SKIP_DB=1 to skip database tests")
+// Server is a running PostgreSQL server: a pgserver.Server with the
+// testing helpers (NewDatabase, NewStandby, NewPgBouncer) on top.
+type Server struct {
+	*pgserver.Server
+}
 
-// ErrUnsupported is returned by the restart helpers of servers pgtest does
-// not control (MOMOKO_TEST_DSN, Docker).
-var ErrUnsupported = errors.New("pgtest: not supported for this kind of server")
+// Options configure a server; see pgserver.Options.
+type Options = pgserver.Options
 
 // ShutdownMode is PostgreSQL's shutdown mode (pg_ctl stop -m).
-type ShutdownMode int
+type ShutdownMode = pgserver.ShutdownMode
 
+// The shutdown modes, as in package pgserver.
 const (
-	// ShutdownFast rolls back open transactions and disconnects clients.
-	ShutdownFast ShutdownMode = iota
-	// ShutdownSmart waits for clients to disconnect.
-	ShutdownSmart
-	// ShutdownImmediate aborts without a clean shutdown; the next start
-	// runs crash recovery.
-	ShutdownImmediate
+	ShutdownFast      = pgserver.ShutdownFast
+	ShutdownSmart     = pgserver.ShutdownSmart
+	ShutdownImmediate = pgserver.ShutdownImmediate
 )
 
-func (m ShutdownMode) String() string {
-	switch m {
-	case ShutdownFast:
-		return "fast"
-	case ShutdownSmart:
-		return "smart"
-	case ShutdownImmediate:
-		return "immediate"
-	}
-	return fmt.Sprintf("ShutdownMode(%d)", int(m))
-}
+// PgBouncer is a running PgBouncer in front of a Server.
+type PgBouncer = pgserver.PgBouncer
 
-// Options configure a server started by pgtest. The zero value is ready to use.
-type Options struct {
-	// Settings are extra postgresql.conf parameters applied to local servers,
-	// on top of the test tuning (for example "max_connections": "20").
-	Settings map[string]string
-	// Logf receives progress messages. Nil discards them.
-	Logf func(format string, args ...any)
-	// StartTimeout bounds how long a start may take. Default 30s.
-	StartTimeout time.Duration
-}
+// PgBouncerOptions configure a PgBouncer; see pgserver.PgBouncerOptions.
+type PgBouncerOptions = pgserver.PgBouncerOptions
 
-func (o Options) logf(format string, args ...any) {
-	if o.Logf != nil {
-		o.Logf(format, args...)
-	}
-}
+// Errors, as in package pgserver.
+var (
+	ErrNoServer    = pgserver.ErrNoServer
+	ErrUnsupported = pgserver.ErrUnsupported
+	ErrBadPGBin    = pgserver.ErrBadPGBin
+	ErrNoPgBouncer = pgserver.ErrNoPgBouncer
+)
 
-func (o Options) startTimeout() time.Duration {
-	if o.StartTimeout > 0 {
-		return o.StartTimeout
-	}
-	return 30 * time.Second
-}
-
-// backend is where a server comes from.
-type backend interface {
-	stop(ctx context.Context, mode ShutdownMode) error
-	start(ctx context.Context) error
-	kill() error
-	close() error
-	logTail(maxBytes int) string
-	socketDSN(database string) string
-	kind() string
-}
-
-// Server is a running PostgreSQL server.
-type Server struct {
-	base    *url.URL // TCP DSN of the default database
-	b       backend
-	started time.Duration
-
-	mu        sync.Mutex
-	databases int
-}
-
-// Start finds a PostgreSQL server as the package documentation describes and
-// returns it running. Close it when done.
+// Start is pgserver.Start with a Docker fallback: when neither
+// MOMOKO_TEST_DSN nor local binaries give a server, it starts a container
+// if a Docker daemon answers. Close the server when done.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	begin := time.Now()
-	srv, err := start(ctx, opts)
+	srv, err := pgserver.Start(ctx, opts)
+	if err == nil {
+		return &Server{srv}, nil
+	}
+	if !errors.Is(err, pgserver.ErrNoServer) {
+		return nil, err
+	}
+	srv, dockerErr := startDocker(ctx, opts)
+	if dockerErr != nil {
+		return nil, fmt.Errorf("%w\n%w", err, dockerErr)
+	}
+	return &Server{srv}, nil
+}
+
+// WithAddr returns dsn (a URL DSN) pointed at addr, such as a faultproxy's.
+func WithAddr(dsn, addr string) (string, error) { return pgserver.WithAddr(dsn, addr) }
+
+// StartStandby is pgserver's StartStandby, returning a Server of this
+// package.
+func (s *Server) StartStandby(ctx context.Context) (*Server, error) {
+	standby, err := s.Server.StartStandby(ctx)
 	if err != nil {
 		return nil, err
 	}
-	srv.started = time.Since(begin)
-	opts.logf("pgtest: %s server ready at %s in %v", srv.b.kind(), srv.Addr(), srv.started.Round(time.Millisecond))
-	return srv, nil
-}
-
-func start(ctx context.Context, opts Options) (*Server, error) {
-	if dsn := envDSN(); dsn != "" {
-		return startExternal(ctx, dsn)
-	}
-	var errs []error
-	bin, err := findBinaries(defaultSearch())
-	if err == nil {
-		srv, err := startLocal(ctx, bin, opts)
-		if err == nil {
-			return srv, nil
-		}
-		errs = append(errs, err)
-	} else {
-		errs = append(errs, err)
-	}
-	srv, err := startDocker(ctx, opts)
-	if err == nil {
-		return srv, nil
-	}
-	errs = append(errs, err)
-	return nil, fmt.Errorf("%w\n%w", ErrNoServer, errors.Join(errs...))
-}
-
-// Kind says where the server comes from: "local", "docker" or "external".
-func (s *Server) Kind() string { return s.b.kind() }
-
-// StartupTime is how long Start took.
-func (s *Server) StartupTime() time.Duration { return s.started }
-
-// DSN is a URL DSN of the default database over TCP. It includes the password.
-func (s *Server) DSN() string { return s.base.String() }
-
-// DatabaseDSN is DSN with another database name.
-func (s *Server) DatabaseDSN(database string) string {
-	u := *s.base
-	u.Path = "/" + database
-	return u.String()
-}
-
-// SocketDSN is a DSN of database over the unix socket, or "" when the server
-// has no socket the test process can reach.
-func (s *Server) SocketDSN(database string) string { return s.b.socketDSN(database) }
-
-// Addr is the server's TCP address, host:port.
-func (s *Server) Addr() string { return s.base.Host }
-
-// WithAddr returns dsn (a URL DSN) pointed at addr, such as a faultproxy's.
-func WithAddr(dsn, addr string) (string, error) {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "", fmt.Errorf("pgtest: WithAddr needs a URL DSN: %w", redactURLError(err))
-	}
-	u.Host = addr
-	return u.String(), nil
-}
-
-// Stop shuts the server down with mode, keeping its data and port; Start
-// brings it back.
-func (s *Server) Stop(ctx context.Context, mode ShutdownMode) error { return s.b.stop(ctx, mode) }
-
-// Start starts a stopped server on the same data directory and port: to
-// clients, a restart.
-func (s *Server) Start(ctx context.Context) error { return s.b.start(ctx) }
-
-// Restart stops the server with mode and starts it again.
-func (s *Server) Restart(ctx context.Context, mode ShutdownMode) error {
-	if err := s.Stop(ctx, mode); err != nil {
-		return err
-	}
-	return s.Start(ctx)
-}
-
-// Kill sends SIGKILL to the postmaster, as a crash would. Start recovers.
-func (s *Server) Kill() error { return s.b.kill() }
-
-// Close stops the server and removes everything it wrote.
-func (s *Server) Close() error { return s.b.close() }
-
-// LogTail is the end of the server log, at most maxBytes long.
-func (s *Server) LogTail(maxBytes int) string { return s.b.logTail(maxBytes) }
-
-// Conn opens an administrative connection to the default database.
-func (s *Server) Conn(ctx context.Context) (*pgx.Conn, error) {
-	return pgx.Connect(ctx, s.DSN())
-}
-
-// Exec runs administrative SQL, such as pg_terminate_backend, on the default
-// database.
-func (s *Server) Exec(ctx context.Context, sql string, args ...any) error {
-	conn, err := s.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	_, err = conn.Exec(ctx, sql, args...)
-	return err
-}
-
-// CreateDatabase creates a fresh database (with hstore) and returns its name.
-func (s *Server) CreateDatabase(ctx context.Context) (string, error) {
-	s.mu.Lock()
-	s.databases++
-	name := fmt.Sprintf("test_%d_%d", time.Now().UnixNano()%1e9, s.databases)
-	s.mu.Unlock()
-	if err := s.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", fmt.Errorf("pgtest: create database: %w", err)
-	}
-	if s.Kind() == "local" {
-		return name, nil // template1 got hstore when the server started
-	}
-	// Another server's template1 may lack hstore; make it present anyway.
-	conn, err := pgx.Connect(ctx, s.DatabaseDSN(name))
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS hstore"); err != nil {
-		return "", fmt.Errorf("pgtest: create extension hstore: %w", err)
-	}
-	return name, nil
-}
-
-// DropDatabase drops a database, disconnecting its clients.
-func (s *Server) DropDatabase(ctx context.Context, name string) error {
-	return s.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-}
-
-func startExternal(ctx context.Context, dsn string) (*Server, error) {
-	u, err := url.Parse(dsn)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return nil, errors.New("pgtest: MOMOKO_TEST_DSN must be a postgres:// URL")
-	}
-	if u.Port() == "" {
-		u.Host = net.JoinHostPort(u.Hostname(), "5432")
-	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = "/postgres"
-	}
-	srv := &Server{base: u, b: external{}}
-	conn, err := srv.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("pgtest: MOMOKO_TEST_DSN: %w", err)
-	}
-	conn.Close(ctx)
-	return srv, nil
-}
-
-type external struct{}
-
-func (external) stop(context.Context, ShutdownMode) error { return ErrUnsupported }
-func (external) start(context.Context) error              { return ErrUnsupported }
-func (external) kill() error                              { return ErrUnsupported }
-func (external) close() error                             { return nil }
-func (external) logTail(int) string                       { return "" }
-func (external) socketDSN(string) string                  { return "" }
-func (external) kind() string                             { return "external" }
-
-// redactURLError keeps a password that url.Parse quotes out of the error.
-func redactURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
-}
-
-func tail(s string, maxBytes int) string {
-	if len(s) <= maxBytes {
-		return s
-	}
-	s = s[len(s)-maxBytes:]
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[i+1:]
-	}
-	return s
+	return &Server{standby}, nil
 }

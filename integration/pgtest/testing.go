@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -23,14 +24,15 @@ func New(tb testing.TB, opts Options) *Server {
 	}
 	srv, err := Start(context.Background(), opts)
 	if err != nil {
-		tb.Fatal(err)
+		failStart(tb, err)
 	}
 	tb.Cleanup(func() {
-		logOnFailure(tb, srv)
+		forgetLog(srv.Server)
 		if err := srv.Close(); err != nil {
 			tb.Errorf("pgtest: close: %v", err)
 		}
 	})
+	logOnFailure(tb, srv.Server)
 	return srv
 }
 
@@ -52,10 +54,20 @@ func Shared(tb testing.TB) *Server {
 		shared.srv, shared.err = Start(context.Background(), Options{})
 	})
 	if shared.err != nil {
-		tb.Fatal(shared.err)
+		failStart(tb, shared.err)
 	}
-	tb.Cleanup(func() { logOnFailure(tb, shared.srv) })
+	logOnFailure(tb, shared.srv.Server)
 	return shared.srv
+}
+
+// failStart fails tb with err, saying how to skip when there was no
+// server to be had.
+func failStart(tb testing.TB, err error) {
+	tb.Helper()
+	if errors.Is(err, ErrNoServer) {
+		tb.Fatalf("%v\nset %s=1 to skip database tests", err, EnvSkipDB)
+	}
+	tb.Fatal(err)
 }
 
 // NewDatabase creates a fresh database for tb, dropped at cleanup, and
@@ -74,6 +86,24 @@ func (s *Server) NewDatabase(tb testing.TB) string {
 	return s.DatabaseDSN(name)
 }
 
+// NewStandby is StartStandby for tests: it fails tb on error and closes the
+// standby at cleanup.
+func (s *Server) NewStandby(tb testing.TB) *Server {
+	tb.Helper()
+	standby, err := s.StartStandby(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		forgetLog(standby.Server)
+		if err := standby.Close(); err != nil {
+			tb.Errorf("pgtest: close standby: %v", err)
+		}
+	})
+	logOnFailure(tb, standby.Server)
+	return standby
+}
+
 // Main is a TestMain: it runs the tests, closes the shared server, then
 // fails the run if goroutines leaked.
 func Main(m *testing.M, opts ...goleak.Option) {
@@ -90,12 +120,4 @@ func Main(m *testing.M, opts ...goleak.Option) {
 		}
 	}
 	os.Exit(code)
-}
-
-func logOnFailure(tb testing.TB, srv *Server) {
-	if tb.Failed() {
-		if log := srv.LogTail(4096); log != "" {
-			tb.Logf("pgtest: server log tail (%s):\n%s", srv.Addr(), log)
-		}
-	}
 }

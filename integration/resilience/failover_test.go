@@ -75,7 +75,9 @@ func TestFailover(t *testing.T) {
 	}
 	promoted := time.Now()
 	waitFor(t, 10*time.Second, "writes to resume", func() bool { return insertedAfter(w.ledger.snapshot(), promoted) })
-	sleepUntil(time.Now().Add(time.Second)) // a second of writes on the new primary
+	waitFor(t, 30*time.Second, "every caller to be served by the new primary", func() bool {
+		return w.ledger.servedAgain(callers, promoted)
+	})
 	ops := w.finish()
 	end := time.Now()
 

@@ -53,6 +53,13 @@ func (l *ledger) add(o op) {
 	l.mu.Unlock()
 }
 
+// servedAgain is servedAgain on the ledger's calls so far.
+func (l *ledger) servedAgain(callers int, since time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return servedAgain(l.ops, callers, since)
+}
+
 func (l *ledger) snapshot() []op {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -159,6 +166,25 @@ func (l *ledger) verify(t *testing.T, ctx context.Context, conn *pgx.Conn) ledge
 		t.Error(p)
 	}
 	return c
+}
+
+// servedAgain reports whether each of callers has made a successful call
+// that started after since and after the last failed call: what recovery
+// requires, so that a test waits for it instead of sleeping and hoping.
+func servedAgain(ops []op, callers int, since time.Time) bool {
+	lastFail := since
+	for _, o := range ops {
+		if o.err != nil && o.end.After(lastFail) {
+			lastFail = o.end
+		}
+	}
+	served := map[int]bool{}
+	for _, o := range ops {
+		if o.err == nil && !o.hung && o.start.After(lastFail) {
+			served[o.caller] = true
+		}
+	}
+	return len(served) == callers
 }
 
 // recovery measures, for a disruption after which the server accepted

@@ -55,8 +55,16 @@ func underLoad(t *testing.T, scenario string, down func(context.Context, *pgtest
 
 	var ups, downs []time.Time
 	var downtime []time.Duration
-	for _, at := range disruptionsAt {
+	for i, at := range disruptionsAt {
 		sleepUntil(begin.Add(at))
+		if i > 0 {
+			// The scenario's schedule, but never before every caller was
+			// served again: a slow recovery on a loaded machine must not
+			// run into the next disruption.
+			waitFor(t, 30*time.Second, "every caller to be served again", func() bool {
+				return w.ledger.servedAgain(loadCallers, ups[i-1])
+			})
+		}
 		d := time.Now()
 		if err := down(ctx, srv); err != nil {
 			w.finish()
@@ -73,6 +81,9 @@ func underLoad(t *testing.T, scenario string, down func(context.Context, *pgtest
 		downtime = append(downtime, up.Sub(d))
 	}
 	sleepUntil(begin.Add(loadDuration))
+	waitFor(t, 30*time.Second, "every caller to be served after the last disruption", func() bool {
+		return w.ledger.servedAgain(loadCallers, ups[len(ups)-1])
+	})
 	ops := w.finish()
 	end := time.Now()
 	if err := p.Close(); err != nil {

@@ -1,4 +1,4 @@
-package pgtest
+package pgserver
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func serverCredential() (*syscall.Credential, error) {
 	}
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		return nil, fmt.Errorf("pgtest: running as root needs a \"postgres\" user to run the server: %w", err)
+		return nil, fmt.Errorf("pgserver: running as root needs a \"postgres\" user to run the server: %w", err)
 	}
 	uid, err := strconv.ParseUint(u.Uid, 10, 32)
 	if err != nil {
@@ -41,7 +41,7 @@ func chown(path string, cred *syscall.Credential) error {
 		return nil
 	}
 	if err := os.Chown(path, int(cred.Uid), int(cred.Gid)); err != nil {
-		return fmt.Errorf("pgtest: %w", err)
+		return fmt.Errorf("pgserver: %w", err)
 	}
 	return nil
 }
@@ -53,7 +53,7 @@ func chown(path string, cred *syscall.Credential) error {
 func ensureTemplate(ctx context.Context, bin string, cred *syscall.Credential) (string, error) {
 	version, err := exec.CommandContext(ctx, filepath.Join(bin, "postgres"), "--version").Output()
 	if err != nil {
-		return "", fmt.Errorf("pgtest: %s --version: %w", filepath.Join(bin, "postgres"), err)
+		return "", fmt.Errorf("pgserver: %s --version: %w", filepath.Join(bin, "postgres"), err)
 	}
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%v\x00%s", bin, version, cred, password)))
 	final := filepath.Join(os.TempDir(), "momoko-pgtest-template-"+hex.EncodeToString(sum[:8]))
@@ -62,7 +62,7 @@ func ensureTemplate(ctx context.Context, bin string, cred *syscall.Credential) (
 	}
 	work, err := os.MkdirTemp("", "momoko-pgtest-initdb-")
 	if err != nil {
-		return "", fmt.Errorf("pgtest: %w", err)
+		return "", fmt.Errorf("pgserver: %w", err)
 	}
 	defer os.RemoveAll(work)
 	if err := chown(work, cred); err != nil {
@@ -70,7 +70,7 @@ func ensureTemplate(ctx context.Context, bin string, cred *syscall.Credential) (
 	}
 	pwfile := filepath.Join(work, "pw")
 	if err := os.WriteFile(pwfile, []byte(password+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("pgtest: %w", err)
+		return "", fmt.Errorf("pgserver: %w", err)
 	}
 	if err := chown(pwfile, cred); err != nil {
 		return "", err
@@ -82,13 +82,13 @@ func ensureTemplate(ctx context.Context, bin string, cred *syscall.Credential) (
 		"-E", "UTF8", "--no-locale", "--no-sync")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
+		return "", fmt.Errorf("pgserver: initdb: %w\n%s", err, out)
 	}
 	if err := os.Rename(data, final); err != nil {
 		if _, statErr := os.Stat(filepath.Join(final, "PG_VERSION")); statErr == nil {
 			return final, nil
 		}
-		return "", fmt.Errorf("pgtest: %w", err)
+		return "", fmt.Errorf("pgserver: %w", err)
 	}
 	return final, nil
 }

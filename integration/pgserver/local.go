@@ -1,4 +1,4 @@
-package pgtest
+package pgserver
 
 import (
 	"context"
@@ -29,7 +29,7 @@ var testSettings = map[string]string{
 	"log_line_prefix":  "'%m [%p] '",
 }
 
-// local is a server pgtest runs from local binaries.
+// local is a server pgserver runs from local binaries.
 type local struct {
 	bin     string
 	dir     string // everything the server writes lives under dir
@@ -54,7 +54,7 @@ func startLocal(ctx context.Context, bin string, opts Options) (*Server, error) 
 	}
 	dir, err := os.MkdirTemp("", "momoko-pgtest-")
 	if err != nil {
-		return nil, fmt.Errorf("pgtest: %w", err)
+		return nil, fmt.Errorf("pgserver: %w", err)
 	}
 	l := newLocal(bin, dir, opts, cred)
 	srv, err := l.init(ctx, tmpl)
@@ -77,10 +77,10 @@ func newLocal(bin, dir string, opts Options, cred *syscall.Credential) *local {
 
 func (l *local) init(ctx context.Context, tmpl string) (*Server, error) {
 	if err := copyTree(tmpl, l.dataDir, l.cred); err != nil {
-		return nil, fmt.Errorf("pgtest: copy template cluster: %w", err)
+		return nil, fmt.Errorf("pgserver: copy template cluster: %w", err)
 	}
 	if err := os.Mkdir(l.sockDir, 0o700); err != nil {
-		return nil, fmt.Errorf("pgtest: %w", err)
+		return nil, fmt.Errorf("pgserver: %w", err)
 	}
 	for _, p := range []string{l.dir, l.sockDir} {
 		if err := chown(p, l.cred); err != nil {
@@ -92,7 +92,7 @@ func (l *local) init(ctx context.Context, tmpl string) (*Server, error) {
 	}
 	for _, db := range []string{"template1", "postgres"} {
 		if err := l.adminExec(ctx, db, "CREATE EXTENSION IF NOT EXISTS hstore"); err != nil {
-			return nil, fmt.Errorf("pgtest: hstore (install postgresql-contrib): %w", err)
+			return nil, fmt.Errorf("pgserver: hstore (install postgresql-contrib): %w", err)
 		}
 	}
 	base := &url.URL{
@@ -143,11 +143,11 @@ func (l *local) writeConfig() error {
 	}
 	f, err := os.OpenFile(filepath.Join(l.dataDir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
-		return fmt.Errorf("pgtest: %w", err)
+		return fmt.Errorf("pgserver: %w", err)
 	}
 	if _, err := f.WriteString(b.String()); err != nil {
 		f.Close()
-		return fmt.Errorf("pgtest: %w", err)
+		return fmt.Errorf("pgserver: %w", err)
 	}
 	return f.Close()
 }
@@ -175,7 +175,7 @@ func (l *local) logTail(maxBytes int) string {
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("pgtest: find a free port: %w", err)
+		return 0, fmt.Errorf("pgserver: find a free port: %w", err)
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil

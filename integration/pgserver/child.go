@@ -1,4 +1,4 @@
-package pgtest
+package pgserver
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// child is a process pgtest runs (postgres, pgbouncer): started in a
+// child is a process pgserver runs (postgres, pgbouncer): started in a
 // process group of its own, so that a Ctrl-C meant for the test process does
 // not reach it, and reaped by a goroutine of its own.
 type child struct {
@@ -105,9 +105,9 @@ func pollReady(ctx context.Context, exited <-chan struct{}, interval time.Durati
 		}
 		select {
 		case <-exited:
-			return fmt.Errorf("pgtest: %s exited during start; log:\n%s", what, logTail(2048))
+			return fmt.Errorf("pgserver: %s exited during start; log:\n%s", what, logTail(2048))
 		case <-ctx.Done():
-			return fmt.Errorf("pgtest: %s not ready: %w (last error: %v); log:\n%s", what, ctx.Err(), err, logTail(2048))
+			return fmt.Errorf("pgserver: %s not ready: %w (last error: %v); log:\n%s", what, ctx.Err(), err, logTail(2048))
 		case <-time.After(interval):
 		}
 	}

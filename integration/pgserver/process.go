@@ -1,4 +1,4 @@
-package pgtest
+package pgserver
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 // start retries until they are gone.
 func (l *local) start(ctx context.Context) error {
 	if l.running() {
-		return errors.New("pgtest: server is already running")
+		return errors.New("pgserver: server is already running")
 	}
 	ctx, cancel := context.WithTimeout(ctx, l.opts.startTimeout())
 	defer cancel()
@@ -42,14 +42,14 @@ func (l *local) start(ctx context.Context) error {
 func (l *local) launch(ctx context.Context) error {
 	logFile, err := os.OpenFile(l.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
-		return fmt.Errorf("pgtest: %w", err)
+		return fmt.Errorf("pgserver: %w", err)
 	}
 	defer logFile.Close()
 	cmd := exec.Command(filepath.Join(l.bin, "postgres"), "-D", l.dataDir)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	exited, err := l.child.start(cmd, l.cred)
 	if err != nil {
-		return fmt.Errorf("pgtest: start postgres: %w", err)
+		return fmt.Errorf("pgserver: start postgres: %w", err)
 	}
 	err = pollReady(ctx, exited, 10*time.Millisecond, "postgres", l.logTail, func(ctx context.Context) error {
 		conn, err := pgconn.Connect(ctx, l.socketDSN("postgres"))
@@ -82,24 +82,24 @@ var shutdownSignals = map[ShutdownMode]syscall.Signal{
 func (l *local) stop(ctx context.Context, mode ShutdownMode) error {
 	sig, ok := shutdownSignals[mode]
 	if !ok {
-		return fmt.Errorf("pgtest: unknown shutdown mode %v", mode)
+		return fmt.Errorf("pgserver: unknown shutdown mode %v", mode)
 	}
 	done, ok := l.signal(sig)
 	if !ok {
-		return errors.New("pgtest: server is not running")
+		return errors.New("pgserver: server is not running")
 	}
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("pgtest: %s shutdown: %w", mode, ctx.Err())
+		return fmt.Errorf("pgserver: %s shutdown: %w", mode, ctx.Err())
 	}
 }
 
 func (l *local) kill() error {
 	done, ok := l.signal(syscall.SIGKILL)
 	if !ok {
-		return errors.New("pgtest: server is not running")
+		return errors.New("pgserver: server is not running")
 	}
 	<-done
 	return nil

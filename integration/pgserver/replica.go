@@ -1,4 +1,4 @@
-package pgtest
+package pgserver
 
 import (
 	"context"
@@ -11,22 +11,21 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-	"testing"
 	"time"
 )
 
 // StartStandby starts a streaming standby of s, a local server: a second
 // cluster made by pg_basebackup -R from s, listening on its own port. It
-// returns once s reports the standby streaming. Servers pgtest does not run
+// returns once s reports the standby streaming. Servers pgserver does not run
 // from local binaries return ErrUnsupported. Close the standby when done.
 func (s *Server) StartStandby(ctx context.Context) (*Server, error) {
 	primary, ok := s.b.(*local)
 	if !ok {
-		return nil, fmt.Errorf("pgtest: standby of a %s server: %w", s.Kind(), ErrUnsupported)
+		return nil, fmt.Errorf("pgserver: standby of a %s server: %w", s.Kind(), ErrUnsupported)
 	}
 	dir, err := os.MkdirTemp("", "momoko-pgtest-standby-")
 	if err != nil {
-		return nil, fmt.Errorf("pgtest: %w", err)
+		return nil, fmt.Errorf("pgserver: %w", err)
 	}
 	l := newLocal(primary.bin, dir, primary.opts, primary.cred)
 	srv, err := l.initStandby(ctx, primary, s.base)
@@ -41,23 +40,6 @@ func (s *Server) StartStandby(ctx context.Context) (*Server, error) {
 	return srv, nil
 }
 
-// NewStandby is StartStandby for tests: it fails tb on error and closes the
-// standby at cleanup.
-func (s *Server) NewStandby(tb testing.TB) *Server {
-	tb.Helper()
-	standby, err := s.StartStandby(context.Background())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		logOnFailure(tb, standby)
-		if err := standby.Close(); err != nil {
-			tb.Errorf("pgtest: close standby: %v", err)
-		}
-	})
-	return standby
-}
-
 // initStandby copies primary with pg_basebackup over its unix socket (where
 // initdb's pg_hba.conf trusts replication connections) and starts the copy.
 // pg_basebackup -R writes standby.signal and a primary_conninfo naming that
@@ -68,7 +50,7 @@ func (l *local) initStandby(ctx context.Context, primary *local, primaryURL *url
 		return nil, err
 	}
 	if err := os.Mkdir(l.sockDir, 0o700); err != nil {
-		return nil, fmt.Errorf("pgtest: %w", err)
+		return nil, fmt.Errorf("pgserver: %w", err)
 	}
 	if err := chown(l.sockDir, l.cred); err != nil {
 		return nil, err
@@ -78,7 +60,7 @@ func (l *local) initStandby(ctx context.Context, primary *local, primaryURL *url
 		"-X", "stream", "-R", "-c", "fast", "--no-sync")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: l.cred}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("pgtest: pg_basebackup: %w\n%s", err, out)
+		return nil, fmt.Errorf("pgserver: pg_basebackup: %w\n%s", err, out)
 	}
 	if err := l.configureAndStart(ctx); err != nil {
 		return nil, err
@@ -100,7 +82,7 @@ func (s *Server) awaitStreaming(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("pgtest: standby not streaming: %w (last error: %v)", ctx.Err(), err)
+			return fmt.Errorf("pgserver: standby not streaming: %w (last error: %v)", ctx.Err(), err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -122,15 +104,15 @@ func (s *Server) streamingStandbys(ctx context.Context) (int, error) {
 func (s *Server) Promote(ctx context.Context) error {
 	conn, err := s.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("pgtest: promote: %w", err)
+		return fmt.Errorf("pgserver: promote: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	var promoted bool
 	if err := conn.QueryRow(ctx, "SELECT pg_promote(wait => true, wait_seconds => 30)").Scan(&promoted); err != nil {
-		return fmt.Errorf("pgtest: promote: %w", err)
+		return fmt.Errorf("pgserver: promote: %w", err)
 	}
 	if !promoted {
-		return errors.New("pgtest: promote: the standby did not finish promotion within 30s")
+		return errors.New("pgserver: promote: the standby did not finish promotion within 30s")
 	}
 	return nil
 }

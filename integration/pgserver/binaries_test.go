@@ -1,4 +1,4 @@
-package pgtest
+package pgserver
 
 import (
 	"errors"
@@ -60,10 +60,14 @@ func TestFindBinariesOrder(t *testing.T) {
 			t.Errorf("findBinaries(%+v) = %s, %v; want %s", c.s, got, err, c.want)
 		}
 	}
-	if _, err := findBinaries(search{pgBin: filepath.Join(root, "missing"), lookPath: lookPath, debianGlob: glob}); err == nil {
-		t.Error("a PG_BIN without binaries was accepted")
+	// A PG_BIN that is wrong is an error, although PATH and the Debian
+	// directory have binaries.
+	for _, bad := range []string{filepath.Join(root, "missing"), filepath.Join(onPath, "initdb"), root} {
+		if _, err := findBinaries(search{pgBin: bad, lookPath: lookPath, debianGlob: glob}); !errors.Is(err, ErrBadPGBin) {
+			t.Errorf("PG_BIN=%s: %v, want ErrBadPGBin", bad, err)
+		}
 	}
-	if _, err := findBinaries(search{lookPath: noPath, debianGlob: filepath.Join(root, "none", "*")}); err == nil || errors.Is(err, exec.ErrNotFound) {
-		t.Errorf("no binaries anywhere: %v", err)
+	if _, err := findBinaries(search{lookPath: noPath, debianGlob: filepath.Join(root, "none", "*")}); !errors.Is(err, errNoBinaries) {
+		t.Errorf("no binaries anywhere: %v, want errNoBinaries", err)
 	}
 }

@@ -1,8 +1,9 @@
-package pgtest
+package pgserver
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,12 @@ import (
 	"strconv"
 	"strings"
 )
+
+// ErrBadPGBin means PG_BIN is set but does not name a directory holding
+// initdb and postgres. Start then fails with it rather than look elsewhere:
+// whoever set PG_BIN asked for those binaries, and a server from somewhere
+// else would hide the typo.
+var ErrBadPGBin = errors.New("pgserver: " + EnvPGBin + " does not name a directory holding initdb and postgres")
 
 // search says where to look for PostgreSQL binaries; tests replace it.
 type search struct {
@@ -20,17 +27,18 @@ type search struct {
 
 func defaultSearch() search {
 	return search{
-		pgBin:      os.Getenv("PG_BIN"),
+		pgBin:      os.Getenv(EnvPGBin),
 		lookPath:   exec.LookPath,
 		debianGlob: "/usr/lib/postgresql/*/bin",
 	}
 }
 
-// findBinaries returns a directory holding initdb and postgres.
+// findBinaries returns a directory holding initdb and postgres. A PG_BIN
+// that does not hold them is an error wrapping ErrBadPGBin.
 func findBinaries(s search) (string, error) {
 	if s.pgBin != "" {
-		if !hasServerBinaries(s.pgBin) {
-			return "", fmt.Errorf("pgtest: PG_BIN=%s has no initdb and postgres", s.pgBin)
+		if err := checkPGBin(s.pgBin); err != nil {
+			return "", err
 		}
 		return s.pgBin, nil
 	}
@@ -50,7 +58,26 @@ func findBinaries(s search) (string, error) {
 			return d, nil
 		}
 	}
-	return "", errors.New("pgtest: no PostgreSQL server binaries in PG_BIN, PATH or " + s.debianGlob)
+	return "", fmt.Errorf("%w in PATH or %s", errNoBinaries, s.debianGlob)
+}
+
+// errNoBinaries means no directory was found holding initdb and postgres.
+var errNoBinaries = errors.New("pgserver: no PostgreSQL server binaries")
+
+// checkPGBin says what is wrong with the directory PG_BIN names, if anything.
+func checkPGBin(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: %s=%s does not exist", ErrBadPGBin, EnvPGBin, dir)
+	case err != nil:
+		return fmt.Errorf("%w: %s=%s: %w", ErrBadPGBin, EnvPGBin, dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%w: %s=%s is not a directory", ErrBadPGBin, EnvPGBin, dir)
+	case !hasServerBinaries(dir):
+		return fmt.Errorf("%w: %s=%s has no executable initdb and postgres", ErrBadPGBin, EnvPGBin, dir)
+	}
+	return nil
 }
 
 func hasServerBinaries(dir string) bool {
