@@ -48,6 +48,17 @@ type Config struct {
 	// DSN key: reconnect_interval.
 	ReconnectInterval time.Duration
 
+	// MaxLifetime, MaxLifetimeJitter and HealthCheckPeriod are read from
+	// the DSN for package pool, which applies them when its Options leave
+	// them zero (see pool.Options for what they do). The driver itself
+	// does not act on them: with database/sql alone, use
+	// sql.DB.SetConnMaxLifetime. Default 0: the pool's defaults (1h, a
+	// tenth of MaxLifetime, 1m); negative turns the feature off.
+	// DSN keys: max_lifetime, max_lifetime_jitter, health_check_period.
+	MaxLifetime       time.Duration
+	MaxLifetimeJitter time.Duration
+	HealthCheckPeriod time.Duration
+
 	// Hstore registers the hstore type (binary codec, OID looked up on each
 	// connection) on every connection. A database without the extension makes
 	// every connect fail with ErrHstoreNotInstalled. Default false.

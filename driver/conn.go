@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -15,8 +16,9 @@ import (
 // what database/sql sees (see send). Code reaching pgx through
 // (*sql.Conn).Raw uses its Conn method, as with *stdlib.Conn.
 type conn struct {
-	std  *stdlib.Conn
-	wire *meteredConn
+	std     *stdlib.Conn
+	wire    *meteredConn
+	created time.Time
 }
 
 // The interfaces database/sql looks for; the compiler checks them here.
@@ -35,6 +37,11 @@ var (
 // Conn returns the *pgx.Conn underneath, for COPY, LISTEN/NOTIFY and other
 // pgx-native work through (*sql.Conn).Raw.
 func (c *conn) Conn() *pgx.Conn { return c.std.Conn() }
+
+// CreatedAt is when the connection was dialed: a pool that bounds the
+// lifetime of its connections counts from it, also for a connection that
+// database/sql's own callers used first.
+func (c *conn) CreatedAt() time.Time { return c.created }
 
 // ExecContext runs a statement.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {

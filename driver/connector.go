@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -137,7 +138,7 @@ func (c *Connector) dial(ctx context.Context) (dc driver.Conn, err error) {
 		_ = dc.Close()
 		return nil, errors.New("momoko: connection was not dialed through the connector's DialFunc")
 	}
-	return &conn{std: dc.(*stdlib.Conn), wire: wire}, nil
+	return &conn{std: dc.(*stdlib.Conn), wire: wire, created: time.Now()}, nil
 }
 
 // Driver returns the momoko driver.

@@ -26,6 +26,11 @@
 //   - reconnect_interval: a Go duration (default 500ms). After a failed dial,
 //     new connections fail at once for this long.
 //   - hstore: a boolean (default false). Register hstore on every connection.
+//   - max_lifetime, max_lifetime_jitter, health_check_period: Go durations
+//     for package pool (its Options.MaxLifetime, MaxLifetimeJitter and
+//     HealthCheckPeriod, applied when those are zero). "0" means the pool's
+//     default (1h, a tenth of max_lifetime, 1m); a negative value turns
+//     the feature off.
 //
 // A bad value gives a *ConfigError naming the key. No error, log line or
 // Stats value carries the password; Redact masks it in a DSN.

@@ -18,6 +18,13 @@ const (
 	KeyPingAfterIdle     = "ping_after_idle"    // Go duration: "1s", "0" (always), "-1s" (never)
 	KeyReconnectInterval = "reconnect_interval" // Go duration: "500ms"
 	KeyHstore            = "hstore"             // boolean: true/false, 1/0, t/f
+
+	// Read for package pool, which applies them when its Options leave
+	// them zero: Go durations; "0" means the pool's default, a negative
+	// value turns the feature off.
+	KeyMaxLifetime       = "max_lifetime"        // "1h"
+	KeyMaxLifetimeJitter = "max_lifetime_jitter" // "6m"
+	KeyHealthCheckPeriod = "health_check_period" // "1m"
 )
 
 // dsnSetting is one key=value pair of a DSN: start and end delimit its raw
@@ -67,6 +74,12 @@ func (c *Config) apply(key, value string) (bool, error) {
 		c.PingAfterIdle, err = parseDuration(value)
 	case KeyReconnectInterval:
 		c.ReconnectInterval, err = parseDuration(value)
+	case KeyMaxLifetime:
+		c.MaxLifetime, err = parseDuration(value)
+	case KeyMaxLifetimeJitter:
+		c.MaxLifetimeJitter, err = parseDuration(value)
+	case KeyHealthCheckPeriod:
+		c.HealthCheckPeriod, err = parseDuration(value)
 	case KeyHstore:
 		c.Hstore, err = strconv.ParseBool(value)
 		if err != nil {
@@ -200,7 +213,8 @@ func urlQueryStart(dsn string) int {
 
 func isMomokoKey(k string) bool {
 	switch k {
-	case KeySetSession, KeyPingAfterIdle, KeyReconnectInterval, KeyHstore:
+	case KeySetSession, KeyPingAfterIdle, KeyReconnectInterval, KeyHstore,
+		KeyMaxLifetime, KeyMaxLifetimeJitter, KeyHealthCheckPeriod:
 		return true
 	}
 	return false

@@ -41,6 +41,10 @@ func (p *Pool) connectLocked(ctx context.Context) *future.Future[*Pool] {
 		p.connect = f
 		p.maintains.Add(1)
 		go p.maintain()
+		if p.opts.HealthCheckPeriod > 0 {
+			p.maintains.Add(1)
+			go p.checkHealth()
+		}
 	}
 	return f
 }

@@ -43,7 +43,9 @@ type dispatcher struct {
 	pipelined  uint64 // requests written behind another in flight
 	deepest    int
 	dialing    int
+	checking   int // idle owners being pinged by the health check
 	statements uint64
+	closes     [closeCauses]uint64 // connections closed, by cause
 }
 
 // limitWait fails r with ErrAcquireTimeout if it still waits after
@@ -143,7 +145,7 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 	}
 	var best *owner
 	for _, o := range d.shared {
-		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.yielding || o.depth >= limit {
+		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.yielding || o.expired || o.depth >= limit {
 			continue
 		}
 		if best == nil || o.depth < best.depth {
@@ -188,7 +190,7 @@ func (d *dispatcher) newOwner(state ownerState) *owner {
 
 // serveWaiters gives o what waits, as far as o can take it; d.mu is held.
 func (d *dispatcher) serveWaiters(o *owner) {
-	for len(d.waiters) > 0 && !d.closed && !o.quit && !o.yielding && o.state == ownerShared {
+	for len(d.waiters) > 0 && !d.closed && !o.quit && !o.yielding && !o.expired && o.state == ownerShared {
 		w := d.waiters[0]
 		if w.conn != nil {
 			if o.depth > 0 {
@@ -321,7 +323,8 @@ func (d *dispatcher) settleReleased(o *owner) {
 		return
 	}
 	if o.txStatus == 'T' || o.txStatus == 'E' {
-		o.quit = true // closing the connection ends the transaction
+		// Closing the connection ends the transaction.
+		o.retired, o.quit = closeBroken, true
 		return
 	}
 	o.state = ownerShared
@@ -330,11 +333,19 @@ func (d *dispatcher) settleReleased(o *owner) {
 }
 
 // idleIfDone moves a shared owner with nothing to do to the idle list,
-// after giving it what waits. It happens as the last request finishes,
-// before its future resolves, so that a caller who sees the result sees
-// the connection back in the pool. d.mu is held.
+// after giving it what waits, or retires it when it is past its lifetime.
+// It happens as the last request finishes, before its future resolves, so
+// that a caller who sees the result sees the connection back in the pool.
+// d.mu is held.
 func (d *dispatcher) idleIfDone(o *owner) {
 	if o.state != ownerShared || o.depth > 0 || o.quit {
+		return
+	}
+	// An expired connection is closed rather than given back: closing it
+	// frees database/sql's slot all the same.
+	if o.expired {
+		d.removeShared(o)
+		d.retire(o, closeLifetime)
 		return
 	}
 	if o.yielding {
@@ -386,8 +397,7 @@ func (d *dispatcher) shrink(delay time.Duration, floor int) int {
 	for len(d.idle) > 0 && d.total-closed > floor && d.idle[0].lastUsed.Before(cutoff) {
 		o := d.idle[0]
 		d.idle = d.idle[1:]
-		o.quit = true
-		o.signal()
+		d.retire(o, closeShrink)
 		closed++
 	}
 	return closed

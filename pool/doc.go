@@ -19,6 +19,15 @@
 // AutoShrink, connections idle for longer than ShrinkDelay are closed every
 // ShrinkPeriod, never going below Size.
 //
+// # Lifetime and health checks
+//
+// A connection older than MaxLifetime plus its share of MaxLifetimeJitter
+// takes no new work and is closed when its last request is done (a Conn
+// when it is put back), then replaced at once if the pool is below Size.
+// Every HealthCheckPeriod, idle connections are pinged in the background,
+// a few at a time; one that fails is closed and replaced before a caller
+// meets it. Stats.Closes counts closes by cause.
+//
 // # How a statement travels
 //
 // Execute makes a request (the SQL, its arguments, the caller's context and

@@ -15,7 +15,9 @@ const repairTimeout = 5 * time.Second
 const shareInterval = 10 * time.Millisecond
 
 // maintain repairs the floor every ReconnectInterval and, with AutoShrink,
-// shrinks every ShrinkPeriod, until the pool closes.
+// shrinks every ShrinkPeriod, until the pool closes. The health check has
+// a goroutine of its own (checkHealth): its pings may take a while, and
+// the share with database/sql must not wait for them.
 func (p *Pool) maintain() {
 	defer p.maintains.Done()
 	repair := time.NewTicker(p.opts.ReconnectInterval)
@@ -33,23 +35,29 @@ func (p *Pool) maintain() {
 		case <-p.ctx.Done():
 			return
 		case <-repair.C:
-			before := p.deadCount()
-			ctx, cancel := context.WithTimeout(p.ctx, repairTimeout)
-			errs := p.fill(ctx, false)
-			cancel()
-			after := p.deadCount()
-			switch {
-			case before == 0 && after > 0 && len(errs) > 0:
-				p.opts.Logger.Warn("momoko: connections lost, reconnecting",
-					slog.Int("missing", after), slog.Any("error", errs[0]))
-			case before > 0 && after == 0 && p.ctx.Err() == nil:
-				p.opts.Logger.Info("momoko: reconnected", slog.Int("connections", before))
-			}
+			p.repair()
 		case <-shrink:
 			p.shrink()
 		case <-share.C:
 			p.disp.shareWithDB()
 		}
+	}
+}
+
+// repair opens the connections the floor lacks, and logs when the pool
+// starts or stops missing connections.
+func (p *Pool) repair() {
+	before := p.deadCount()
+	ctx, cancel := context.WithTimeout(p.ctx, repairTimeout)
+	errs := p.fill(ctx, false)
+	cancel()
+	after := p.deadCount()
+	switch {
+	case before == 0 && after > 0 && len(errs) > 0:
+		p.opts.Logger.Warn("momoko: connections lost, reconnecting",
+			slog.Int("missing", after), slog.Any("error", errs[0]))
+	case before > 0 && after == 0 && p.ctx.Err() == nil:
+		p.opts.Logger.Info("momoko: reconnected", slog.Int("connections", before))
 	}
 }
 

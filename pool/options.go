@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/momoko-go/momoko/driver"
 )
 
 // Options configure a Pool. The zero value of every field means its
@@ -46,6 +48,40 @@ type Options struct {
 	// and replaced without the caller noticing if the ping fails. Default
 	// from the DSN's ping_after_idle, else 1s; negative never pings.
 	PingAfterIdle time.Duration
+	// MaxLifetime bounds how long a connection lives: one older than its
+	// lifetime is closed when it next goes idle, never while a statement,
+	// pipeline, Conn or transaction holds it, and replaced at once when
+	// that takes the pool below Size. It moves connections to a promoted
+	// standby or a host a load balancer added, and bounds the memory a
+	// long-lived server process accumulates. Default from the DSN's
+	// max_lifetime, else 1h (DefaultMaxLifetime, pgxpool's): one reconnect
+	// per connection per hour costs nothing measurable, and an hour is
+	// short enough to follow a failover the same morning. Negative: no
+	// limit.
+	MaxLifetime time.Duration
+	// MaxLifetimeJitter spreads the replacements: each connection lives
+	// MaxLifetime plus a random share of the jitter, so that connections
+	// opened together (by Connect, or after a restart) are not all
+	// replaced at once. Default from the DSN's max_lifetime_jitter, else a
+	// tenth of MaxLifetime (6 minutes for an hour: 50 connections are
+	// replaced one every 7 seconds or so). Negative: no jitter.
+	MaxLifetimeJitter time.Duration
+	// HealthCheckPeriod: every period, the connections that have been idle
+	// for at least half of it are pinged in the background, a quarter of
+	// the idle ones at a time (at least one) so that the others stay ready
+	// for callers; one that fails, or does not answer within the period
+	// (at least 1s, at most 5s), is closed and replaced, and the floor is
+	// repaired in the same pass. It finds connections that a NAT or
+	// firewall dropped silently before a caller meets them, and its pings
+	// keep such middleboxes from dropping idle connections in the first
+	// place. PingAfterIdle is the other half: it pings on acquire, so it
+	// catches what died since the last pass, at the cost of a round trip
+	// on the caller's path; a connection pinged by the health check within
+	// PingAfterIdle is not pinged again on acquire. Default from the DSN's
+	// health_check_period, else 1m (DefaultHealthCheckPeriod, pgxpool's):
+	// below the idle timeouts of common NAT gateways and load balancers (4
+	// to 6 minutes). Negative: no background checks.
+	HealthCheckPeriod time.Duration
 	// AcquireTimeout bounds the wait for a connection, on top of the
 	// caller's context; on expiry calls fail with ErrAcquireTimeout.
 	// Default 0: only the caller's context bounds the wait.
@@ -72,11 +108,27 @@ const (
 	DefaultReconnectInterval = 500 * time.Millisecond
 	DefaultShrinkDelay       = 2 * time.Minute
 	DefaultShrinkPeriod      = 2 * time.Minute
+	DefaultMaxLifetime       = time.Hour
+	DefaultHealthCheckPeriod = time.Minute
 )
 
 // ErrInvalidOptions is wrapped by the error New and FromDB return for
 // options that make no sense.
 var ErrInvalidOptions = errors.New("momoko: invalid pool options")
+
+// fromDSN takes the lifecycle settings the DSN gives where o leaves them
+// zero.
+func (o *Options) fromDSN(cfg *driver.Config) {
+	if o.MaxLifetime == 0 {
+		o.MaxLifetime = cfg.MaxLifetime
+	}
+	if o.MaxLifetimeJitter == 0 {
+		o.MaxLifetimeJitter = cfg.MaxLifetimeJitter
+	}
+	if o.HealthCheckPeriod == 0 {
+		o.HealthCheckPeriod = cfg.HealthCheckPeriod
+	}
+}
 
 // resolve checks o and fills in the defaults.
 func (o Options) resolve() (Options, error) {
@@ -118,6 +170,15 @@ func (o Options) resolve() (Options, error) {
 	}
 	if o.ShrinkPeriod == 0 {
 		o.ShrinkPeriod = DefaultShrinkPeriod
+	}
+	if o.MaxLifetime == 0 {
+		o.MaxLifetime = DefaultMaxLifetime
+	}
+	if o.MaxLifetimeJitter == 0 && o.MaxLifetime > 0 {
+		o.MaxLifetimeJitter = o.MaxLifetime / 10
+	}
+	if o.HealthCheckPeriod == 0 {
+		o.HealthCheckPeriod = DefaultHealthCheckPeriod
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

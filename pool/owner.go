@@ -21,6 +21,7 @@ const (
 	ownerIdle                        // in the idle list, parked
 	ownerPinned                      // a Conn's, from GetConn or Acquire
 	ownerReleasing                   // its Conn was put back; finishing the Conn's work
+	ownerChecking                    // taken from the idle list by the health check
 )
 
 // owner is the goroutine that owns one connection: it dials it through
@@ -48,6 +49,13 @@ type owner struct {
 	broken     bool          // its connection is gone
 	pin        *Conn
 	conn       *pgconn.PgConn // set while it serves a pgx connection
+	born       time.Time      // when its connection was dialed
+	pid        uint32         // its server process, for the log; 0 if unknown
+	lifetime   *time.Timer    // marks it expired
+	expired    bool           // older than its lifetime: takes no new work, retired once idle
+	retired    closeCause     // why the pool chose to close it
+	checked    time.Time      // when the health check last found it alive
+	checkDone  chan struct{}  // closed when the health check in progress is over
 
 	wake       chan struct{} // cap 1: there is something to look at
 	cancelling atomic.Bool   // no writes until the CancelRequest is over
@@ -58,7 +66,8 @@ type owner struct {
 	pending       []*request // taken up, not written yet, in order
 	written       []*request // scratch for writeReady
 	aloneInFlight bool
-	resume        bool // taken from the idle list: check the connection first
+	resume        bool                            // taken from the idle list: check the connection first
+	probe         func(ctx context.Context) error // pings the connection, for the health check
 }
 
 // signal wakes the owner goroutine if it is parked.
@@ -86,6 +95,7 @@ func (o *owner) run() {
 	}
 	var lost error
 	err = sc.Raw(func(dc any) error {
+		o.startLifetime(bornOf(dc))
 		pc, ok := dc.(interface{ Conn() *pgx.Conn })
 		if !ok {
 			return errNotPgx
@@ -93,6 +103,7 @@ func (o *owner) run() {
 		w := newPipeline(p, pc.Conn(), o.id)
 		o.d.mu.Lock()
 		o.conn = w.pg
+		o.pid = w.pg.PID()
 		o.d.mu.Unlock()
 		lost = o.serve(w)
 		o.awaitCancel()
@@ -109,6 +120,16 @@ func (o *owner) run() {
 	}
 	sc.Close()
 	o.gone(lost)
+}
+
+// bornOf is when the connection dc was dialed: the momoko driver knows,
+// also for a connection database/sql's own callers used first; for other
+// drivers it is taken to be now.
+func bornOf(dc any) time.Time {
+	if c, ok := dc.(interface{ CreatedAt() time.Time }); ok {
+		return c.CreatedAt()
+	}
+	return time.Now()
 }
 
 // awaitCancel waits for a CancelRequest in progress: it uses the
@@ -146,6 +167,7 @@ func (o *owner) handOver() {
 // serve runs the owner's loop on a pgx connection until the owner quits
 // (nil) or the connection breaks (the error).
 func (o *owner) serve(w *pipeline) error {
+	o.probe = w.pg.Ping
 	o.handOver()
 	for {
 		if !o.collect(w.inFlight()) {
@@ -198,7 +220,7 @@ func (o *owner) check(w *pipeline) error {
 		return &errBroken{err}
 	}
 	o.d.mu.Lock()
-	idleFor := time.Since(o.lastUsed)
+	idleFor := time.Since(o.lastAlive())
 	o.d.mu.Unlock()
 	if d := p.connector.PingAfterIdle(); d >= 0 && idleFor > d {
 		ctx, cancel := context.WithTimeout(ctx, checkTimeout)
@@ -239,11 +261,17 @@ func (o *owner) collect(inFlight bool) bool {
 		if len(o.queue) > 0 || o.quit {
 			continue
 		}
-		idle := o.state == ownerIdle
+		idle := o.state == ownerIdle || o.state == ownerChecking
 		d.mu.Unlock()
 		<-o.wake
 		d.mu.Lock()
-		if idle && o.state != ownerIdle {
+		if o.state == ownerChecking {
+			d.mu.Unlock()
+			err := o.healthPing()
+			d.mu.Lock()
+			d.checked(o, err)
+		}
+		if idle && o.state != ownerIdle && o.state != ownerChecking {
 			o.resume = true // taken from the idle list: check the connection first
 		}
 	}
@@ -429,7 +457,20 @@ func (o *owner) lose(w *pipeline, err error) error {
 func (o *owner) gone(cause error) {
 	d := o.d
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	closed := o.retired
+	if closed == closeNone && cause != nil {
+		closed = closeBroken
+	}
+	defer func() {
+		d.mu.Unlock()
+		d.p.logClose(closed, o.born, o.pid)
+	}()
+	if closed != closeNone {
+		d.closes[closed]++
+	}
+	if o.lifetime != nil {
+		o.lifetime.Stop()
+	}
 	d.total--
 	d.removeShared(o)
 	d.removeIdle(o)
@@ -452,6 +493,7 @@ func (o *owner) gone(cause error) {
 		o.waiter = nil
 		w.ch <- ownerOrErr{err: cause}
 	}
+	d.replaceRetired(o)
 	d.startForWaiters()
 }
 

@@ -46,11 +46,12 @@ type Pool struct {
 // no I/O happens. Connect opens its connections; a call made before Connect
 // connects the pool itself.
 func New(dsn string, opts Options) (*Pool, error) {
-	o, err := opts.resolve()
+	cfg, err := driver.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := driver.ParseConfig(dsn)
+	opts.fromDSN(cfg)
+	o, err := opts.resolve()
 	if err != nil {
 		return nil, err
 	}

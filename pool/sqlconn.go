@@ -13,6 +13,7 @@ import (
 // pool made by FromDB, sqlmock in tests): one request at a time through
 // database/sql, with database/sql's conversions.
 func (o *owner) serveSQL(sc *sql.Conn) error {
+	o.probe = sc.PingContext
 	o.handOver()
 	for o.collect(false) {
 		for len(o.pending) > 0 {

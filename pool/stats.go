@@ -8,7 +8,7 @@ import (
 // Stats is a snapshot of the pool in Momoko's terms, next to database/sql's
 // own statistics.
 type Stats struct {
-	Free    int // idle connections
+	Free    int // idle connections, those being pinged by the health check included
 	Busy    int // connections in use: serving requests, or taken with GetConn
 	Dead    int // floor connections whose last dial failed; repaired every ReconnectInterval
 	Pending int // connections being dialed now
@@ -27,7 +27,24 @@ type Stats struct {
 	Pipelined       uint64
 	DeepestPipeline int
 
+	// Closes counts the connections the pool closed, by cause, since it
+	// was made.
+	Closes CloseCounts
+
 	DB sql.DBStats
+}
+
+// CloseCounts counts the connections a pool closed, by cause. Connections
+// closed by Pool.Close, or handed to database/sql's own callers, are not
+// counted.
+type CloseCounts struct {
+	Lifetime    uint64 // older than MaxLifetime plus their jitter, closed once idle
+	HealthCheck uint64 // failed the background ping of HealthCheckPeriod
+	Shrink      uint64 // idle longer than ShrinkDelay, with AutoShrink
+	// Broken: closed after an error: the network or the server broke the
+	// connection, the ping of PingAfterIdle failed, or a Conn was put back
+	// inside a transaction.
+	Broken uint64
 }
 
 // Stats returns a snapshot of the pool.
@@ -39,13 +56,19 @@ func (p *Pool) Stats() Stats {
 	d := p.disp
 	d.mu.Lock()
 	s := Stats{
-		Free:            len(d.idle),
+		Free:            len(d.idle) + d.checking,
 		Pending:         d.dialing,
-		Busy:            d.total - len(d.idle) - d.dialing,
+		Busy:            d.total - len(d.idle) - d.checking - d.dialing,
 		Waiting:         len(d.waiters),
 		Statements:      d.statements,
 		Pipelined:       d.pipelined,
 		DeepestPipeline: d.deepest,
+		Closes: CloseCounts{
+			Lifetime:    d.closes[closeLifetime],
+			HealthCheck: d.closes[closeHealthCheck],
+			Shrink:      d.closes[closeShrink],
+			Broken:      d.closes[closeBroken],
+		},
 	}
 	d.mu.Unlock()
 	s.Dead, s.Size, s.MaxSize, s.Closed, s.DB = dead, p.opts.Size, p.opts.MaxSize, closed, db
