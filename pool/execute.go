@@ -99,7 +99,10 @@ func (p *Pool) prepareStatements(r *request) error {
 			r.fast = false
 		}
 	}
-	if r.direct || r.alone {
+	if r.direct || r.alone || r.begin != "" {
+		// A transaction holds its connection until it has ended (a failed
+		// one until it is rolled back): nothing may be pipelined behind
+		// it, so it is never queued behind others either.
 		r.fast = false
 	}
 	return nil
