@@ -93,7 +93,7 @@ type Options struct {
 	// MaxPipeline is how many requests may be in flight at once on one
 	// connection: concurrent futures share round trips by pipelining
 	// behind each other's fast statements (statements not yet known to
-	// finish within a millisecond get a connection of their own). 1 turns
+	// finish within 250µs get a connection of their own). 1 turns
 	// pipelining off. Default 32 (DefaultMaxPipeline): deep enough that 64
 	// callers on a small pool keep every connection's pipeline full,
 	// short enough that one round trip's worth of results stays small.
