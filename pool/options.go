@@ -144,6 +144,9 @@ func (o Options) resolve() (Options, error) {
 	if o.MaxSize < o.Size {
 		return o, fmt.Errorf("%w: MaxSize %d is below Size %d", ErrInvalidOptions, o.MaxSize, o.Size)
 	}
+	if o.MaxPipeline < 0 {
+		return o, fmt.Errorf("%w: MaxPipeline %d is negative", ErrInvalidOptions, o.MaxPipeline)
+	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
@@ -153,7 +156,6 @@ func (o Options) resolve() (Options, error) {
 		{"ShrinkPeriod", o.ShrinkPeriod},
 		{"AcquireTimeout", o.AcquireTimeout},
 		{"LeakThreshold", o.LeakThreshold},
-		{"MaxPipeline", time.Duration(o.MaxPipeline)},
 	} {
 		if d.v < 0 {
 			return o, fmt.Errorf("%w: %s %v is negative", ErrInvalidOptions, d.name, d.v)
