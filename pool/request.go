@@ -126,8 +126,5 @@ func (r *request) statementCount() int {
 	if r.begin != "" {
 		return len(r.stmts) + 2
 	}
-	if r.ping || r.raw != nil {
-		return 1
-	}
 	return len(r.stmts)
 }
