@@ -201,19 +201,11 @@ func (c *Conn) InTransaction() bool {
 
 // submit gives r to c's owner, in order after what c submitted before.
 func (c *Conn) submit(r *request) {
-	if r.ctx == nil {
-		r.ctx = context.Background()
-	}
 	if c == nil || c.returned.Load() {
 		r.done(ErrConnClosed)
 		return
 	}
-	if r.err != nil {
-		r.done(r.err)
-		return
-	}
-	if err := r.ctx.Err(); err != nil {
-		r.done(err)
+	if !r.ready() {
 		return
 	}
 	d := c.o.d
