@@ -69,6 +69,9 @@ func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *
 	if err != nil {
 		return future.Failed[*Cursor](err)
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if kind, ok := p.procKinds.Load(name); ok {
 		sql := callSQL(quoted, kind.(bool), len(args))
 		if c != nil {

@@ -27,32 +27,33 @@ func (d *dispatcher) onCancel(r *request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	o := r.owner
-	switch {
-	case o == nil:
+	if o == nil {
 		d.dropWaiter(r)
-	case r.finished:
+		return
+	}
+	if r.finished {
+		return
+	}
+	r.counted = true
+	o.cancelled++
+	switch {
 	case !r.written:
 		o.signal() // the owner drops it when it can
-		if o.state == ownerShared && !o.liveInFlight() {
+		if !o.wanted() {
 			// Behind a Prepare, or statements no longer wanted: if those
 			// do not come back, the connection is caught in a partition.
 			o.watchProgress(r)
 		}
-	case !o.liveInFlight():
+	case !o.wanted():
 		o.startCancel(r)
 	}
 }
 
-// liveInFlight reports whether a request in flight on o is still wanted
-// by its caller; d.mu is held.
-func (o *owner) liveInFlight() bool {
-	for _, r := range o.flight {
-		if !r.cancel.Load() {
-			return true
-		}
-	}
-	return false
-}
+// wanted reports whether any request given to o, in flight or waiting to
+// be written, is still wanted by its caller; d.mu is held. While one is,
+// no CancelRequest goes out (it could land on that request's statement or
+// on a Prepare written for it), and a slow connection is not given up.
+func (o *owner) wanted() bool { return o.depth > o.cancelled }
 
 // dropWaiter takes a request out of line, reporting whether it was
 // there; d.mu is held.
@@ -60,6 +61,9 @@ func (d *dispatcher) dropWaiter(r *request) bool {
 	for i, w := range d.waiters {
 		if w.req == r {
 			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
+			if r.waitTimer != nil {
+				r.waitTimer.Stop()
+			}
 			return true
 		}
 	}
@@ -97,10 +101,11 @@ func (o *owner) watchProgress(r *request) {
 	pg := o.conn
 	time.AfterFunc(cancelGrace, func() {
 		o.d.mu.Lock()
-		stuck := !r.finished && !o.broken && o.reading.Load() && o.reads.Load() == reads && !o.liveInFlight()
-		o.d.mu.Unlock()
-		if stuck {
-			pg.Conn().SetDeadline(time.Now()) // the owner's read fails: the connection is given up
+		defer o.d.mu.Unlock()
+		if !r.finished && !o.broken && o.reading.Load() && o.reads.Load() == reads && !o.wanted() {
+			// The owner's read fails: the connection is given up. Under
+			// d.mu, so that nothing wanted is written meanwhile.
+			pg.Conn().SetDeadline(time.Now())
 		}
 	})
 }

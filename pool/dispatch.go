@@ -55,7 +55,7 @@ func (d *dispatcher) limitWait(r *request) {
 	if timeout <= 0 {
 		return
 	}
-	time.AfterFunc(timeout, func() {
+	r.waitTimer = time.AfterFunc(timeout, func() {
 		d.mu.Lock()
 		waiting := d.dropWaiter(r)
 		d.mu.Unlock()
@@ -157,7 +157,7 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 
 // assign gives r to o; d.mu is held.
 func (d *dispatcher) assign(o *owner, r *request) {
-	r.owner = o
+	r.owner, r.held = o, false
 	o.queue = append(o.queue, r)
 	o.depth++
 	if o.depth > 1 {
@@ -214,6 +214,9 @@ func (d *dispatcher) serveWaiters(o *owner) {
 }
 
 func (d *dispatcher) popWaiter() {
+	if r := d.waiters[0].req; r != nil && r.waitTimer != nil {
+		r.waitTimer.Stop()
+	}
 	d.waiters[0] = waiter{}
 	d.waiters = d.waiters[1:]
 }
@@ -292,6 +295,16 @@ func (d *dispatcher) acquire(ctx context.Context) (*owner, error) {
 	for i, w := range d.waiters {
 		if w.conn == cw {
 			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
+			d.mu.Unlock()
+			return nil, ctx.Err()
+		}
+	}
+	for _, o := range d.all {
+		if o.waiter == cw {
+			// Still dialing for this caller: the connection joins the pool
+			// once dialed.
+			o.waiter = nil
+			o.state = ownerReleasing
 			d.mu.Unlock()
 			return nil, ctx.Err()
 		}

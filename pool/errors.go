@@ -26,6 +26,10 @@ var (
 	// rolled it back. Use Transaction, or GetConn for a connection of one's
 	// own.
 	ErrTransactionLeftOpen = errors.New("momoko: the statement left a transaction open on a pooled connection; it was rolled back (use Transaction, or GetConn)")
+	// ErrCopyNeedsRaw: a COPY FROM STDIN or TO STDOUT run with Execute,
+	// which has no data to send and keeps no data it receives; use
+	// Conn.Raw with pgx's CopyFrom or PgConn().CopyTo.
+	ErrCopyNeedsRaw = errors.New("momoko: COPY from or to the client needs Conn.Raw")
 	// ErrNeedsMomokoDriver: the call needs the momoko driver's connector,
 	// which a pool made by FromDB does not have.
 	ErrNeedsMomokoDriver = errors.New("momoko: needs a pool opened by New or Open (the momoko driver)")

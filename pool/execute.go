@@ -92,7 +92,7 @@ func (p *Pool) prepareStatements(r *request) error {
 				return err
 			}
 		}
-		if r.shared && controlsTransaction(st.SQL) {
+		if r.shared && controlsTransaction(st.SQL) || isCopy(st.SQL) {
 			r.alone = true
 		}
 		if r.fast && !p.speeds.fast(st.SQL) {

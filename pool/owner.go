@@ -6,6 +6,7 @@ import (
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,7 @@ type owner struct {
 	queue      []*request // given to it, not yet taken up
 	depth      int        // requests given and not finished
 	slow       int        // of those, the ones not known to be fast
+	cancelled  int        // of those, the ones whose caller's context ended
 	alone      bool       // a request that must be alone is among them
 	quit       bool       // stop once nothing is in flight: shrink or Close
 	giveBack   bool       // with quit: hand the connection to database/sql's callers rather than close it
@@ -64,7 +66,6 @@ type owner struct {
 
 	// The owner goroutine's own.
 	pending       []*request // taken up, not written yet, in order
-	written       []*request // scratch for writeReady
 	aloneInFlight bool
 	resume        bool                            // taken from the idle list: check the connection first
 	probe         func(ctx context.Context) error // pings the connection, for the health check
@@ -210,22 +211,30 @@ func (o *owner) serve(w *pipeline) error {
 // connection the server closed meanwhile fails before anything is written.
 func (o *owner) check(w *pipeline) error {
 	p := o.d.p
-	if p.connector == nil || len(o.pending) == 0 {
+	if p.connector == nil {
 		return nil
 	}
-	// The first caller's deadline bounds the check: a connection caught
-	// in a network partition fails it, and is never used again.
-	ctx := o.pending[0].ctx
-	if err := p.connector.RefreshTypes(ctx, w.conn); err != nil {
+	// The first live caller's deadline bounds the check: a connection
+	// caught in a network partition fails it, and is never used again.
+	ctx := context.Background()
+	for _, r := range o.pending {
+		if !r.cancel.Load() {
+			ctx = r.ctx
+			break
+		}
+	}
+	if err := p.connector.RefreshTypes(ctx, w.conn); err != nil && w.pg.IsClosed() {
 		return &errBroken{err}
 	}
 	o.d.mu.Lock()
-	idleFor := time.Since(o.lastAlive())
+	idleFor := time.Since(o.lastUsed)
 	o.d.mu.Unlock()
 	if d := p.connector.PingAfterIdle(); d >= 0 && idleFor > d {
 		ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 		defer cancel()
-		if err := w.pg.Ping(ctx); err != nil {
+		// A context that had ended before the ping says nothing of the
+		// connection; one that ended during it closed the connection.
+		if err := w.pg.Ping(ctx); err != nil && w.pg.IsClosed() {
 			return &errBroken{err}
 		}
 	}
@@ -292,8 +301,8 @@ func (o *owner) writeReady(w *pipeline) error {
 		o.cancelling.Store(false)
 		o.d.mu.Unlock()
 	}
-	written := o.written[:0]
 	now := time.Time{}
+	wrote := false
 	next := 0 // o.pending[:next] are done with
 	defer func() {
 		o.pending = append(o.pending[:0], o.pending[next:]...)
@@ -307,22 +316,33 @@ func (o *owner) writeReady(w *pipeline) error {
 			continue
 		}
 		exclusive := r.raw != nil || r.direct
-		if (exclusive || r.alone) && (w.inFlight() || len(written) > 0) {
+		if (exclusive || r.alone) && (w.inFlight() || wrote) {
 			break
 		}
 		if exclusive {
+			if !o.enterFlight(r) {
+				break
+			}
 			next++
 			if err := o.runAlone(w, r); err != nil {
 				return err
 			}
 			continue
 		}
-		err := w.write(r)
-		if err == errHold {
+		ready, err := w.prepareFor(r)
+		if err != nil {
+			next++
+			o.settle(r, err)
+			continue
+		}
+		// Registered in flight before it is written, so that a cancel
+		// decided from now on counts it as wanted.
+		if !ready || !o.enterFlight(r) {
 			break
 		}
 		next++
-		if err != nil {
+		if err := w.write(r); err != nil {
+			o.leaveFlight(r)
 			o.settle(r, err)
 			continue
 		}
@@ -330,34 +350,43 @@ func (o *owner) writeReady(w *pipeline) error {
 			now = time.Now()
 		}
 		r.started = now
-		written = append(written, r)
+		wrote = true
 		if r.alone || r.begin != "" {
 			// A failed transaction holds the connection in its aborted
 			// block until it is rolled back: nothing may follow it.
 			o.aloneInFlight = true
 		}
 	}
-	if len(written) > 0 {
-		o.d.mu.Lock()
-		for _, r := range written {
-			r.written = true
-			o.flight = append(o.flight, r)
-		}
-		o.d.mu.Unlock()
-		clear(written)
-	}
-	o.written = written[:0]
 	return nil
+}
+
+// enterFlight records r as in flight, unless a CancelRequest is under way
+// on o: nothing is written until it has landed.
+func (o *owner) enterFlight(r *request) bool {
+	o.d.mu.Lock()
+	defer o.d.mu.Unlock()
+	if o.cancelling.Load() {
+		return false
+	}
+	r.written = true
+	o.flight = append(o.flight, r)
+	return true
+}
+
+// leaveFlight takes back a request that could not be encoded.
+func (o *owner) leaveFlight(r *request) {
+	o.d.mu.Lock()
+	defer o.d.mu.Unlock()
+	r.written = false
+	if i := slices.Index(o.flight, r); i >= 0 {
+		o.flight = slices.Delete(o.flight, i, i+1)
+	}
 }
 
 // runAlone runs a request pgx must run itself (a function on the
 // connection, or a statement in a mode that does not pipeline), with
 // nothing else in flight.
 func (o *owner) runAlone(w *pipeline, r *request) error {
-	o.d.mu.Lock()
-	r.written = true
-	o.flight = append(o.flight, r)
-	o.d.mu.Unlock()
 	if r.raw != nil {
 		r.err = runRaw(r, w.conn)
 	} else {
@@ -394,7 +423,7 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 		o.flight = o.flight[:n]
 	}
 	o.txStatus = txStatus
-	if len(o.flight) > 0 && !o.liveInFlight() {
+	if len(o.flight) > 0 && !o.wanted() {
 		o.startCancel(o.flight[0])
 	}
 	if !closeConn {
@@ -423,6 +452,10 @@ func (o *owner) account(r *request) {
 	}
 	if r.alone {
 		o.alone = false
+	}
+	if r.counted {
+		o.cancelled--
+		r.counted = false
 	}
 	r.finished = true
 }
@@ -483,11 +516,16 @@ func (o *owner) gone(cause error) {
 	}
 	for _, r := range unsent {
 		o.account(r)
-		if o.state == ownerPinned || d.closed {
-			go r.done(connClosedError(cause))
-			continue
+		switch {
+		case d.closed:
+			go r.done(ErrPoolClosed)
+		case !r.shared:
+			// A Conn's statements belong to its session: they never go to
+			// another connection, even once the Conn was put back.
+			go r.done(&unsentError{cause: cause, conn: true})
+		default:
+			d.redispatch(r, cause)
 		}
-		d.redispatch(r, cause)
 	}
 	if w := o.waiter; w != nil {
 		o.waiter = nil
@@ -522,7 +560,7 @@ func (o *owner) dialFailed(err error) {
 	for i := len(queued) - 1; i >= 0; i-- {
 		r := queued[i]
 		o.account(r)
-		if waitForBusy && !d.closed {
+		if waitForBusy && r.shared && !d.closed {
 			d.waiters = append([]waiter{{req: r}}, d.waiters...)
 			continue
 		}
@@ -535,7 +573,7 @@ func (o *owner) dialFailed(err error) {
 func (d *dispatcher) redispatch(r *request, cause error) {
 	r.attempts++
 	if r.attempts >= sendAttempts || r.cancel.Load() {
-		go r.done(cause)
+		go r.done(&unsentError{cause: cause})
 		return
 	}
 	if o := d.choose(r); o != nil && len(d.waiters) == 0 {
@@ -549,11 +587,23 @@ func (d *dispatcher) redispatch(r *request, cause error) {
 // server is given to another connection.
 const sendAttempts = 3
 
-func connClosedError(cause error) error {
-	if errors.Is(cause, ErrPoolClosed) {
-		return ErrPoolClosed
+// unsentError is the error of a request whose connection broke before
+// writing it: it never ran, so it is driver.ErrBadConn in database/sql's
+// terms (driver.Classify: safe to retry), whatever broke the connection.
+type unsentError struct {
+	cause error
+	conn  bool // a Conn's, which cannot go to another connection
+}
+
+func (e *unsentError) Error() string {
+	return "momoko: the statement was never sent, its connection broke first: " + e.cause.Error()
+}
+
+func (e *unsentError) Unwrap() []error {
+	if e.conn {
+		return []error{ErrConnClosed, sqldriver.ErrBadConn}
 	}
-	return fmt.Errorf("%w: %w", ErrConnClosed, cause)
+	return []error{sqldriver.ErrBadConn}
 }
 
 // discard closes the connection underneath c at once; database/sql drops

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgerrcode"
@@ -13,10 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 )
-
-// errHold: the request cannot be written yet (its statements are being
-// prepared); it stays first in line.
-var errHold = errors.New("momoko: hold")
 
 type expectKind uint8
 
@@ -81,10 +78,62 @@ func (w *pipeline) expect(e ...expect) {
 	w.sent = append(w.sent, e...)
 }
 
-// write queues r's statements for the server. It returns errHold when a
-// statement must be prepared first (the Prepare is written instead), and
-// any other error when r cannot be encoded, in which case nothing of r was
-// written.
+// prepareFor reports whether every statement of r can be written now. If
+// not, it writes Prepares for what r lacks, and r waits for their answers;
+// an error is a Prepare that failed, for a request of one statement, which
+// then fails without anything of it written.
+func (w *pipeline) prepareFor(r *request) (bool, error) {
+	if r.ping {
+		return true, nil
+	}
+	n := r.statementCount()
+	var missing []string
+	hold := false
+	for i := range n {
+		sql := r.sqlAt(i)
+		if w.cache.get(sql) != nil {
+			continue
+		}
+		err, pending := w.preparing[sql]
+		if pending && err != nil && !r.held {
+			// Kept for a request that was dropped meanwhile: this one was
+			// not waiting for that Prepare, and tries again.
+			delete(w.preparing, sql)
+			pending = false
+		}
+		switch {
+		case pending && err != nil && n == 1:
+			delete(w.preparing, sql)
+			return false, err
+		case pending && err != nil:
+			// Prepared ahead of a transaction's earlier statements, it may
+			// need what they create (CREATE TABLE, then INSERT into it):
+			// it is sent unprepared, and fails in its turn if it must.
+		case pending:
+			hold = true
+		case !slices.Contains(missing, sql):
+			missing = append(missing, sql)
+		}
+	}
+	if len(missing) > stmtCacheSize/2 {
+		// Preparing them all would evict the first before the last is
+		// ready: a transaction this large goes unprepared.
+		return !hold, nil
+	}
+	if len(missing) > 0 {
+		w.sendEvictions()
+		for _, sql := range missing {
+			w.prepare(sql)
+		}
+		hold = true
+	}
+	r.held = hold
+	return !hold, nil
+}
+
+// write queues r's statements for the server; prepareFor must have
+// reported r ready. An error means r could not be encoded, and nothing of
+// it was written.
 func (w *pipeline) write(r *request) error {
 	if r.ping {
 		// A lone Sync is the cheapest round trip the protocol has.
@@ -94,31 +143,6 @@ func (w *pipeline) write(r *request) error {
 		return nil
 	}
 	n := r.statementCount()
-	hold := false
-	for i := range n {
-		sql := r.sqlAt(i)
-		if w.cache.get(sql) != nil {
-			continue
-		}
-		err, pending := w.preparing[sql]
-		switch {
-		case pending && err != nil && n == 1:
-			delete(w.preparing, sql)
-			return err
-		case pending && err != nil:
-			// Prepared ahead of a transaction's earlier statements, it may
-			// need what they create (CREATE TABLE, then INSERT into it):
-			// it is sent unprepared, and fails in its turn if it must.
-		case pending:
-			hold = true
-		default:
-			w.prepare(sql)
-			hold = true
-		}
-	}
-	if hold {
-		return errHold
-	}
 	if n == 1 {
 		sql := r.sqlAt(0)
 		p := w.cache.get(sql)
@@ -356,6 +380,7 @@ func (w *pipeline) readRows(cur *Cursor) error {
 		spans = cur.spanBuf[:0]
 	}
 	defer func() { cur.buf, cur.spans, cur.rows = buf, spans, cur.rows+rows }()
+	copyOut := false
 	for {
 		m, err := w.pg.ReceiveMessage(context.Background())
 		if err != nil {
@@ -377,9 +402,23 @@ func (w *pipeline) readRows(cur *Cursor) error {
 			cur.setFields(fields, w.p.decode.cover(w.types, fields))
 		case *pgproto3.CommandComplete:
 			cur.setTag(string(m.CommandTag))
+			if copyOut {
+				return ErrCopyNeedsRaw
+			}
 			return nil
 		case *pgproto3.EmptyQueryResponse:
 			return nil
+		case *pgproto3.CopyInResponse:
+			// The server waits for data Execute has not got; refusing it
+			// ends the statement with an error. The server ignored the
+			// statement's Sync during the copy, so another ends it.
+			w.fe.Send(&pgproto3.CopyFail{Message: ErrCopyNeedsRaw.Error()})
+			w.fe.SendSync(&pgproto3.Sync{})
+			if err := w.fe.Flush(); err != nil {
+				return &errBroken{err}
+			}
+		case *pgproto3.CopyOutResponse:
+			copyOut = true // its CopyData rows are not a result set
 		case *pgproto3.ErrorResponse:
 			pgErr := pgconn.ErrorResponseToPgError(m)
 			if w.pg.IsClosed() {
@@ -388,6 +427,20 @@ func (w *pipeline) readRows(cur *Cursor) error {
 			return pgErr
 		}
 	}
+}
+
+// shapeVaries reports whether the columns a statement returns can change
+// from one run to the next although its text does not: FETCH and MOVE take
+// whatever cursor has the name now, EXECUTE whatever statement, SHOW and
+// EXPLAIN their argument's.
+func shapeVaries(sql string) bool {
+	w := firstWord(sql)
+	for _, kw := range []string{"FETCH", "MOVE", "EXECUTE", "SHOW", "EXPLAIN"} {
+		if strings.EqualFold(w, kw) {
+			return true
+		}
+	}
+	return false
 }
 
 // readPrepare reads a Prepare's ParseComplete, ParameterDescription and
@@ -412,6 +465,11 @@ func (w *pipeline) readPrepare(e *expect) error {
 		return err
 	}
 	delete(w.preparing, e.sql)
+	if shapeVaries(p.sql) {
+		// Its fields at prepare time say nothing of the next run's: every
+		// run describes its own, in text.
+		p.sd.Fields = nil
+	}
 	p.formats = make([]int16, len(p.sd.Fields))
 	p.fields = slices.Clone(p.sd.Fields)
 	for i := range p.fields {

@@ -35,6 +35,7 @@ type request struct {
 	// broke before writing it.
 	attempts int
 	written  bool
+	held     bool // waits for Prepares written for it; owner goroutine only
 
 	// finish delivers the outcome to the future; it reports false when
 	// the future was already resolved (by cancellation).
@@ -54,6 +55,9 @@ type request struct {
 	// Guarded by the dispatcher's mutex.
 	owner    *owner // the owner it was given to
 	finished bool   // its results are read, or its connection is gone
+	counted  bool   // counted in its owner's cancelled requests
+
+	waitTimer *time.Timer // fails it after AcquireTimeout while it waits in line
 
 	curs    []*Cursor
 	one     [1]*Cursor // curs' storage for a single statement

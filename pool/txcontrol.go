@@ -7,12 +7,18 @@ import "strings"
 // be alone on its connection: a neighbour pipelined behind a BEGIN would
 // run inside its transaction.
 func controlsTransaction(sql string) bool {
-	switch strings.ToUpper(firstWord(sql)) {
-	case "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE":
-		return true
+	w := firstWord(sql)
+	for _, kw := range []string{"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE"} {
+		if strings.EqualFold(w, kw) {
+			return true
+		}
 	}
 	return false
 }
+
+// isCopy reports whether sql is a COPY, which must be alone in flight:
+// while the server copies, statements written behind it break the copy.
+func isCopy(sql string) bool { return strings.EqualFold(firstWord(sql), "COPY") }
 
 // firstWord is the first word of sql after white space and comments.
 func firstWord(sql string) string {
