@@ -1,6 +1,7 @@
 package pool
 
 import (
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,16 @@ type Options struct {
 	// (PgBouncer in transaction mode): Connect checks with SessionsPooled,
 	// when Size is 2 or more, and warns through Logger.
 	SetSession []string
+	// WrapConnector, when not nil, wraps the momoko driver's connector
+	// before the pool's *sql.DB is opened on it, for database/sql
+	// middleware such as otelsql (otelsql.WrapConnector). The pool keeps
+	// every feature of the momoko driver: it reaches the driver's
+	// connections through the wrapper's Raw() driver.Conn method. What goes
+	// through database/sql (DB, WithConn, BeginFunc) passes the wrapper;
+	// the statements of Execute, Transaction and the other futures are
+	// written to the wire by the pool, pipelined, and the wrapper does not
+	// see them (see NewWithConfig about tracers).
+	WrapConnector func(sqldriver.Connector) sqldriver.Connector
 	// AutoShrink closes connections idle for longer than ShrinkDelay,
 	// checked every ShrinkPeriod, never going below Size: those idle
 	// longest go first, and the pool reuses the one used last, so that the

@@ -96,8 +96,9 @@ func (o *owner) run() {
 	}
 	var lost error
 	err = sc.Raw(func(dc any) error {
-		o.startLifetime(bornOf(dc))
 		o.dc = dc
+		dc = unwrapConn(dc)
+		o.startLifetime(bornOf(dc))
 		pc, ok := dc.(interface{ Conn() *pgx.Conn })
 		if !ok {
 			return errNotPgx
