@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	sqldriver "database/sql/driver"
 	"errors"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,20 +20,33 @@ func lendSQLConn(ctx context.Context, dc any, fn func(*sql.Conn) error) error {
 	if !ok {
 		return ErrNeedsMomokoDriver
 	}
-	db := sql.OpenDB(lentConnector{conn})
+	var listened atomic.Bool
+	db := sql.OpenDB(lentConnector{conn, &listened})
 	defer db.Close()
 	sc, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer sc.Close()
-	return fn(sc)
+	err = fn(sc)
+	if listened.Load() {
+		// The next borrower must not receive fn's notifications.
+		if _, unErr := sc.ExecContext(context.WithoutCancel(ctx), "UNLISTEN *"); err == nil {
+			err = unErr
+		}
+	}
+	return err
 }
 
-type lentConnector struct{ c sqldriver.Conn }
+type lentConnector struct {
+	c        sqldriver.Conn
+	listened *atomic.Bool
+}
 
-func (l lentConnector) Connect(context.Context) (sqldriver.Conn, error) { return lentConn{l.c}, nil }
-func (l lentConnector) Driver() sqldriver.Driver                        { return lentDriver{} }
+func (l lentConnector) Connect(context.Context) (sqldriver.Conn, error) {
+	return lentConn{l.c, l.listened}, nil
+}
+func (l lentConnector) Driver() sqldriver.Driver { return lentDriver{} }
 
 type lentDriver struct{}
 
@@ -43,7 +57,16 @@ func (lentDriver) Open(string) (sqldriver.Conn, error) { return nil, errLentOpen
 // lentConn is a driver connection lent for one call: every method
 // database/sql looks for goes to the connection, except Close, since the
 // connection stays the owner's.
-type lentConn struct{ c sqldriver.Conn }
+type lentConn struct {
+	c        sqldriver.Conn
+	listened *atomic.Bool // a LISTEN went through it
+}
+
+func (l lentConn) saw(query string) {
+	if isListen(query) {
+		l.listened.Store(true)
+	}
+}
 
 var (
 	_ sqldriver.ConnPrepareContext = lentConn{}
@@ -70,12 +93,16 @@ func (l lentConn) Conn() *pgx.Conn {
 
 func (l lentConn) Close() error { return nil }
 
-func (l lentConn) Prepare(query string) (sqldriver.Stmt, error) { return l.c.Prepare(query) }
+func (l lentConn) Prepare(query string) (sqldriver.Stmt, error) {
+	l.saw(query)
+	return l.c.Prepare(query)
+}
 
 // Begin is driver.Conn's; database/sql calls BeginTx.
 func (l lentConn) Begin() (sqldriver.Tx, error) { return l.c.Begin() }
 
 func (l lentConn) PrepareContext(ctx context.Context, query string) (sqldriver.Stmt, error) {
+	l.saw(query)
 	if c, ok := l.c.(sqldriver.ConnPrepareContext); ok {
 		return c.PrepareContext(ctx, query)
 	}
@@ -93,6 +120,7 @@ func (l lentConn) BeginTx(ctx context.Context, opts sqldriver.TxOptions) (sqldri
 }
 
 func (l lentConn) ExecContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Result, error) {
+	l.saw(query)
 	if c, ok := l.c.(sqldriver.ExecerContext); ok {
 		return c.ExecContext(ctx, query, args)
 	}
@@ -100,6 +128,7 @@ func (l lentConn) ExecContext(ctx context.Context, query string, args []sqldrive
 }
 
 func (l lentConn) QueryContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Rows, error) {
+	l.saw(query)
 	if c, ok := l.c.(sqldriver.QueryerContext); ok {
 		return c.QueryContext(ctx, query, args)
 	}

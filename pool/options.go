@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/driver"
 )
 
@@ -45,6 +46,14 @@ type Options struct {
 	// written to the wire by the pool, pipelined, and the wrapper does not
 	// see them (see NewWithConfig about tracers).
 	WrapConnector func(sqldriver.Connector) sqldriver.Connector
+	// AfterRelease, when not nil, runs on a connection taken with GetConn
+	// or Acquire as it goes back to the pool, after the pool's own clean-up
+	// (UNLISTEN when the borrower may have listened), as pgxpool's: it
+	// resets what else a borrower may leave (RESET ALL, DISCARD TEMP,
+	// pg_advisory_unlock_all()). Returning false closes the connection
+	// instead of reusing it. It is skipped on connections of a driver
+	// other than pgx.
+	AfterRelease func(*pgx.Conn) bool
 	// AutoShrink closes connections idle for longer than ShrinkDelay,
 	// checked every ShrinkPeriod, never going below Size: those idle
 	// longest go first, and the pool reuses the one used last, so that the

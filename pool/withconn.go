@@ -24,10 +24,23 @@ func (p *Pool) WithConn(ctx context.Context, fn func(*sql.Conn) error) *future.F
 
 // Raw runs fn with one of the pool's pgx connections, alone on it, for
 // COPY and other pgx-native work; the future resolves to fn's error. A
-// connection fn leaves inside a transaction is closed rather than reused.
-// It fails with ErrNeedsMomokoDriver on a pool over another driver.
+// connection fn leaves inside a transaction is closed rather than reused;
+// UNLISTEN * follows fn, so that no later caller receives notifications
+// for what fn listened to. It fails with ErrNeedsMomokoDriver on a pool
+// over another driver.
 func (p *Pool) Raw(ctx context.Context, fn func(*pgx.Conn) error) *future.Future[struct{}] {
-	f, r := rawRequest(ctx, func(_ context.Context, conn *pgx.Conn) error { return fn(conn) })
+	f, r := rawRequest(ctx, func(ctx context.Context, conn *pgx.Conn) error {
+		err := fn(conn)
+		// fn may have listened, unseen: the next caller must not receive
+		// its notifications.
+		if conn.PgConn().IsClosed() || conn.PgConn().TxStatus() != 'I' {
+			return err
+		}
+		if _, unErr := conn.Exec(context.WithoutCancel(ctx), "UNLISTEN *"); err == nil {
+			err = unErr
+		}
+		return err
+	})
 	r.shared = true
 	p.run(r)
 	return f
