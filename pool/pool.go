@@ -100,7 +100,11 @@ func newPool(db *sql.DB, o Options) *Pool {
 
 // DB is the underlying *sql.DB, for code that needs database/sql itself.
 // It shares MaxSize with the pool: connections taken from it directly
-// count against it, bypassing the pool's queue.
+// count against it, bypassing the pool's queue. It stays the pool's: do
+// not close it, nor give it to tools that do (golang-migrate's
+// Migrate.Close closes the database it was given; goose does not). Once it
+// is closed, calls that need a new connection fail with an error wrapping
+// ErrPoolClosed.
 func (p *Pool) DB() *sql.DB { return p.db }
 
 // Options returns the pool's options with defaults filled in.
