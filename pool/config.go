@@ -47,13 +47,11 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	var db *sql.DB
-	if o.WrapConnector != nil {
-		db = sql.OpenDB(o.WrapConnector(connector))
-	} else {
-		db = sql.OpenDB(connector)
+	openDB := sql.OpenDB
+	if o.OpenDB != nil {
+		openDB = o.OpenDB
 	}
-	p := newPool(db, o)
+	p := newPool(openDB(connector), o)
 	p.connector = connector
 	p.pipelines = connector.Pipelines()
 	return p, nil
@@ -81,8 +79,8 @@ func fromDBOptions(o Options) error {
 		return fmt.Errorf("%w: FromDB cannot apply SetSession: use the momoko driver's setsession, or New", ErrInvalidOptions)
 	case o.PingAfterIdle != 0:
 		return fmt.Errorf("%w: FromDB cannot apply PingAfterIdle: use New", ErrInvalidOptions)
-	case o.WrapConnector != nil:
-		return fmt.Errorf("%w: FromDB cannot apply WrapConnector: wrap the connector of the *sql.DB given", ErrInvalidOptions)
+	case o.OpenDB != nil:
+		return fmt.Errorf("%w: FromDB cannot apply OpenDB: the *sql.DB is open already", ErrInvalidOptions)
 	}
 	return nil
 }

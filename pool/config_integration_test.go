@@ -112,12 +112,12 @@ func (w wrappedConn) ExecContext(ctx context.Context, query string, args []sqldr
 
 // A wrapped connector keeps the pool's features: SetSession, pipelining
 // through pgx, Conn.Raw, and database/sql code passes the wrapper.
-func TestWrapConnectorKeepsPoolFeatures(t *testing.T) {
+func TestOpenDBMiddlewareKeepsPoolFeatures(t *testing.T) {
 	ctx := testContext(t)
 	var queries atomic.Int64
 	p := openPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{
-		SetSession:    []string{"SET application_name = 'wrapped'"},
-		WrapConnector: func(c sqldriver.Connector) sqldriver.Connector { return wrapConnector{c, &queries} },
+		SetSession: []string{"SET application_name = 'wrapped'"},
+		OpenDB:     func(c sqldriver.Connector) *sql.DB { return sql.OpenDB(wrapConnector{c, &queries}) },
 	})
 	cur := await(t, ctx, p.Execute(ctx, "SELECT current_setting('application_name')"))
 	var app string
@@ -149,7 +149,7 @@ func TestFromDBRejectsDriverOptions(t *testing.T) {
 	}{
 		{pool.Options{SetSession: []string{"SET x = 1"}}, "momoko: invalid pool options: FromDB cannot apply SetSession: use the momoko driver's setsession, or New"},
 		{pool.Options{PingAfterIdle: -1}, "momoko: invalid pool options: FromDB cannot apply PingAfterIdle: use New"},
-		{pool.Options{WrapConnector: func(c sqldriver.Connector) sqldriver.Connector { return c }}, "momoko: invalid pool options: FromDB cannot apply WrapConnector: wrap the connector of the *sql.DB given"},
+		{pool.Options{OpenDB: sql.OpenDB}, "momoko: invalid pool options: FromDB cannot apply OpenDB: the *sql.DB is open already"},
 	} {
 		db, _, err := sqlmock.New()
 		if err != nil {

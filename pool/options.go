@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"database/sql"
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
@@ -36,16 +37,19 @@ type Options struct {
 	// (PgBouncer in transaction mode): Connect checks with SessionsPooled,
 	// when Size is 2 or more, and warns through Logger.
 	SetSession []string
-	// WrapConnector, when not nil, wraps the momoko driver's connector
-	// before the pool's *sql.DB is opened on it, for database/sql
-	// middleware such as otelsql (otelsql.WrapConnector). The pool keeps
-	// every feature of the momoko driver: it reaches the driver's
-	// connections through the wrapper's Raw() driver.Conn method. What goes
-	// through database/sql (DB, WithConn, BeginFunc) passes the wrapper;
-	// the statements of Execute, Transaction and the other futures are
-	// written to the wire by the pool, pipelined, and the wrapper does not
-	// see them (see NewWithConfig about tracers).
-	WrapConnector func(sqldriver.Connector) sqldriver.Connector
+	// OpenDB, when not nil, opens the pool's *sql.DB on the momoko
+	// driver's connector in place of sql.OpenDB, for database/sql
+	// middleware such as otelsql:
+	//
+	//	OpenDB: func(c driver.Connector) *sql.DB { return otelsql.OpenDB(c) }
+	//
+	// The pool keeps every feature of the momoko driver: it reaches the
+	// driver's connections through the wrapper's Raw() driver.Conn method.
+	// What goes through database/sql (DB, WithConn, BeginFunc) passes the
+	// middleware; the statements of Execute, Transaction and the other
+	// futures are written to the wire by the pool, pipelined, and the
+	// middleware does not see them (see NewWithConfig about tracers).
+	OpenDB func(sqldriver.Connector) *sql.DB
 	// AfterRelease, when not nil, runs on a connection taken with GetConn
 	// or Acquire as it goes back to the pool, after the pool's own clean-up
 	// (UNLISTEN when the borrower may have listened), as pgxpool's: it

@@ -65,7 +65,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Pool, error) {
 // FromDB wraps any *sql.DB, such as one from sqlmock or another driver, and
 // takes ownership of it: Close closes db, and the pool sets db's connection
 // limits. Options that need the momoko driver (SetSession, PingAfterIdle,
-// WrapConnector) make it fail with ErrInvalidOptions. Features that need
+// OpenDB) make it fail with ErrInvalidOptions. Features that need
 // the momoko driver (RegisterHstore, RegisterJSON, Conn.Raw, dial
 // statistics) return ErrNeedsMomokoDriver.
 // With another driver the pool cannot see a transaction left open on a
