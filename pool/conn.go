@@ -203,9 +203,6 @@ func (c *Conn) InTransaction() bool {
 
 // submit gives r to c's owner, in order after what c submitted before.
 func (c *Conn) submit(r *request) {
-	if r.ctx == nil {
-		r.ctx = context.Background()
-	}
 	if c == nil || c.returned.Load() {
 		r.done(ErrConnClosed)
 		return
@@ -216,12 +213,7 @@ func (c *Conn) submit(r *request) {
 // submitLast gives r to c's owner also when c was just put back: the
 // clean-up of PutConn.
 func (c *Conn) submitLast(r *request) {
-	if r.err != nil {
-		r.done(r.err)
-		return
-	}
-	if err := r.ctx.Err(); err != nil {
-		r.done(err)
+	if !r.ready() {
 		return
 	}
 	d := c.o.d

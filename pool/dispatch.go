@@ -233,16 +233,19 @@ func (d *dispatcher) startForWaiters() {
 	}
 }
 
-func (d *dispatcher) removeShared(o *owner) {
-	for i, x := range d.shared {
+func (d *dispatcher) removeShared(o *owner) { d.shared = without(d.shared, o) }
+
+// without removes o from list, whose order does not matter.
+func without(list []*owner, o *owner) []*owner {
+	for i, x := range list {
 		if x == o {
-			last := len(d.shared) - 1
-			d.shared[i] = d.shared[last]
-			d.shared[last] = nil
-			d.shared = d.shared[:last]
-			return
+			last := len(list) - 1
+			list[i] = list[last]
+			list[last] = nil
+			return list[:last]
 		}
 	}
+	return list
 }
 
 func (d *dispatcher) removeIdle(o *owner) bool {
@@ -403,17 +406,7 @@ func (d *dispatcher) shrink(delay time.Duration, floor int) int {
 	return closed
 }
 
-func (d *dispatcher) removeAll(o *owner) {
-	for i, x := range d.all {
-		if x == o {
-			last := len(d.all) - 1
-			d.all[i] = d.all[last]
-			d.all[last] = nil
-			d.all = d.all[:last]
-			return
-		}
-	}
-}
+func (d *dispatcher) removeAll(o *owner) { d.all = without(d.all, o) }
 
 // shareWithDB hands a connection to database/sql's own callers when they
 // waited since the last look: the pool's least recently used idle one, or

@@ -35,7 +35,7 @@
 // connection it travels on:
 //
 //   - a connection already busy with statements known to be fast (each
-//     statement's service time is remembered; fast is under a millisecond),
+//     statement's service time is remembered; fast is under 250µs),
 //     when the request is fast too and that pipeline holds fewer than eight;
 //   - else an idle connection, the one used last;
 //   - else a new connection, below MaxSize;

@@ -139,15 +139,7 @@ func (p *Pool) rewrite(r *request, st *Statement) error {
 // run resolves r: a request that cannot run fails at once, the others go
 // to the dispatcher once the pool is connected.
 func (p *Pool) run(r *request) {
-	if r.ctx == nil {
-		r.ctx = context.Background()
-	}
-	if r.err != nil {
-		r.done(r.err)
-		return
-	}
-	if err := r.ctx.Err(); err != nil {
-		r.done(err)
+	if !r.ready() {
 		return
 	}
 	r.watch(p.disp.onCancel)

@@ -117,7 +117,7 @@ type Options struct {
 	// MaxPipeline is how many requests may be in flight at once on one
 	// connection: concurrent futures share round trips by pipelining
 	// behind each other's fast statements (statements not yet known to
-	// finish within a millisecond get a connection of their own). 1 turns
+	// finish within 250µs get a connection of their own). 1 turns
 	// pipelining off. Default 32 (DefaultMaxPipeline): deep enough that 64
 	// callers on a small pool keep every connection's pipeline full,
 	// short enough that one round trip's worth of results stays small.
@@ -168,6 +168,9 @@ func (o Options) resolve() (Options, error) {
 	if o.MaxSize < o.Size {
 		return o, fmt.Errorf("%w: MaxSize %d is below Size %d", ErrInvalidOptions, o.MaxSize, o.Size)
 	}
+	if o.MaxPipeline < 0 {
+		return o, fmt.Errorf("%w: MaxPipeline %d is negative", ErrInvalidOptions, o.MaxPipeline)
+	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
@@ -177,7 +180,6 @@ func (o Options) resolve() (Options, error) {
 		{"ShrinkPeriod", o.ShrinkPeriod},
 		{"AcquireTimeout", o.AcquireTimeout},
 		{"LeakThreshold", o.LeakThreshold},
-		{"MaxPipeline", time.Duration(o.MaxPipeline)},
 	} {
 		if d.v < 0 {
 			return o, fmt.Errorf("%w: %s %v is negative", ErrInvalidOptions, d.name, d.v)

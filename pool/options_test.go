@@ -13,7 +13,7 @@ func TestOptionsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Size != 1 || o.MaxSize != 1 || o.ReconnectInterval != 500*time.Millisecond ||
+	if o.Size != 1 || o.MaxSize != 1 || o.ReconnectInterval != 500*time.Millisecond || o.MaxPipeline != DefaultMaxPipeline ||
 		o.ShrinkDelay != 2*time.Minute || o.ShrinkPeriod != 2*time.Minute || o.IgnoreConnectErrors || o.Logger == nil {
 		t.Fatalf("defaults %+v", o)
 	}
@@ -32,6 +32,7 @@ func TestOptionsRejectNonsense(t *testing.T) {
 		{ShrinkPeriod: -1},
 		{AcquireTimeout: -1},
 		{LeakThreshold: -1},
+		{MaxPipeline: -1},
 	} {
 		if _, err := o.resolve(); !errors.Is(err, ErrInvalidOptions) {
 			t.Errorf("%+v: %v, want ErrInvalidOptions", o, err)

@@ -48,6 +48,27 @@ func (p *Pool) sessionsPooled(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	defer p.PutConn(b)
+	// A pooler that has just been handed a's server connection back may
+	// lend b another one and a the same again, which looks like two
+	// sessions; a few probes make that unlikely, while a direct
+	// connection never looks pooled.
+	for range sessionProbes {
+		pooled, err := probeSessions(ctx, a, b)
+		if err != nil || pooled {
+			return pooled, err
+		}
+	}
+	return false, nil
+}
+
+// sessionProbes is how many times SessionsPooled looks before it answers
+// that sessions are not pooled.
+const sessionProbes = 3
+
+// probeSessions asks a's backend, holds a transaction open on b, and asks
+// a's again: sessions are pooled if b's transaction ran on a's backend or
+// a moved.
+func probeSessions(ctx context.Context, a, b *Conn) (bool, error) {
 	before, err := backendPID(ctx, a)
 	if err != nil {
 		return false, err

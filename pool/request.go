@@ -108,6 +108,24 @@ func (r *request) done(err error) {
 	r.finish(r.curs, nil)
 }
 
+// ready reports whether r may go to a connection; a request that cannot
+// run (its statements could not be prepared, its context has ended) is
+// resolved here.
+func (r *request) ready() bool {
+	if r.ctx == nil {
+		r.ctx = context.Background()
+	}
+	if r.err != nil {
+		r.done(r.err)
+		return false
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.done(err)
+		return false
+	}
+	return true
+}
+
 // watch resolves the request with its context's error as soon as the
 // context ends, and tells on to be able to stop its statement.
 func (r *request) watch(onCancel func(*request)) {
@@ -128,9 +146,6 @@ func (r *request) watch(onCancel func(*request)) {
 func (r *request) statementCount() int {
 	if r.begin != "" {
 		return len(r.stmts) + 2
-	}
-	if r.ping || r.raw != nil {
-		return 1
 	}
 	return len(r.stmts)
 }
