@@ -26,6 +26,10 @@ var (
 	// rolled it back. Use Transaction, or GetConn for a connection of one's
 	// own.
 	ErrTransactionLeftOpen = errors.New("momoko: the statement left a transaction open on a pooled connection; it was rolled back (use Transaction, or GetConn)")
+	// ErrListenOnPool: LISTEN through the pool's Execute, whose
+	// connection goes back at once: nobody would receive its
+	// notifications but a later borrower. LISTEN on a Conn from GetConn.
+	ErrListenOnPool = errors.New("momoko: LISTEN on a pooled connection would reach a later borrower, not the caller (use GetConn)")
 	// ErrNeedsMomokoDriver: the call needs the momoko driver's connector,
 	// which a pool made by FromDB does not have.
 	ErrNeedsMomokoDriver = errors.New("momoko: needs a pool opened by New or Open (the momoko driver)")

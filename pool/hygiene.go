@@ -16,7 +16,8 @@ import (
 //   - LISTEN: UNLISTEN * runs when the borrower may have listened (a
 //     Conn's Execute of LISTEN, any Conn.Raw or Pool.Raw, LISTEN through
 //     WithConn or BeginFunc), so that no later borrower receives its
-//     notifications;
+//     notifications; LISTEN through the pool's own Execute, whose
+//     connection is shared, fails with ErrListenOnPool;
 //   - session settings (SET), temporary tables, prepared statements of
 //     one's own, advisory locks: kept. Reset what you change, or use
 //     Options.AfterRelease (DISCARD ALL resets everything, and costs the
