@@ -20,8 +20,9 @@ import (
 //     connection is shared, fails with ErrListenOnPool;
 //   - session settings (SET), temporary tables, prepared statements of
 //     one's own, advisory locks: kept. Reset what you change, or use
-//     Options.AfterRelease (DISCARD ALL resets everything, and costs the
-//     pool's prepared statements: they are prepared again).
+//     Options.AfterRelease (RESET ALL, DISCARD TEMP,
+//     pg_advisory_unlock_all(); not DISCARD ALL nor DEALLOCATE ALL, which
+//     drop the pool's own prepared statements).
 
 // isListen reports whether the statement's first word is LISTEN.
 func isListen(query string) bool {

@@ -54,9 +54,10 @@ type Options struct {
 	// or Acquire as it goes back to the pool, after the pool's own clean-up
 	// (UNLISTEN when the borrower may have listened), as pgxpool's: it
 	// resets what else a borrower may leave (RESET ALL, DISCARD TEMP,
-	// pg_advisory_unlock_all()). Returning false closes the connection
-	// instead of reusing it. It is skipped on connections of a driver
-	// other than pgx.
+	// pg_advisory_unlock_all(); not DISCARD ALL nor DEALLOCATE ALL, which
+	// drop the pool's own prepared statements). Returning false closes the
+	// connection instead of reusing it. It is skipped on connections of a
+	// driver other than pgx.
 	AfterRelease func(*pgx.Conn) bool
 	// AutoShrink closes connections idle for longer than ShrinkDelay,
 	// checked every ShrinkPeriod, never going below Size: those idle
