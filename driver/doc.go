@@ -1,7 +1,17 @@
 // Package driver is the "momoko" database/sql driver: pgx's stdlib driver plus
 // everything Momoko's pool did per physical connection.
 //
+//	import _ "github.com/momoko-go/momoko/driver" // registers "momoko" with database/sql
+//
 //	db, err := sql.Open("momoko", "postgres://app@db/app?setsession=SET%20TIME%20ZONE%20'UTC'")
+//
+// Importing the package, blank or not, registers the driver under Name
+// ("momoko"). Libraries that pick a placeholder style by driver name do
+// not know it: tell sqlx once, before sqlx.Open or sqlx.NewDb, that it
+// takes PostgreSQL's $1 placeholders, or Rebind, NamedExec and In produce
+// '?' and fail with SQLSTATE 42601:
+//
+//	sqlx.BindDriver(driver.Name, sqlx.DOLLAR)
 //
 // For full configuration build a Config and use sql.OpenDB:
 //

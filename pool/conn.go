@@ -24,6 +24,7 @@ type Conn struct {
 	own      bool // a standalone Conn: closing it closes pool
 	returned atomic.Bool
 	leak     *time.Timer
+	listened atomic.Bool // it may have run LISTEN: UNLISTEN before it goes back
 }
 
 // GetConnOption configures GetConn.
@@ -146,6 +147,7 @@ func (p *Pool) PutConn(c *Conn) error {
 	if c.leak != nil {
 		c.leak.Stop()
 	}
+	c.cleanUp()
 	p.disp.release(c.o)
 	if p.isClosed() {
 		return &PoolError{Op: "putconn", Err: ErrPoolClosed}
@@ -205,6 +207,12 @@ func (c *Conn) submit(r *request) {
 		r.done(ErrConnClosed)
 		return
 	}
+	c.submitLast(r)
+}
+
+// submitLast gives r to c's owner also when c was just put back: the
+// clean-up of PutConn.
+func (c *Conn) submitLast(r *request) {
 	if !r.ready() {
 		return
 	}
@@ -223,6 +231,8 @@ func (c *Conn) submit(r *request) {
 // Raw runs fn with the pgx connection underneath, for COPY, LISTEN and
 // other pgx-native work, after the statements submitted before it.
 func (c *Conn) Raw(fn func(*pgx.Conn) error) error {
+	// fn may LISTEN, unseen.
+	c.listened.Store(true)
 	done := make(chan error, 1)
 	r := &request{ctx: context.Background(), raw: fn}
 	r.finish = func(_ []*Cursor, err error) bool { done <- err; return true }

@@ -12,6 +12,9 @@ func (c *Conn) Execute(ctx context.Context, query string, args ...any) *future.F
 	if c == nil {
 		return future.Failed[*Cursor](ErrConnClosed)
 	}
+	if isListen(query) {
+		c.listened.Store(true)
+	}
 	f, complete := future.New[*Cursor]()
 	r := c.pool.statement(ctx, query, args, false)
 	r.finish = func(curs []*Cursor, err error) bool {

@@ -134,15 +134,20 @@ func (c *Cursor) FetchOne(dest ...any) error {
 	if c.next >= c.rows {
 		return sql.ErrNoRows
 	}
+	if err := c.scanRow(dest); err != nil {
+		return err
+	}
+	c.next++
+	return nil
+}
+
+// scanRow scans the next row into dest without moving past it.
+func (c *Cursor) scanRow(dest []any) error {
 	if w := c.width(); len(dest) != w {
 		return fmt.Errorf("momoko: FetchOne: %d destinations for %d columns", len(dest), w)
 	}
 	if c.values != nil {
-		if err := c.assignRow(dest); err != nil {
-			return err
-		}
-		c.next++
-		return nil
+		return c.assignRow(dest)
 	}
 	if c.plans == nil {
 		if len(c.fields) <= inlineValues {
@@ -156,7 +161,6 @@ func (c *Cursor) FetchOne(dest ...any) error {
 			return fmt.Errorf("momoko: FetchOne: column %d (%s): %w", i, c.fields[i].Name, err)
 		}
 	}
-	c.next++
 	return nil
 }
 

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -14,8 +15,15 @@ func (p *Pool) connError(err error) error {
 	if p.isClosed() {
 		return ErrPoolClosed
 	}
+	if isDBClosed(err) {
+		return fmt.Errorf("%w: its *sql.DB was closed by other code (tools such as golang-migrate's Close close the *sql.DB they are given): %w", ErrPoolClosed, err)
+	}
 	return err
 }
+
+// isDBClosed reports whether err is database/sql's for a closed *sql.DB,
+// which it does not export.
+func isDBClosed(err error) bool { return err != nil && err.Error() == "sql: database is closed" }
 
 // mayWaitForBusy reports whether callers whose connection could not be
 // opened should wait, first in line, for a connection in use instead of

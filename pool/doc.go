@@ -94,6 +94,15 @@
 // scans with pgx's type map, so whatever pgx scans into works, sql.Scanner
 // types (hstore.Hstore, jsonb.JSON) included: they get the text form.
 //
+// Cursor.Rows reads a Cursor as pgx.Rows, so pgx's row functions map
+// columns to struct fields by name; Collect and CollectOne do it in one
+// call:
+//
+//	users, err := pool.Collect(ctx, p, pgx.RowToStructByName[User], "SELECT id, name FROM users").Await(ctx)
+//
+// Cursor.SQLRows has the methods of *sql.Rows that sqlx.StructScan and
+// other database/sql row mappers call.
+//
 // # One statement, parameters apart
 //
 // Statements run with the extended protocol: one statement each, with
@@ -112,10 +121,35 @@
 // Manage does both around a function, rolling back a transaction it left
 // open and surviving its panic.
 //
+// # Existing database/sql and pgx code
+//
+// BeginFunc runs a function in a transaction with a *sql.Tx (sqlc's
+// generated queries take one), committing when it returns nil, rolling
+// back otherwise, and with WithRetries running it again after a
+// serialization failure or deadlock. WithConn lends a *sql.Conn and Raw a
+// *pgx.Conn. Each takes its connection in the pool's FIFO order and holds
+// it only for the call. DB is the pool's *sql.DB: its callers share
+// MaxSize but not the queue.
+//
+// A connection goes back to the pool without its borrower's LISTEN; other
+// session state (SET, temporary tables, advisory locks) is kept unless
+// Options.AfterRelease resets it.
+//
+// # Configuration
+//
+// New and Open take a DSN; NewWithConfig and OpenWithConfig a
+// driver.Config, for what a DSN cannot carry (a pgx tracer, a dialer).
+// Options.OpenDB opens the pool's *sql.DB through database/sql middleware
+// such as otelsql, keeping every feature of the pool.
+//
 // # Testing
 //
 // FromDB wraps any *sql.DB, so code that uses a Pool can be unit-tested
-// with github.com/DATA-DOG/go-sqlmock; see the example.
+// with github.com/DATA-DOG/go-sqlmock; see the examples. Execute runs
+// statements with QueryContext (ExpectQuery); Transaction and BeginFunc
+// go through database/sql's transactions (ExpectBegin, ExpectCommit,
+// ExpectRollback); futures started together reach the mock in any order,
+// so match them with MatchExpectationsInOrder(false).
 //
 // # Differences from Momoko
 //

@@ -16,8 +16,12 @@ import (
 // another connection.
 //
 // With a pool made by FromDB, Execute runs through QueryContext, so
-// sqlmock users expect it with ExpectQuery.
+// sqlmock users expect it with ExpectQuery. LISTEN fails with
+// ErrListenOnPool: it belongs on a Conn of one's own.
 func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	if isListen(query) {
+		return future.Failed[*Cursor](ErrListenOnPool)
+	}
 	f, complete := future.New[*Cursor]()
 	r := p.statement(ctx, query, args, true)
 	r.finish = func(curs []*Cursor, err error) bool {

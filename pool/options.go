@@ -1,11 +1,14 @@
 package pool
 
 import (
+	"database/sql"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/driver"
 )
 
@@ -34,6 +37,28 @@ type Options struct {
 	// (PgBouncer in transaction mode): Connect checks with SessionsPooled,
 	// when Size is 2 or more, and warns through Logger.
 	SetSession []string
+	// OpenDB, when not nil, opens the pool's *sql.DB on the momoko
+	// driver's connector in place of sql.OpenDB, for database/sql
+	// middleware such as otelsql:
+	//
+	//	OpenDB: func(c driver.Connector) *sql.DB { return otelsql.OpenDB(c) }
+	//
+	// The pool keeps every feature of the momoko driver: it reaches the
+	// driver's connections through the wrapper's Raw() driver.Conn method.
+	// What goes through database/sql (DB, WithConn, BeginFunc) passes the
+	// middleware; the statements of Execute, Transaction and the other
+	// futures are written to the wire by the pool, pipelined, and the
+	// middleware does not see them (see NewWithConfig about tracers).
+	OpenDB func(sqldriver.Connector) *sql.DB
+	// AfterRelease, when not nil, runs on a connection taken with GetConn
+	// or Acquire as it goes back to the pool, after the pool's own clean-up
+	// (UNLISTEN when the borrower may have listened), as pgxpool's: it
+	// resets what else a borrower may leave (RESET ALL, DISCARD TEMP,
+	// pg_advisory_unlock_all(); not DISCARD ALL nor DEALLOCATE ALL, which
+	// drop the pool's own prepared statements). Returning false closes the
+	// connection instead of reusing it. It is skipped on connections of a
+	// driver other than pgx.
+	AfterRelease func(*pgx.Conn) bool
 	// AutoShrink closes connections idle for longer than ShrinkDelay,
 	// checked every ShrinkPeriod, never going below Size: those idle
 	// longest go first, and the pool reuses the one used last, so that the

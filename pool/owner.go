@@ -69,6 +69,7 @@ type owner struct {
 	aloneInFlight bool
 	resume        bool                            // taken from the idle list: check the connection first
 	probe         func(ctx context.Context) error // pings the connection, for the health check
+	dc            any                             // the driver's connection, for WithConn and BeginFunc
 }
 
 // signal wakes the owner goroutine if it is parked.
@@ -96,6 +97,8 @@ func (o *owner) run() {
 	}
 	var lost error
 	err = sc.Raw(func(dc any) error {
+		o.dc = dc
+		dc = unwrapConn(dc)
 		o.startLifetime(bornOf(dc))
 		pc, ok := dc.(interface{ Conn() *pgx.Conn })
 		if !ok {

@@ -50,55 +50,33 @@ func New(dsn string, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts.fromDSN(cfg)
-	o, err := opts.resolve()
-	if err != nil {
-		return nil, err
-	}
-	cfg.SetSession = append(cfg.SetSession, o.SetSession...)
-	cfg.ReconnectInterval = o.ReconnectInterval
-	switch {
-	case o.PingAfterIdle < 0:
-		cfg.PingAfterIdle = -1
-	case o.PingAfterIdle > 0:
-		cfg.PingAfterIdle = o.PingAfterIdle
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = opts.Logger
-	}
-	connector, err := driver.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
-	p := newPool(sql.OpenDB(connector), o)
-	p.connector = connector
-	p.pipelines = connector.Pipelines()
-	return p, nil
+	return NewWithConfig(cfg, opts)
 }
 
 // Open is New followed by Connect.
 func Open(ctx context.Context, dsn string, opts Options) (*Pool, error) {
-	p, err := New(dsn, opts)
+	cfg, err := driver.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.Connect(ctx).Await(ctx); err != nil {
-		p.Close()
-		return nil, err
-	}
-	return p, nil
+	return OpenWithConfig(ctx, cfg, opts)
 }
 
 // FromDB wraps any *sql.DB, such as one from sqlmock or another driver, and
 // takes ownership of it: Close closes db, and the pool sets db's connection
-// limits. Features that need the momoko driver (RegisterHstore,
-// RegisterJSON, Conn.Raw, dial statistics) return ErrNeedsMomokoDriver.
+// limits. Options that need the momoko driver (SetSession, PingAfterIdle,
+// OpenDB) make it fail with ErrInvalidOptions. Features that need
+// the momoko driver (RegisterHstore, RegisterJSON, Conn.Raw, dial
+// statistics) return ErrNeedsMomokoDriver.
 // With another driver the pool cannot see a transaction left open on a
 // connection, so PutConn and Manage cannot end it: end transactions
 // yourself. It returns an error for invalid opts.
 func FromDB(db *sql.DB, opts Options) (*Pool, error) {
 	if db == nil {
 		return nil, errors.New("momoko: FromDB: nil *sql.DB")
+	}
+	if err := fromDBOptions(opts); err != nil {
+		return nil, err
 	}
 	o, err := opts.resolve()
 	if err != nil {
@@ -122,7 +100,11 @@ func newPool(db *sql.DB, o Options) *Pool {
 
 // DB is the underlying *sql.DB, for code that needs database/sql itself.
 // It shares MaxSize with the pool: connections taken from it directly
-// count against it, bypassing the pool's queue.
+// count against it, bypassing the pool's queue. It stays the pool's: do
+// not close it, nor give it to tools that do (golang-migrate's
+// Migrate.Close closes the database it was given; goose does not). Once it
+// is closed, calls that need a new connection fail with an error wrapping
+// ErrPoolClosed.
 func (p *Pool) DB() *sql.DB { return p.db }
 
 // Options returns the pool's options with defaults filled in.

@@ -20,6 +20,9 @@ type request struct {
 	begin string      // a transaction's BEGIN; "" for anything else
 	ping  bool
 	raw   func(*pgx.Conn) error // run on the owner's goroutine, alone on the connection
+	// sqlConn: WithConn's function, run in place of raw on a connection of
+	// another driver, which the owner holds as a *sql.Conn.
+	sqlConn func(*sql.Conn) error
 
 	// alone: nothing else may be in flight on the connection with it
 	// (transaction control on a shared connection, the simple protocol).

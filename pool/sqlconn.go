@@ -24,6 +24,13 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 				continue
 			}
 			err := runSQL(sc, r)
+			if r.sqlConn != nil && (errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)) {
+				// The caller's function may have done anything before the
+				// connection went bad: it is not run again.
+				r.err = err
+				o.finish(r, 'I')
+				return err
+			}
 			if errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
 				// database/sql's contract: the driver sent nothing. It
 				// goes to another connection.
@@ -40,6 +47,8 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 // runSQL runs one request on sc.
 func runSQL(sc *sql.Conn, r *request) error {
 	switch {
+	case r.sqlConn != nil:
+		return r.sqlConn(sc)
 	case r.raw != nil:
 		return ErrNeedsMomokoDriver
 	case r.ping:

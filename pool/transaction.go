@@ -24,6 +24,7 @@ type txOptions struct {
 	isolation  sql.IsolationLevel
 	readOnly   bool
 	noRollback bool
+	retries    int // BeginFunc's
 }
 
 // WithIsolation runs the transaction at level.

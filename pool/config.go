@@ -1,0 +1,86 @@
+package pool
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/momoko-go/momoko/driver"
+)
+
+// NewWithConfig is New for a configuration built in code, as pgxpool's
+// ParseConfig and NewWithConfig: parse a DSN with driver.ParseConfig, then
+// set what a DSN cannot carry (ConnConfig.Tracer, ConnConfig.DialFunc,
+// AfterConnect, a JSON codec). cfg is not modified; the pool's SetSession
+// statements are added to cfg's.
+//
+// A ConnConfig.Tracer is used as given: the driver installs no tracer of
+// its own, so there is nothing to combine it with (to use several, combine
+// them first with pgx's multitracer.New). pgx calls it for what runs
+// through pgx's own methods: connecting, the statements of DB, WithConn,
+// BeginFunc and Raw, and statements in the simple protocol or an exec
+// mode. The pipelined statements of Execute, Transaction and the other
+// futures are written by the pool through pgconn, which has no tracer.
+func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
+	if cfg == nil {
+		return nil, fmt.Errorf("%w: nil *driver.Config", ErrInvalidOptions)
+	}
+	c := *cfg
+	opts.fromDSN(&c)
+	o, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	c.SetSession = append(slices.Clip(cfg.SetSession), o.SetSession...)
+	c.ReconnectInterval = o.ReconnectInterval
+	switch {
+	case o.PingAfterIdle < 0:
+		c.PingAfterIdle = -1
+	case o.PingAfterIdle > 0:
+		c.PingAfterIdle = o.PingAfterIdle
+	}
+	if c.Logger == nil {
+		c.Logger = opts.Logger
+	}
+	connector, err := driver.NewConnector(&c)
+	if err != nil {
+		return nil, err
+	}
+	openDB := sql.OpenDB
+	if o.OpenDB != nil {
+		openDB = o.OpenDB
+	}
+	p := newPool(openDB(connector), o)
+	p.connector = connector
+	p.pipelines = connector.Pipelines()
+	return p, nil
+}
+
+// OpenWithConfig is NewWithConfig followed by Connect.
+func OpenWithConfig(ctx context.Context, cfg *driver.Config, opts Options) (*Pool, error) {
+	p, err := NewWithConfig(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.Connect(ctx).Await(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// fromDBOptions rejects the options FromDB cannot apply: they act through
+// the momoko driver, and a *sql.DB opened elsewhere has its connector
+// already.
+func fromDBOptions(o Options) error {
+	switch {
+	case len(o.SetSession) > 0:
+		return fmt.Errorf("%w: FromDB cannot apply SetSession: use the momoko driver's setsession, or New", ErrInvalidOptions)
+	case o.PingAfterIdle != 0:
+		return fmt.Errorf("%w: FromDB cannot apply PingAfterIdle: use New", ErrInvalidOptions)
+	case o.OpenDB != nil:
+		return fmt.Errorf("%w: FromDB cannot apply OpenDB: the *sql.DB is open already", ErrInvalidOptions)
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package pool_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/DATA-DOG/go-sqlmock"
+	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/pool"
+)
+
+// The examples run against sqlmock through FromDB; with a server, open the
+// pool with pool.Open(ctx, dsn, opts) instead and nothing else changes.
+func mockPool(configure func(sqlmock.Sqlmock)) (*pool.Pool, sqlmock.Sqlmock) {
+	db, mock, err := sqlmock.New()
+	if err != nil {
+		panic(err)
+	}
+	configure(mock)
+	mock.ExpectClose()
+	p, err := pool.FromDB(db, pool.Options{Size: 1, MaxSize: 3})
+	if err != nil {
+		panic(err)
+	}
+	return p, mock
+}
+
+func ExamplePool_Execute() {
+	p, mock := mockPool(func(m sqlmock.Sqlmock) {
+		m.ExpectQuery("SELECT count").WithArgs(true).WillReturnRows(sqlmock.NewRows([]string{"count"}).AddRow(int64(2)))
+	})
+	ctx := context.Background()
+
+	cur, err := p.Execute(ctx, "SELECT count(*) FROM users WHERE active = $1", true).Await(ctx)
+	if err != nil {
+		panic(err)
+	}
+	var n int64
+	fmt.Println(cur.FetchOne(&n), n)
+
+	fmt.Println(p.Close(), mock.ExpectationsWereMet())
+	// Output:
+	// <nil> 2
+	// <nil> <nil>
+}
+
+// Futures started together run in parallel, each on a connection of its
+// own or pipelined on a busy one. With sqlmock they may reach the mock in
+// any order: match expectations unordered.
+func Example_parallel() {
+	p, mock := mockPool(func(m sqlmock.Sqlmock) {
+		m.MatchExpectationsInOrder(false)
+		for _, n := range []int64{1, 2, 3} {
+			m.ExpectQuery(fmt.Sprintf("SELECT %d", n)).WillReturnRows(sqlmock.NewRows([]string{"n"}).AddRow(n))
+		}
+	})
+	ctx := context.Background()
+
+	a, b, c := p.Execute(ctx, "SELECT 1"), p.Execute(ctx, "SELECT 2"), p.Execute(ctx, "SELECT 3")
+	cursors, err := future.All(ctx, a, b, c)
+	if err != nil {
+		panic(err)
+	}
+	var ns []int64
+	for _, cur := range cursors {
+		var n int64
+		cur.FetchOne(&n)
+		ns = append(ns, n)
+	}
+	fmt.Println(ns)
+
+	fmt.Println(p.Close(), mock.ExpectationsWereMet())
+	// Output:
+	// [1 2 3]
+	// <nil> <nil>
+}
+
+// A Transaction's statements are known in advance; with sqlmock it is
+// expected with ExpectBegin and ExpectCommit.
+func ExamplePool_Transaction() {
+	p, mock := mockPool(func(m sqlmock.Sqlmock) {
+		m.ExpectBegin()
+		m.ExpectQuery("UPDATE accounts SET balance = balance - 10").WillReturnRows(sqlmock.NewRows(nil))
+		m.ExpectQuery("UPDATE accounts SET balance = balance \\+ 10").WillReturnRows(sqlmock.NewRows(nil))
+		m.ExpectCommit()
+	})
+	ctx := context.Background()
+
+	cursors, err := p.Transaction(ctx, []pool.Statement{
+		{SQL: "UPDATE accounts SET balance = balance - 10 WHERE name = $1", Args: []any{"ada"}},
+		{SQL: "UPDATE accounts SET balance = balance + 10 WHERE name = $1", Args: []any{"grace"}},
+	}).Await(ctx)
+	fmt.Println(len(cursors), err)
+
+	fmt.Println(p.Close(), mock.ExpectationsWereMet())
+	// Output:
+	// 2 <nil>
+	// <nil> <nil>
+}
+
+// BeginFunc runs database/sql code, such as sqlc's generated queries, in a
+// transaction on a pool connection: committed when the function returns
+// nil, rolled back otherwise.
+func ExamplePool_BeginFunc() {
+	p, mock := mockPool(func(m sqlmock.Sqlmock) {
+		m.ExpectBegin()
+		m.ExpectExec("INSERT INTO users").WithArgs("ada").WillReturnResult(sqlmock.NewResult(1, 1))
+		m.ExpectCommit()
+	})
+	ctx := context.Background()
+
+	_, err := p.BeginFunc(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO users (name) VALUES ($1)", "ada")
+		return err
+	}, pool.WithRetries(3)).Await(ctx)
+	fmt.Println(err)
+
+	fmt.Println(p.Close(), mock.ExpectationsWereMet())
+	// Output:
+	// <nil>
+	// <nil> <nil>
+}
+
+// Collect loads rows into structs by column name, whatever the order of
+// the columns.
+func ExampleCollect() {
+	type User struct {
+		ID   int64
+		Name string
+	}
+	p, mock := mockPool(func(m sqlmock.Sqlmock) {
+		m.ExpectQuery("SELECT name, id FROM users").
+			WillReturnRows(sqlmock.NewRows([]string{"name", "id"}).AddRow("ada", int64(1)).AddRow("grace", int64(2)))
+	})
+	ctx := context.Background()
+
+	users, err := pool.Collect(ctx, p, pgx.RowToStructByName[User], "SELECT name, id FROM users ORDER BY id").Await(ctx)
+	fmt.Printf("%+v %v\n", users, err)
+
+	fmt.Println(p.Close(), mock.ExpectationsWereMet())
+	// Output:
+	// [{ID:1 Name:ada} {ID:2 Name:grace}] <nil>
+	// <nil> <nil>
+}
+
+// GetConn takes a connection of one's own, for work that must stay on one
+// connection; Manage gives it back whatever fn does.
+func ExamplePool_Manage() {
+	p, mock := mockPool(func(m sqlmock.Sqlmock) {
+		m.ExpectQuery("SET search_path").WillReturnRows(sqlmock.NewRows(nil))
+		m.ExpectQuery("SELECT current_schema").WillReturnRows(sqlmock.NewRows([]string{"current_schema"}).AddRow("app"))
+	})
+	ctx := context.Background()
+
+	c, err := p.GetConn(ctx, pool.WithoutPing()).Await(ctx)
+	if err != nil {
+		panic(err)
+	}
+	err = p.Manage(c, func(c *pool.Conn) error {
+		// Submitted without waiting: they run in order on c.
+		c.Execute(ctx, "SET search_path = app")
+		cur, err := c.Execute(ctx, "SELECT current_schema()").Await(ctx)
+		if err != nil {
+			return err
+		}
+		var schema string
+		if err := cur.FetchOne(&schema); err != nil {
+			return err
+		}
+		fmt.Println(schema)
+		return nil
+	})
+	fmt.Println(err)
+
+	fmt.Println(p.Close(), mock.ExpectationsWereMet())
+	// Output:
+	// app
+	// <nil>
+	// <nil> <nil>
+}
