@@ -29,7 +29,9 @@ func (d *dispatcher) onCancel(r *request) {
 	o := r.owner
 	switch {
 	case o == nil:
-		d.dropWaiter(r)
+		if d.dropWaiter(r) {
+			d.counts.cancelled++
+		}
 	case r.finished:
 	case !r.written:
 		o.signal() // the owner drops it when it can
@@ -59,6 +61,7 @@ func (o *owner) liveInFlight() bool {
 func (d *dispatcher) dropWaiter(r *request) bool {
 	for i, w := range d.waiters {
 		if w.req == r {
+			d.counts.waited(w)
 			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
 			return true
 		}

@@ -125,7 +125,7 @@ func (p *Pool) waitInLine(ctx context.Context) (*owner, error) {
 		waitCtx, cancel = context.WithTimeout(ctx, p.opts.AcquireTimeout)
 		defer cancel()
 	}
-	o, err := p.disp.acquire(waitCtx)
+	o, err := p.disp.acquire(waitCtx, func() bool { return ctx.Err() == nil })
 	if err != nil && ctx.Err() == nil && waitCtx.Err() != nil {
 		return nil, fmt.Errorf("%w after %v", ErrAcquireTimeout, p.opts.AcquireTimeout)
 	}

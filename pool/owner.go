@@ -88,6 +88,11 @@ func (o *owner) run() {
 	sc, err := p.db.Conn(p.ctx)
 	o.d.mu.Lock()
 	o.d.dialing--
+	if err != nil {
+		o.d.counts.openFailures++
+	} else {
+		o.d.counts.opens++
+	}
 	o.d.mu.Unlock()
 	if err != nil {
 		o.dialFailed(p.connError(err))
@@ -442,6 +447,9 @@ func (o *owner) lose(w *pipeline, err error) error {
 	o.broken = true
 	for _, r := range flight {
 		o.account(r)
+		if !r.cancel.Load() {
+			o.d.counts.lost++
+		}
 	}
 	o.d.mu.Unlock()
 	for _, r := range flight {
@@ -512,7 +520,7 @@ func (o *owner) dialFailed(err error) {
 	if w := o.waiter; w != nil {
 		o.waiter = nil
 		if waitForBusy && !w.fail && !d.closed {
-			d.waiters = append([]waiter{{conn: w}}, d.waiters...)
+			d.enqueue(waiter{conn: w}, true)
 		} else {
 			w.ch <- ownerOrErr{err: err}
 		}
@@ -523,7 +531,7 @@ func (o *owner) dialFailed(err error) {
 		r := queued[i]
 		o.account(r)
 		if waitForBusy && !d.closed {
-			d.waiters = append([]waiter{{req: r}}, d.waiters...)
+			d.enqueue(waiter{req: r}, true)
 			continue
 		}
 		go r.done(err)
@@ -538,11 +546,12 @@ func (d *dispatcher) redispatch(r *request, cause error) {
 		go r.done(cause)
 		return
 	}
+	d.counts.retried++
 	if o := d.choose(r); o != nil && len(d.waiters) == 0 {
 		d.assign(o, r)
 		return
 	}
-	d.waiters = append([]waiter{{req: r}}, d.waiters...)
+	d.enqueue(waiter{req: r}, true)
 }
 
 // sendAttempts bounds how often a request that provably never reached the
