@@ -92,11 +92,11 @@ func (p *Pool) acquire(ctx context.Context, ping bool, taker []byte) (*Conn, err
 		}
 		c := p.pin(o)
 		if !ping {
-			p.watchLeak(c, taker)
+			p.watchLeak(ctx, c, taker)
 			return c, nil
 		}
 		if _, err = c.Ping(ctx).Await(ctx); err == nil {
-			p.watchLeak(c, taker)
+			p.watchLeak(ctx, c, taker)
 			return c, nil
 		}
 		p.PutConn(c)

@@ -137,7 +137,7 @@ func (d *dispatcher) choose(r *request) *owner {
 		return o
 	}
 	if d.total < d.max {
-		return d.newOwner(ownerShared)
+		return d.newOwner(ownerShared, r.ctx)
 	}
 	return d.joinable(r, d.maxPipe)
 }
@@ -178,12 +178,13 @@ func (d *dispatcher) assign(o *owner, r *request) {
 	o.signal()
 }
 
-// newOwner starts an owner that dials a connection; d.mu is held.
-func (d *dispatcher) newOwner(state ownerState) *owner {
+// newOwner starts an owner that dials a connection for caller (nil if
+// none); d.mu is held.
+func (d *dispatcher) newOwner(state ownerState, caller context.Context) *owner {
 	d.nextID++
 	d.total++
 	d.dialing++
-	o := &owner{d: d, id: d.nextID, state: state, wake: make(chan struct{}, 1)}
+	o := &owner{d: d, id: d.nextID, state: state, wake: make(chan struct{}, 1), caller: caller}
 	d.all = append(d.all, o)
 	if state == ownerShared {
 		d.shared = append(d.shared, o)
@@ -232,11 +233,11 @@ func (d *dispatcher) startForWaiters() {
 		w := d.waiters[0]
 		if w.conn != nil {
 			d.popWaiter()
-			o := d.newOwner(ownerPinned)
+			o := d.newOwner(ownerPinned, nil)
 			o.waiter = w.conn
 			continue
 		}
-		d.serveWaiters(d.newOwner(ownerShared))
+		d.serveWaiters(d.newOwner(ownerShared, w.req.ctx))
 	}
 }
 
@@ -284,7 +285,7 @@ func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool) (*owner,
 		d.mu.Unlock()
 		return o, nil
 	case d.total < d.max:
-		d.newOwner(ownerPinned).waiter = cw
+		d.newOwner(ownerPinned, ctx).waiter = cw
 	default:
 		d.enqueue(waiter{conn: cw}, false)
 	}

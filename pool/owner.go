@@ -68,6 +68,7 @@ type owner struct {
 	aloneInFlight bool
 	resume        bool                            // taken from the idle list: check the connection first
 	probe         func(ctx context.Context) error // pings the connection, for the health check
+	caller        context.Context                 // whose call made it dial, until it has dialed; nil if none
 }
 
 // signal wakes the owner goroutine if it is parked.
@@ -85,7 +86,8 @@ var errNotPgx = errors.New("momoko: not a pgx connection")
 func (o *owner) run() {
 	p := o.d.p
 	defer p.owners.Done()
-	sc, err := p.db.Conn(p.ctx)
+	sc, err := p.db.Conn(o.dialContext())
+	o.caller = nil
 	o.d.mu.Lock()
 	o.d.dialing--
 	if err != nil {
