@@ -30,8 +30,8 @@ type capture struct {
 }
 
 func (c *capture) Enabled(context.Context, slog.Level) bool { return true }
-func (c *capture) WithAttrs([]slog.Attr) slog.Handler        { return c }
-func (c *capture) WithGroup(string) slog.Handler             { return c }
+func (c *capture) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *capture) WithGroup(string) slog.Handler            { return c }
 func (c *capture) Handle(ctx context.Context, r slog.Record) error {
 	rec := captured{msg: r.Message, trace: ctx.Value(traceKey{})}
 	r.Attrs(func(a slog.Attr) bool { rec.keys = append(rec.keys, a.Key); return true })

@@ -66,7 +66,9 @@ type Stats struct {
 // or the pool closes; a request re-queued after its connection broke
 // before writing it waits again.
 type QueueCounts struct {
-	Acquires uint64 // connections handed to GetConn and Acquire callers
+	// Acquires counts connections taken for GetConn and Acquire callers;
+	// one that fails its ping and is replaced unseen counts again.
+	Acquires uint64
 	Waits    uint64 // requests and GetConn/Acquire callers that joined the queue
 	// WaitTime is the time spent in the queue by the waits that ended.
 	WaitTime  time.Duration
