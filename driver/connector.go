@@ -150,7 +150,7 @@ func (c *Connector) Driver() driver.Driver { return momokoDriver }
 func (c *Connector) Close() error {
 	if c.closed.CompareAndSwap(false, true) {
 		c.cancel()
-		c.gate.log(slog.LevelDebug, "momoko: connector closed")
+		c.gate.log(context.Background(), slog.LevelDebug, "momoko: connector closed")
 	}
 	return nil
 }

@@ -58,6 +58,7 @@ type probe struct {
 // dialTicket is handed to a caller allowed to dial; finish reports the outcome.
 type dialTicket struct {
 	g     *gate
+	ctx   context.Context // the dialing caller's: its log events carry it
 	probe *probe
 	// confirming: the dial confirms an earlier failure, so its own failure
 	// is final.
@@ -83,7 +84,7 @@ func (g *gate) enter(ctx context.Context, confirming bool) (*dialTicket, error) 
 	for {
 		g.mu.Lock()
 		if !g.stats.Down && g.probe == nil {
-			return g.admitLocked(nil, confirming), nil
+			return g.admitLocked(ctx, nil, confirming), nil
 		}
 		if retryAt := g.lastFail.Add(g.interval); g.stats.Down && g.now().Before(retryAt) {
 			g.stats.FastFailures++
@@ -94,7 +95,7 @@ func (g *gate) enter(ctx context.Context, confirming bool) (*dialTicket, error) 
 		if g.probe == nil {
 			p := &probe{done: make(chan struct{})}
 			g.probe = p
-			return g.admitLocked(p, confirming), nil
+			return g.admitLocked(ctx, p, confirming), nil
 		}
 		p := g.probe
 		g.stats.Coalesced++
@@ -111,11 +112,11 @@ func (g *gate) enter(ctx context.Context, confirming bool) (*dialTicket, error) 
 }
 
 // admitLocked counts a dial and unlocks g.
-func (g *gate) admitLocked(p *probe, confirming bool) *dialTicket {
+func (g *gate) admitLocked(ctx context.Context, p *probe, confirming bool) *dialTicket {
 	g.stats.Dials++
 	g.stats.Dialing++
 	g.mu.Unlock()
-	return &dialTicket{g: g, probe: p, confirming: confirming}
+	return &dialTicket{g: g, ctx: ctx, probe: p, confirming: confirming}
 }
 
 // finish records a dial's outcome and says what the dialer does next.
@@ -152,7 +153,7 @@ func (t *dialTicket) finish(err error, conclusive bool) step {
 	switch {
 	case err == nil:
 		if g.stats.Down {
-			g.log(slog.LevelInfo, "momoko: database available again",
+			g.log(t.ctx, slog.LevelInfo, "momoko: database available again",
 				slog.Duration("down_for", g.now().Sub(g.stats.DownSince)),
 				slog.Int64("fast_failures", g.stats.FastFailures))
 		}
@@ -161,10 +162,10 @@ func (t *dialTicket) finish(err error, conclusive bool) step {
 		g.lastErr, g.lastFail = err, g.now()
 		if !g.stats.Down {
 			g.stats.Down, g.stats.DownSince = true, g.lastFail
-			g.log(slog.LevelWarn, "momoko: database not available", slog.Any("error", err),
+			g.log(t.ctx, slog.LevelWarn, "momoko: database not available", slog.Any("error", err),
 				slog.Duration("reconnect_interval", g.interval))
 		} else {
-			g.log(slog.LevelDebug, "momoko: reconnect attempt failed", slog.Any("error", err))
+			g.log(t.ctx, slog.LevelDebug, "momoko: reconnect attempt failed", slog.Any("error", err))
 		}
 	}
 	return stepDone
@@ -184,8 +185,10 @@ func (g *gate) snapshot() ConnectorStats {
 	return g.stats
 }
 
-func (g *gate) log(level slog.Level, msg string, attrs ...slog.Attr) {
+// log reports an event with the context of the caller it happened to, so
+// that handlers find its trace; context.Background for the connector's own.
+func (g *gate) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
 	if g.logger != nil {
-		g.logger.LogAttrs(context.Background(), level, msg, attrs...)
+		g.logger.LogAttrs(ctx, level, msg, attrs...)
 	}
 }

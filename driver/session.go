@@ -73,7 +73,7 @@ func (c *Connector) resetSession(ctx context.Context, conn *pgx.Conn) error {
 		if ctx.Err() != nil && !conn.IsClosed() {
 			return ctx.Err()
 		}
-		c.gate.log(slog.LevelWarn, "momoko: discarding a connection whose type registration failed", slog.Any("error", err))
+		c.gate.log(ctx, slog.LevelWarn, "momoko: discarding a connection whose type registration failed", slog.Any("error", err))
 		return driver.ErrBadConn
 	}
 	return nil

@@ -28,7 +28,9 @@ func (d *dispatcher) onCancel(r *request) {
 	defer d.mu.Unlock()
 	o := r.owner
 	if o == nil {
-		d.dropWaiter(r)
+		if d.dropWaiter(r) {
+			d.counts.cancelled++
+		}
 		return
 	}
 	if r.finished {
@@ -60,6 +62,7 @@ func (o *owner) wanted() bool { return o.depth > o.cancelled }
 func (d *dispatcher) dropWaiter(r *request) bool {
 	for i, w := range d.waiters {
 		if w.req == r {
+			d.counts.waited(w)
 			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
 			if r.waitTimer != nil {
 				r.waitTimer.Stop()

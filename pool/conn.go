@@ -93,11 +93,11 @@ func (p *Pool) acquire(ctx context.Context, ping bool, taker []byte) (*Conn, err
 		}
 		c := p.pin(o)
 		if !ping {
-			p.watchLeak(c, taker)
+			p.watchLeak(ctx, c, taker)
 			return c, nil
 		}
 		if _, err = c.Ping(ctx).Await(ctx); err == nil {
-			p.watchLeak(c, taker)
+			p.watchLeak(ctx, c, taker)
 			return c, nil
 		}
 		p.PutConn(c)
@@ -126,7 +126,7 @@ func (p *Pool) waitInLine(ctx context.Context) (*owner, error) {
 		waitCtx, cancel = context.WithTimeout(ctx, p.opts.AcquireTimeout)
 		defer cancel()
 	}
-	o, err := p.disp.acquire(waitCtx)
+	o, err := p.disp.acquire(waitCtx, func() bool { return ctx.Err() == nil })
 	if err != nil && ctx.Err() == nil && waitCtx.Err() != nil {
 		return nil, fmt.Errorf("%w after %v", ErrAcquireTimeout, p.opts.AcquireTimeout)
 	}

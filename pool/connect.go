@@ -93,7 +93,7 @@ func (p *Pool) fill(ctx context.Context, wait bool) []error {
 	waiters := make([]*connWaiter, missing)
 	for i := range waiters {
 		waiters[i] = &connWaiter{ch: make(chan ownerOrErr, 1), fail: true}
-		d.newOwner(ownerPinned).waiter = waiters[i]
+		d.newOwner(ownerPinned, ctx).waiter = waiters[i]
 	}
 	d.mu.Unlock()
 	var failed []error

@@ -46,6 +46,7 @@ type dispatcher struct {
 	checking   int // idle owners being pinged by the health check
 	statements uint64
 	closes     [closeCauses]uint64 // connections closed, by cause
+	counts     counters            // the rest of Stats' cumulative counters
 }
 
 // limitWait fails r with ErrAcquireTimeout if it still waits after
@@ -58,6 +59,9 @@ func (d *dispatcher) limitWait(r *request) {
 	r.waitTimer = time.AfterFunc(timeout, func() {
 		d.mu.Lock()
 		waiting := d.dropWaiter(r)
+		if waiting {
+			d.counts.timeouts++
+		}
 		d.mu.Unlock()
 		if waiting {
 			r.done(fmt.Errorf("%w after %v", ErrAcquireTimeout, timeout))
@@ -68,8 +72,9 @@ func (d *dispatcher) limitWait(r *request) {
 // waiter is a request, or a caller wanting a connection of its own,
 // waiting for capacity.
 type waiter struct {
-	req  *request
-	conn *connWaiter
+	req   *request
+	conn  *connWaiter
+	since time.Time // when it joined the queue, for Stats.Queue.WaitTime
 }
 
 // connWaiter is a caller of GetConn or Acquire waiting for an owner.
@@ -107,7 +112,7 @@ func (d *dispatcher) submit(r *request) {
 		o = d.choose(r)
 	}
 	if o == nil {
-		d.waiters = append(d.waiters, waiter{req: r})
+		d.enqueue(waiter{req: r}, false)
 		d.limitWait(r)
 		d.mu.Unlock()
 		return
@@ -132,7 +137,7 @@ func (d *dispatcher) choose(r *request) *owner {
 		return o
 	}
 	if d.total < d.max {
-		return d.newOwner(ownerShared)
+		return d.newOwner(ownerShared, r.ctx)
 	}
 	return d.joinable(r, d.maxPipe)
 }
@@ -173,12 +178,13 @@ func (d *dispatcher) assign(o *owner, r *request) {
 	o.signal()
 }
 
-// newOwner starts an owner that dials a connection; d.mu is held.
-func (d *dispatcher) newOwner(state ownerState) *owner {
+// newOwner starts an owner that dials a connection for caller (nil if
+// none); d.mu is held.
+func (d *dispatcher) newOwner(state ownerState, caller context.Context) *owner {
 	d.nextID++
 	d.total++
 	d.dialing++
-	o := &owner{d: d, id: d.nextID, state: state, wake: make(chan struct{}, 1)}
+	o := &owner{d: d, id: d.nextID, state: state, wake: make(chan struct{}, 1), caller: caller}
 	d.all = append(d.all, o)
 	if state == ownerShared {
 		d.shared = append(d.shared, o)
@@ -207,6 +213,7 @@ func (d *dispatcher) serveWaiters(o *owner) {
 		}
 		d.popWaiter()
 		if w.req.cancel.Load() {
+			d.counts.cancelled++
 			continue
 		}
 		d.assign(o, w.req)
@@ -217,6 +224,7 @@ func (d *dispatcher) popWaiter() {
 	if r := d.waiters[0].req; r != nil && r.waitTimer != nil {
 		r.waitTimer.Stop()
 	}
+	d.counts.waited(d.waiters[0])
 	d.waiters[0] = waiter{}
 	d.waiters = d.waiters[1:]
 }
@@ -228,11 +236,11 @@ func (d *dispatcher) startForWaiters() {
 		w := d.waiters[0]
 		if w.conn != nil {
 			d.popWaiter()
-			o := d.newOwner(ownerPinned)
+			o := d.newOwner(ownerPinned, nil)
 			o.waiter = w.conn
 			continue
 		}
-		d.serveWaiters(d.newOwner(ownerShared))
+		d.serveWaiters(d.newOwner(ownerShared, w.req.ctx))
 	}
 }
 
@@ -262,8 +270,9 @@ func (d *dispatcher) removeIdle(o *owner) bool {
 }
 
 // acquire takes an owner for the caller's exclusive use: an idle one, a
-// new one below MaxSize, or the first to become idle.
-func (d *dispatcher) acquire(ctx context.Context) (*owner, error) {
+// new one below MaxSize, or the first to become idle. timedOut tells, once
+// ctx ended, whether it was AcquireTimeout rather than the caller.
+func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool) (*owner, error) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
@@ -272,28 +281,40 @@ func (d *dispatcher) acquire(ctx context.Context) (*owner, error) {
 	cw := &connWaiter{ch: make(chan ownerOrErr, 1)}
 	switch {
 	case len(d.waiters) > 0:
-		d.waiters = append(d.waiters, waiter{conn: cw})
+		d.enqueue(waiter{conn: cw}, false)
 	case len(d.idle) > 0:
 		n := len(d.idle)
 		o := d.idle[n-1]
 		d.idle = d.idle[:n-1]
 		o.state = ownerPinned
+		d.counts.acquires++
 		d.mu.Unlock()
 		return o, nil
 	case d.total < d.max:
-		d.newOwner(ownerPinned).waiter = cw
+		d.newOwner(ownerPinned, ctx).waiter = cw
 	default:
-		d.waiters = append(d.waiters, waiter{conn: cw})
+		d.enqueue(waiter{conn: cw}, false)
 	}
 	d.mu.Unlock()
 	select {
 	case got := <-cw.ch:
+		if got.o != nil {
+			d.mu.Lock()
+			d.counts.acquires++
+			d.mu.Unlock()
+		}
 		return got.o, got.err
 	case <-ctx.Done():
 	}
 	d.mu.Lock()
 	for i, w := range d.waiters {
 		if w.conn == cw {
+			d.counts.waited(w)
+			if timedOut() {
+				d.counts.timeouts++
+			} else {
+				d.counts.cancelled++
+			}
 			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
 			d.mu.Unlock()
 			return nil, ctx.Err()
@@ -385,6 +406,7 @@ func (d *dispatcher) close() {
 	defer d.mu.Unlock()
 	d.closed = true
 	for _, w := range d.waiters {
+		d.counts.waited(w)
 		if w.conn != nil {
 			w.conn.ch <- ownerOrErr{err: ErrPoolClosed}
 		} else {

@@ -142,6 +142,18 @@
 // Options.OpenDB opens the pool's *sql.DB through database/sql middleware
 // such as otelsql, keeping every feature of the pool.
 //
+// # Logging
+//
+// Options.Logger receives the pool's and the driver's events. An event
+// that happens to a caller carries that caller's context, so that a
+// handler finds its trace: a connection not put back (the context of
+// GetConn or Acquire), the database found down or back (the context of
+// the call whose dial found it). Background events (reconnects, shrinks,
+// closes) carry none. Attribute keys are stable: error, held and stack
+// (leaks), reconnect_interval, down_for and fast_failures (the database
+// down and back), missing and connections (reconnects), closed (shrinks),
+// cause, age and pid (a connection closed, at debug level).
+//
 // # Testing
 //
 // FromDB wraps any *sql.DB, so code that uses a Pool can be unit-tested

@@ -72,7 +72,7 @@ func (d *dispatcher) retire(o *owner, cause closeCause) {
 // dial.
 func (d *dispatcher) replaceRetired(o *owner) {
 	if (o.retired == closeLifetime || o.retired == closeHealthCheck) && !d.closed && d.total < d.p.opts.Size {
-		d.newOwner(ownerReleasing)
+		d.newOwner(ownerReleasing, nil)
 	}
 }
 

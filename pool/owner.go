@@ -70,6 +70,7 @@ type owner struct {
 	resume        bool                            // taken from the idle list: check the connection first
 	probe         func(ctx context.Context) error // pings the connection, for the health check
 	dc            any                             // the driver's connection, for WithConn and BeginFunc
+	caller        context.Context                 // whose call made it dial, until it has dialed; nil if none
 }
 
 // signal wakes the owner goroutine if it is parked.
@@ -87,9 +88,15 @@ var errNotPgx = errors.New("momoko: not a pgx connection")
 func (o *owner) run() {
 	p := o.d.p
 	defer p.owners.Done()
-	sc, err := p.db.Conn(p.ctx)
+	sc, err := p.db.Conn(o.dialContext())
+	o.caller = nil
 	o.d.mu.Lock()
 	o.d.dialing--
+	if err != nil {
+		o.d.counts.openFailures++
+	} else {
+		o.d.counts.opens++
+	}
 	o.d.mu.Unlock()
 	if err != nil {
 		o.dialFailed(p.connError(err))
@@ -478,6 +485,9 @@ func (o *owner) lose(w *pipeline, err error) error {
 	o.broken = true
 	for _, r := range flight {
 		o.account(r)
+		if !r.cancel.Load() {
+			o.d.counts.lost++
+		}
 	}
 	o.d.mu.Unlock()
 	for _, r := range flight {
@@ -553,7 +563,7 @@ func (o *owner) dialFailed(err error) {
 	if w := o.waiter; w != nil {
 		o.waiter = nil
 		if waitForBusy && !w.fail && !d.closed {
-			d.waiters = append([]waiter{{conn: w}}, d.waiters...)
+			d.enqueue(waiter{conn: w}, true)
 		} else {
 			w.ch <- ownerOrErr{err: err}
 		}
@@ -564,7 +574,7 @@ func (o *owner) dialFailed(err error) {
 		r := queued[i]
 		o.account(r)
 		if waitForBusy && r.shared && !d.closed {
-			d.waiters = append([]waiter{{req: r}}, d.waiters...)
+			d.enqueue(waiter{req: r}, true)
 			continue
 		}
 		go r.done(err)
@@ -579,11 +589,12 @@ func (d *dispatcher) redispatch(r *request, cause error) {
 		go r.done(&unsentError{cause: cause})
 		return
 	}
+	d.counts.retried++
 	if o := d.choose(r); o != nil && len(d.waiters) == 0 {
 		d.assign(o, r)
 		return
 	}
-	d.waiters = append([]waiter{{req: r}}, d.waiters...)
+	d.enqueue(waiter{req: r}, true)
 }
 
 // sendAttempts bounds how often a request that provably never reached the

@@ -115,7 +115,7 @@ func (p *Pool) warnIfSessionsPooled(ctx context.Context) {
 		return
 	}
 	if pooled, err := p.sessionsPooled(ctx); err == nil && pooled {
-		p.opts.Logger.Warn("momoko: setsession is configured but the server lends connections per transaction " +
+		p.opts.Logger.WarnContext(ctx, "momoko: setsession is configured but the server lends connections per transaction "+
 			"(a pooler such as PgBouncer in transaction mode): the settings leak to other clients; use session pooling or SET LOCAL")
 	}
 }

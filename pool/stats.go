@@ -3,6 +3,9 @@ package pool
 import (
 	"database/sql"
 	"fmt"
+	"time"
+
+	"github.com/momoko-go/momoko/driver"
 )
 
 // Stats is a snapshot of the pool in Momoko's terms, next to database/sql's
@@ -31,7 +34,73 @@ type Stats struct {
 	// was made.
 	Closes CloseCounts
 
+	// Queue counts what went through the pool's own FIFO queue, where
+	// callers wait when every connection is busy at MaxSize (database/sql
+	// never sees them: DB.WaitCount stays 0).
+	Queue QueueCounts
+
+	// Opens counts the connections the pool started serving: dialed, or
+	// taken back from database/sql's own callers. OpenFailures counts the
+	// dials that failed, fast failures of the gate included.
+	Opens        uint64
+	OpenFailures uint64
+	// Retried counts requests given to another connection because the
+	// one they were given to broke before writing them: they provably
+	// never reached the server.
+	Retried uint64
+	// Lost counts requests whose connection broke after they were
+	// written: they failed with driver.ErrConnectionLost, as they may have
+	// run. Requests whose caller had already given up are not counted.
+	Lost uint64
+
+	// Gate is the momoko driver's fail-fast gate: whether the database is
+	// considered down and since when, its dials, dial failures and fast
+	// failures. Zero for a pool made by FromDB.
+	Gate driver.ConnectorStats
+
 	DB sql.DBStats
+}
+
+// QueueCounts counts the waits in the pool's FIFO queue since the pool was
+// made. A wait ends when its caller gets a connection, times out, gives up,
+// or the pool closes; a request re-queued after its connection broke
+// before writing it waits again.
+type QueueCounts struct {
+	// Acquires counts connections taken for GetConn and Acquire callers;
+	// one that fails its ping and is replaced unseen counts again.
+	Acquires uint64
+	Waits    uint64 // requests and GetConn/Acquire callers that joined the queue
+	// WaitTime is the time spent in the queue by the waits that ended.
+	WaitTime  time.Duration
+	Timeouts  uint64 // waits that ended with ErrAcquireTimeout
+	Cancelled uint64 // waits that ended because the caller's context ended
+}
+
+// counters are Stats' cumulative counters kept by the dispatcher, guarded
+// by its mutex. The hot path touches none of them: they change only when
+// a caller waits, gets a Conn, or a connection opens or breaks.
+type counters struct {
+	acquires, waits, timeouts, cancelled uint64
+	waitTime                             time.Duration
+	opens, openFailures, retried, lost   uint64
+}
+
+// enqueue puts w in the queue, at the front for a request that was in
+// line already (its connection broke before writing it); d.mu is held.
+func (d *dispatcher) enqueue(w waiter, front bool) {
+	w.since = time.Now()
+	d.counts.waits++
+	if front {
+		d.waiters = append([]waiter{w}, d.waiters...)
+		return
+	}
+	d.waiters = append(d.waiters, w)
+}
+
+// waited adds the time w spent in the queue, which it is leaving; d.mu is
+// held.
+func (c *counters) waited(w waiter) {
+	c.waitTime += time.Since(w.since)
 }
 
 // CloseCounts counts the connections a pool closed, by cause. Connections
@@ -69,8 +138,22 @@ func (p *Pool) Stats() Stats {
 			Shrink:      d.closes[closeShrink],
 			Broken:      d.closes[closeBroken],
 		},
+		Queue: QueueCounts{
+			Acquires:  d.counts.acquires,
+			Waits:     d.counts.waits,
+			WaitTime:  d.counts.waitTime,
+			Timeouts:  d.counts.timeouts,
+			Cancelled: d.counts.cancelled,
+		},
+		Opens:        d.counts.opens,
+		OpenFailures: d.counts.openFailures,
+		Retried:      d.counts.retried,
+		Lost:         d.counts.lost,
 	}
 	d.mu.Unlock()
+	if p.connector != nil {
+		s.Gate = p.connector.Stats()
+	}
 	s.Dead, s.Size, s.MaxSize, s.Closed, s.DB = dead, p.opts.Size, p.opts.MaxSize, closed, db
 	s.Total = s.Free + s.Busy + s.Dead + s.Pending
 	return s

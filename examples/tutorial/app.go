@@ -26,8 +26,10 @@ var poolOptions = pool.Options{
 // app is the tutorial application: the pool every handler shares, as
 // Momoko's tutorial kept it on application.db.
 type app struct {
-	db     *pool.Pool
-	secret string // the DSN's password, which no page may show
+	db      *pool.Pool
+	secret  string // the DSN's password, which no page may show
+	history *history
+	stop    func() // stops sampling the history and waits for it
 }
 
 // newApp opens the pool and prepares the database for the pages.
@@ -41,10 +43,16 @@ func newApp(ctx context.Context, dsn string) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	watchCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	h, done := watch(watchCtx, db)
+	a.history, a.stop = h, func() { cancel(); <-done }
 	return a, nil
 }
 
-func (a *app) close() error { return a.db.Close() }
+func (a *app) close() error {
+	a.stop()
+	return a.db.Close()
+}
 
 // password is the password of a URL DSN, "" for other forms: the selftest
 // checks that no page shows it.
@@ -86,6 +94,7 @@ func (a *app) routes() http.Handler {
 	}
 	mux.HandleFunc("GET /stats", a.stats)
 	mux.HandleFunc("GET /stats.json", a.statsJSON)
+	mux.HandleFunc("GET /metrics", a.metrics)
 	return mux
 }
 

@@ -6,6 +6,7 @@
 //	go run ./examples/tutorial                 # throwaway PostgreSQL, serve on 127.0.0.1:8080
 //	go run ./examples/tutorial -dsn postgres://app@db/app
 //	go run ./examples/tutorial -selftest       # request every page once and exit
+//	go run ./examples/tutorial -load 24        # and keep 24 callers busy, to watch /stats
 //
 // Without -dsn or MOMOKO_DSN it starts a throwaway PostgreSQL server (local
 // binaries, see package pgserver) and removes it on exit. Against a
@@ -31,6 +32,7 @@ type config struct {
 	dsn      string // empty: start a throwaway server
 	addr     string
 	selftest bool
+	load     int // callers to keep busy while serving
 }
 
 func main() {
@@ -40,6 +42,7 @@ func main() {
 	flag.StringVar(&cfg.dsn, "dsn", "", "PostgreSQL DSN (default $"+envDSN+"; neither starts a throwaway server)")
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to serve on (-selftest: a free port unless given)")
 	flag.BoolVar(&cfg.selftest, "selftest", false, "request every page once, print the responses and exit")
+	flag.IntVar(&cfg.load, "load", 0, "callers running statements until exit, half of them slow, so that /stats shows the pool stretch, queue and pipeline")
 	flag.Parse()
 	if cfg.dsn == "" {
 		cfg.dsn = os.Getenv(envDSN)
@@ -99,6 +102,11 @@ func run(ctx context.Context, cfg config, out io.Writer) (err error) {
 	}()
 	fmt.Fprintf(out, "serving %s\n", srv.url)
 
+	if cfg.load > 0 {
+		stopLoad := a.load(ctx, cfg.load)
+		defer stopLoad()
+		fmt.Fprintf(out, "%d callers at work: watch %sstats\n", cfg.load, srv.url)
+	}
 	if cfg.selftest {
 		return selftest(ctx, srv.url, a.secret, out)
 	}

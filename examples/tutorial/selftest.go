@@ -24,16 +24,33 @@ type check struct {
 // checks are every page: the index (which must link to all the others),
 // each tutorial step, and the statistics.
 func checks() []check {
-	index := check{path: "/", want: []string{`href="/stats"`, `href="/stats.json"`}}
+	index := check{path: "/", want: []string{`href="/stats"`, `href="/stats.json"`, `href="/metrics"`}}
 	cs := []check{index}
 	for _, p := range pages {
 		cs[0].want = append(cs[0].want, `href="`+p.path+`"`)
 		cs = append(cs, check{path: p.path, want: []string{p.want}})
 	}
 	return append(cs,
-		check{path: "/stats", want: []string{"Pool statistics", "max size"}},
+		check{path: "/stats", want: []string{"Pool statistics", "max size", "<svg", "<polyline", "waits cancelled"}},
 		check{path: "/stats.json", verify: verifyStatsJSON},
+		check{path: "/metrics", want: []string{"# TYPE momoko_pool_statements_total counter",
+			`momoko_pool_connections{state="idle"}`, `momoko_pool_connections_closed_total{cause="shrink"}`}, verify: verifyMetrics},
 	)
+}
+
+// verifyMetrics checks that the metrics count the statements the pages
+// before ran.
+func verifyMetrics(body []byte) error {
+	for line := range strings.Lines(string(body)) {
+		var n float64
+		if _, err := fmt.Sscanf(line, "momoko_pool_statements_total %g", &n); err == nil {
+			if n < float64(len(pages)) {
+				return fmt.Errorf("momoko_pool_statements_total %g after %d pages", n, len(pages))
+			}
+			return nil
+		}
+	}
+	return errors.New("no momoko_pool_statements_total sample")
 }
 
 // verifyStatsJSON checks that the JSON statistics describe the open pool.

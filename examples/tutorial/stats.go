@@ -21,17 +21,43 @@ type poolStats struct {
 	Closed  bool   `json:"closed"`
 	Repr    string `json:"repr"` // Momoko's repr of the pool
 
+	// Counters since the pool was made (README, Observability).
+	Statements      uint64            `json:"statements"`
+	Pipelined       uint64            `json:"pipelined"`
+	DeepestPipeline int               `json:"deepest_pipeline"`
+	Acquires        uint64            `json:"acquires"`
+	Waits           uint64            `json:"waits"`
+	WaitSeconds     float64           `json:"wait_seconds"`
+	AcquireTimeouts uint64            `json:"acquire_timeouts"`
+	WaitsCancelled  uint64            `json:"waits_cancelled"`
+	Opens           uint64            `json:"opens"`
+	OpenFailures    uint64            `json:"open_failures"`
+	Closes          map[string]uint64 `json:"closes"`
+	Retried         uint64            `json:"retried"`
+	Lost            uint64            `json:"lost"`
+	DatabaseDown    bool              `json:"database_down"`
+	FastFailures    int64             `json:"fast_failures"`
+
 	// database/sql's own view of the same connections.
 	OpenConnections int   `json:"open_connections"`
 	WaitCount       int64 `json:"wait_count"`
 	MaxIdleClosed   int64 `json:"max_idle_closed"`
 	MaxLifeClosed   int64 `json:"max_lifetime_closed"`
+
+	Chart template.HTML `json:"-"` // busy, idle, waiting and pipelined over the last minutes
 }
 
 func newPoolStats(s pool.Stats) poolStats {
 	return poolStats{
 		Free: s.Free, Busy: s.Busy, Dead: s.Dead, Pending: s.Pending, Waiting: s.Waiting,
 		Total: s.Total, Size: s.Size, MaxSize: s.MaxSize, Closed: s.Closed, Repr: s.String(),
+		Statements: s.Statements, Pipelined: s.Pipelined, DeepestPipeline: s.DeepestPipeline,
+		Acquires: s.Queue.Acquires, Waits: s.Queue.Waits, WaitSeconds: s.Queue.WaitTime.Seconds(),
+		AcquireTimeouts: s.Queue.Timeouts, WaitsCancelled: s.Queue.Cancelled,
+		Opens: s.Opens, OpenFailures: s.OpenFailures, Retried: s.Retried, Lost: s.Lost,
+		Closes: map[string]uint64{"lifetime": s.Closes.Lifetime, "health_check": s.Closes.HealthCheck,
+			"shrink": s.Closes.Shrink, "broken": s.Closes.Broken},
+		DatabaseDown: s.Gate.Down, FastFailures: s.Gate.FastFailures,
 		OpenConnections: s.DB.OpenConnections, WaitCount: s.DB.WaitCount,
 		MaxIdleClosed: s.DB.MaxIdleClosed, MaxLifeClosed: s.DB.MaxLifetimeClosed,
 	}
@@ -40,9 +66,14 @@ func newPoolStats(s pool.Stats) poolStats {
 var statsTemplate = template.Must(template.New("stats").Parse(`<!doctype html>
 <meta http-equiv="refresh" content="2">
 <title>Pool statistics</title>
+<style>body{font-family:sans-serif} table{border-collapse:collapse;display:inline-table;vertical-align:top;margin-right:2em}
+th{text-align:left;font-weight:normal;padding-right:1em} td{text-align:right}</style>
 <h1>Pool statistics</h1>
 <p><code>{{.Repr}}</code></p>
+{{.Chart}}
+<p>Connections busy, idle, callers waiting in the pool's queue, and statements pipelined per second, over the last minutes; the page reloads every two seconds.</p>
 <table>
+<caption>now</caption>
 <tr><th>free</th><td>{{.Free}}</td></tr>
 <tr><th>busy</th><td>{{.Busy}}</td></tr>
 <tr><th>dead</th><td>{{.Dead}}</td></tr>
@@ -52,17 +83,38 @@ var statsTemplate = template.Must(template.New("stats").Parse(`<!doctype html>
 <tr><th>size</th><td>{{.Size}}</td></tr>
 <tr><th>max size</th><td>{{.MaxSize}}</td></tr>
 <tr><th>closed</th><td>{{.Closed}}</td></tr>
+<tr><th>database down</th><td>{{.DatabaseDown}}</td></tr>
 <tr><th>open (database/sql)</th><td>{{.OpenConnections}}</td></tr>
 <tr><th>waits (database/sql)</th><td>{{.WaitCount}}</td></tr>
 </table>
-<p><a href="/stats.json">as JSON</a> · <a href="/">index</a></p>
+<table>
+<caption>since start</caption>
+<tr><th>statements</th><td>{{.Statements}}</td></tr>
+<tr><th>pipelined</th><td>{{.Pipelined}}</td></tr>
+<tr><th>deepest pipeline</th><td>{{.DeepestPipeline}}</td></tr>
+<tr><th>waits</th><td>{{.Waits}}</td></tr>
+<tr><th>wait time (s)</th><td>{{printf "%.3f" .WaitSeconds}}</td></tr>
+<tr><th>acquire timeouts</th><td>{{.AcquireTimeouts}}</td></tr>
+<tr><th>waits cancelled</th><td>{{.WaitsCancelled}}</td></tr>
+<tr><th>connections acquired</th><td>{{.Acquires}}</td></tr>
+<tr><th>connections opened</th><td>{{.Opens}}</td></tr>
+<tr><th>open failures</th><td>{{.OpenFailures}}</td></tr>
+{{range $cause, $n := .Closes}}<tr><th>closed: {{$cause}}</th><td>{{$n}}</td></tr>
+{{end}}<tr><th>retried (never sent)</th><td>{{.Retried}}</td></tr>
+<tr><th>lost (ErrConnectionLost)</th><td>{{.Lost}}</td></tr>
+<tr><th>fast failures</th><td>{{.FastFailures}}</td></tr>
+</table>
+<p><a href="/stats.json">as JSON</a> · <a href="/metrics">Prometheus</a> · <a href="/">index</a></p>
 `))
 
-// stats shows the pool's live statistics, refreshing every two seconds so
-// that stretching and shrinking can be watched.
+// stats shows the pool's live statistics and its recent history,
+// refreshing every two seconds so that stretching, queueing and shrinking
+// can be watched.
 func (a *app) stats(w http.ResponseWriter, r *http.Request) {
+	s := newPoolStats(a.db.Stats())
+	s.Chart = chart(a.history.samples())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	statsTemplate.Execute(w, newPoolStats(a.db.Stats()))
+	statsTemplate.Execute(w, s)
 }
 
 // statsJSON is stats for programs.
