@@ -1,0 +1,211 @@
+package pool
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/momoko-go/momoko/driver"
+)
+
+// writeReady writes the pending requests that may be written now.
+func (o *owner) writeReady(w *pipeline) error {
+	if o.cancelling.Load() {
+		if w.inFlight() {
+			return nil
+		}
+		o.d.mu.Lock()
+		done := o.cancelDone
+		o.d.mu.Unlock()
+		<-done
+		o.d.mu.Lock()
+		o.cancelDone = nil
+		o.cancelling.Store(false)
+		o.d.mu.Unlock()
+	}
+	now := time.Time{}
+	wrote := false
+	next := 0 // o.pending[:next] are done with
+	defer func() {
+		o.pending = append(o.pending[:0], o.pending[next:]...)
+		clear(o.pending[len(o.pending):cap(o.pending)])
+	}()
+	for next < len(o.pending) && !o.aloneInFlight {
+		r := o.pending[next]
+		if r.cancel.Load() {
+			next++
+			o.settle(r, r.ctx.Err())
+			continue
+		}
+		exclusive := r.raw != nil || r.direct
+		if (exclusive || r.alone) && (w.inFlight() || wrote) {
+			break
+		}
+		if exclusive {
+			if !o.enterFlight(r) {
+				break
+			}
+			next++
+			if err := o.runAlone(w, r); err != nil {
+				return err
+			}
+			continue
+		}
+		ready, err := w.prepareFor(r)
+		if err != nil {
+			next++
+			o.settle(r, err)
+			continue
+		}
+		// Registered in flight before it is written, so that a cancel
+		// decided from now on counts it as wanted.
+		if !ready || !o.enterFlight(r) {
+			break
+		}
+		next++
+		if err := w.write(r); err != nil {
+			o.leaveFlight(r)
+			o.settle(r, err)
+			continue
+		}
+		if now.IsZero() {
+			now = time.Now()
+		}
+		r.started = now
+		wrote = true
+		if r.alone || r.begin != "" {
+			// A failed transaction holds the connection in its aborted
+			// block until it is rolled back: nothing may follow it.
+			o.aloneInFlight = true
+		}
+	}
+	return nil
+}
+
+// enterFlight records r as in flight, unless a CancelRequest is under way
+// on o: nothing is written until it has landed.
+func (o *owner) enterFlight(r *request) bool {
+	o.d.mu.Lock()
+	defer o.d.mu.Unlock()
+	if o.cancelling.Load() {
+		return false
+	}
+	r.written = true
+	o.flight = append(o.flight, r)
+	return true
+}
+
+// leaveFlight takes back a request that could not be encoded.
+func (o *owner) leaveFlight(r *request) {
+	o.d.mu.Lock()
+	defer o.d.mu.Unlock()
+	r.written = false
+	if i := slices.Index(o.flight, r); i >= 0 {
+		o.flight = slices.Delete(o.flight, i, i+1)
+	}
+}
+
+// runAlone runs a request pgx must run itself (a function on the
+// connection, or a statement in a mode that does not pipeline), with
+// nothing else in flight.
+func (o *owner) runAlone(w *pipeline, r *request) error {
+	if r.raw != nil {
+		r.err = runRaw(r, w.conn)
+	} else {
+		r.err = runDirect(r, w.conn, &o.d.p.decode)
+	}
+	if w.pg.IsClosed() {
+		return o.lose(w, fmt.Errorf("momoko: the connection closed: %w", r.err))
+	}
+	if o.finish(r, w.pg.TxStatus()) {
+		return o.lose(w, ErrTransactionLeftOpen)
+	}
+	return nil
+}
+
+// finish resolves a request whose results are all read. It reports true
+// when the connection must be closed: a request through the pool left it
+// inside a transaction (a BEGIN run on the pool); closing it rolls back.
+func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
+	if r.alone || r.begin != "" {
+		o.aloneInFlight = false
+	}
+	if r.shared && txStatus != 'I' {
+		closeConn = true
+		if r.err == nil {
+			r.err = ErrTransactionLeftOpen
+		}
+	}
+	d := o.d
+	d.mu.Lock()
+	o.account(r)
+	if len(o.flight) > 0 && o.flight[0] == r {
+		n := copy(o.flight, o.flight[1:])
+		o.flight[n] = nil
+		o.flight = o.flight[:n]
+	}
+	o.txStatus = txStatus
+	if len(o.flight) > 0 && !o.wanted() {
+		o.startCancel(o.flight[0])
+	}
+	if !closeConn {
+		d.idleIfDone(o)
+		d.serveWaiters(o)
+	}
+	d.mu.Unlock()
+	r.done(r.err)
+	return closeConn
+}
+
+// settle resolves a request that was never written.
+func (o *owner) settle(r *request, err error) {
+	o.d.mu.Lock()
+	o.account(r)
+	o.d.idleIfDone(o)
+	o.d.mu.Unlock()
+	r.done(err)
+}
+
+// account removes a finished request from o's load; d.mu is held.
+func (o *owner) account(r *request) {
+	o.depth--
+	if !r.fast {
+		o.slow--
+	}
+	if r.alone {
+		o.alone = false
+	}
+	if r.counted {
+		o.cancelled--
+		r.counted = false
+	}
+	r.finished = true
+}
+
+// lose ends the owner's connection after err broke it. Requests in
+// flight may have run: they fail with driver.ErrConnectionLost. Those not
+// written yet go to other connections when gone runs.
+func (o *owner) lose(w *pipeline, err error) error {
+	var broken *errBroken
+	if errors.As(err, &broken) {
+		err = broken.err
+	}
+	lost := fmt.Errorf("%w: %w", driver.ErrConnectionLost, err)
+	o.d.mu.Lock()
+	flight := o.flight
+	o.flight = nil
+	o.broken = true
+	for _, r := range flight {
+		o.account(r)
+		if !r.cancel.Load() {
+			o.d.counts.lost++
+		}
+	}
+	o.d.mu.Unlock()
+	for _, r := range flight {
+		r.done(lost)
+	}
+	w.sent, w.head, w.flushed = nil, 0, 0
+	return lost
+}
