@@ -1,0 +1,310 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// errBroken wraps the error of a connection that broke: what was in
+// flight on it may have run.
+type errBroken struct{ err error }
+
+func (e *errBroken) Error() string { return e.err.Error() }
+func (e *errBroken) Unwrap() error { return e.err }
+
+// readNext reads results until a request is complete and returns it with
+// its cursors or its error set, or until nothing is in flight (nil). An
+// *errBroken means the connection is gone, with the requests in flight.
+func (w *pipeline) readNext() (*request, error) {
+	if w.lastRead.IsZero() {
+		w.lastRead = time.Now()
+	}
+	var failed bool // the server skips to the next Sync after an error
+	for w.inFlight() {
+		e := &w.sent[w.head]
+		w.head++
+		if failed && e.kind != expectSync {
+			continue
+		}
+		var err error
+		switch e.kind {
+		case expectPrepare:
+			err = w.readPrepare(e)
+		case expectDeallocate:
+			err = w.receive(func(m pgproto3.BackendMessage) (bool, error) {
+				_, ok := m.(*pgproto3.CloseComplete)
+				return ok, nil
+			})
+		case expectStatement:
+			err = w.readStatement(e)
+		case expectSync:
+			failed = false
+			if err := w.receive(readyForQuery); err != nil {
+				return nil, err
+			}
+			if e.last && e.req.begin != "" && w.pg.TxStatus() != 'I' {
+				if err := w.rollback(); err != nil {
+					return nil, err
+				}
+			}
+			if e.last {
+				return e.req, nil
+			}
+			continue
+		}
+		var broken *errBroken
+		if errors.As(err, &broken) {
+			return nil, err
+		}
+		failed = err != nil
+	}
+	return nil, nil // only Prepares were in flight
+}
+
+// rollback ends a transaction whose statement failed: the server skipped
+// the rest of it, COMMIT included, up to its Sync. Nothing else is in
+// flight behind a transaction.
+func (w *pipeline) rollback() error {
+	w.fe.SendQuery(&pgproto3.Query{String: "ROLLBACK"})
+	if err := w.fe.Flush(); err != nil {
+		return &errBroken{err}
+	}
+	err := w.receive(readyForQuery)
+	if _, ok := err.(*pgconn.PgError); ok {
+		// ROLLBACK cannot fail in a transaction block; whatever did, the
+		// connection is not to be trusted.
+		return &errBroken{err}
+	}
+	return err
+}
+
+func readyForQuery(m pgproto3.BackendMessage) (bool, error) {
+	_, ok := m.(*pgproto3.ReadyForQuery)
+	return ok, nil
+}
+
+// receive reads messages and hands each to handle until it reports done.
+// An ErrorResponse ends it with the *pgconn.PgError; a read error with an
+// *errBroken.
+func (w *pipeline) receive(handle func(pgproto3.BackendMessage) (bool, error)) error {
+	for {
+		m, err := w.pg.ReceiveMessage(context.Background())
+		if err != nil {
+			return &errBroken{err}
+		}
+		switch m := m.(type) {
+		case *pgproto3.ErrorResponse:
+			pgErr := pgconn.ErrorResponseToPgError(m)
+			if w.pg.IsClosed() {
+				return &errBroken{pgErr} // FATAL: the server closed the session
+			}
+			return pgErr
+		case *pgproto3.NoticeResponse, *pgproto3.NotificationResponse, *pgproto3.ParameterStatus:
+			continue // pgconn has passed them to its handlers
+		}
+		done, err := handle(m)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// readRows reads a statement's messages up to its CommandComplete into
+// cur. Rows are appended through locals, not cur's fields, which would
+// cost a write barrier per value.
+func (w *pipeline) readRows(cur *Cursor) error {
+	buf, spans, rows := cur.buf, cur.spans, 0
+	if spans == nil {
+		spans = cur.spanBuf[:0]
+	}
+	defer func() { cur.buf, cur.spans, cur.rows = buf, spans, cur.rows+rows }()
+	copyOut := false
+	for {
+		m, err := w.pg.ReceiveMessage(context.Background())
+		if err != nil {
+			return &errBroken{err}
+		}
+		switch m := m.(type) {
+		case *pgproto3.DataRow:
+			for _, v := range m.Values {
+				if v == nil {
+					spans = append(spans, span{n: -1})
+					continue
+				}
+				spans = append(spans, span{off: int32(len(buf)), n: int32(len(v))})
+				buf = append(buf, v...)
+			}
+			rows++
+		case *pgproto3.RowDescription:
+			fields := fieldsOf(m)
+			cur.setFields(fields, w.p.decode.cover(w.types, fields))
+		case *pgproto3.CommandComplete:
+			cur.setTag(string(m.CommandTag))
+			if copyOut {
+				return ErrCopyNeedsRaw
+			}
+			return nil
+		case *pgproto3.EmptyQueryResponse:
+			return nil
+		case *pgproto3.CopyInResponse:
+			// The server waits for data Execute has not got; refusing it
+			// ends the statement with an error. The server ignored the
+			// statement's Sync during the copy, so another ends it.
+			w.fe.Send(&pgproto3.CopyFail{Message: ErrCopyNeedsRaw.Error()})
+			w.fe.SendSync(&pgproto3.Sync{})
+			if err := w.fe.Flush(); err != nil {
+				return &errBroken{err}
+			}
+		case *pgproto3.CopyOutResponse:
+			copyOut = true // its CopyData rows are not a result set
+		case *pgproto3.ErrorResponse:
+			pgErr := pgconn.ErrorResponseToPgError(m)
+			if w.pg.IsClosed() {
+				return &errBroken{pgErr} // FATAL: the server closed the session
+			}
+			return pgErr
+		}
+	}
+}
+
+// shapeVaries reports whether the columns a statement returns can change
+// from one run to the next although its text does not: FETCH and MOVE take
+// whatever cursor has the name now, EXECUTE whatever statement, SHOW and
+// EXPLAIN their argument's.
+func shapeVaries(sql string) bool {
+	w := firstWord(sql)
+	for _, kw := range []string{"FETCH", "MOVE", "EXECUTE", "SHOW", "EXPLAIN"} {
+		if strings.EqualFold(w, kw) {
+			return true
+		}
+	}
+	return false
+}
+
+// readPrepare reads a Prepare's ParseComplete, ParameterDescription and
+// RowDescription (or NoData).
+func (w *pipeline) readPrepare(e *expect) error {
+	p := e.prep
+	p.sd = &pgconn.StatementDescription{Name: p.name, SQL: p.sql}
+	err := w.receive(func(m pgproto3.BackendMessage) (bool, error) {
+		switch m := m.(type) {
+		case *pgproto3.ParameterDescription:
+			p.sd.ParamOIDs = slices.Clone(m.ParameterOIDs)
+		case *pgproto3.RowDescription:
+			p.sd.Fields = fieldsOf(m)
+			return true, nil
+		case *pgproto3.NoData:
+			return true, nil
+		}
+		return false, nil
+	})
+	if err != nil {
+		w.preparing[e.sql] = err
+		return err
+	}
+	delete(w.preparing, e.sql)
+	if shapeVaries(p.sql) {
+		// Its fields at prepare time say nothing of the next run's: every
+		// run describes its own, in text.
+		p.sd.Fields = nil
+	}
+	p.formats = make([]int16, len(p.sd.Fields))
+	p.fields = slices.Clone(p.sd.Fields)
+	for i := range p.fields {
+		p.formats[i] = resultFormat(p.fields[i].DataTypeOID)
+		p.fields[i].Format = p.formats[i]
+	}
+	if evict := w.cache.add(p); evict != nil {
+		w.evicted = append(w.evicted, evict)
+	}
+	return nil
+}
+
+// readStatement reads one statement's result into a cursor of its
+// request, and its error into the request.
+func (w *pipeline) readStatement(e *expect) error {
+	r := e.req
+	cur := &Cursor{}
+	if !e.describe {
+		cur.setFields(e.prep.fields, w.p.decode.cover(w.types, e.prep.fields))
+	}
+	if p := e.prep; p != nil && p.lastValues > inlineValues {
+		cur.buf = make([]byte, 0, p.lastBytes)
+		cur.spans = make([]span, 0, p.lastValues)
+	}
+	err := w.readRows(cur)
+	if p := e.prep; p != nil {
+		p.lastBytes, p.lastValues = len(cur.buf), len(cur.spans)
+	}
+	now := time.Now()
+	if e.prep != nil {
+		start := r.started
+		if w.lastRead.After(start) {
+			start = w.lastRead
+		}
+		w.p.speeds.record(e.prep.sql, now.Sub(start))
+	}
+	w.lastRead = now
+	if err == nil {
+		r.curs = append(r.curs, cur)
+		return nil
+	}
+	var broken *errBroken
+	if errors.As(err, &broken) {
+		return err
+	}
+	if e.prep != nil {
+		switch sqlState(err) {
+		case pgerrcode.InvalidSQLStatementName, pgerrcode.FeatureNotSupported:
+			// The server dropped the statement (DEALLOCATE ALL) or its
+			// plan no longer fits the schema: prepare it again next time.
+			w.cache.forget(e.prep.sql)
+		}
+	}
+	if r.err == nil {
+		r.err = err
+	}
+	return err
+}
+
+// txStatus is the connection's transaction status after the last
+// result read: 'I' idle, 'T' in a transaction, 'E' in a failed one.
+func (w *pipeline) txStatus() byte { return w.pg.TxStatus() }
+
+// binaryResults are the types read in binary: intrinsic types whose binary
+// form pgx decodes into every Go type their text form would give, as pgx's
+// stdlib chooses for database/sql. Every other type comes as text, so that
+// a sql.Scanner (hstore.Hstore, jsonb.JSON) gets the text it parses.
+var binaryResults = map[uint32]bool{
+	pgtype.BoolOID: true, pgtype.ByteaOID: true, pgtype.CIDOID: true, pgtype.DateOID: true,
+	pgtype.Float4OID: true, pgtype.Float8OID: true, pgtype.Int2OID: true, pgtype.Int4OID: true,
+	pgtype.Int8OID: true, pgtype.OIDOID: true, pgtype.TimestampOID: true, pgtype.TimestamptzOID: true,
+	pgtype.XIDOID: true,
+}
+
+func resultFormat(oid uint32) int16 {
+	if binaryResults[oid] {
+		return pgtype.BinaryFormatCode
+	}
+	return pgtype.TextFormatCode
+}
+
+// fieldsOf describes a result's columns as pgx does.
+func fieldsOf(rd *pgproto3.RowDescription) []pgconn.FieldDescription {
+	fields := make([]pgconn.FieldDescription, len(rd.Fields))
+	for i, f := range rd.Fields {
+		fields[i] = pgconn.FieldDescription{
+			Name: string(f.Name), TableOID: f.TableOID, TableAttributeNumber: f.TableAttributeNumber,
+			DataTypeOID: f.DataTypeOID, DataTypeSize: f.DataTypeSize, TypeModifier: f.TypeModifier, Format: f.Format,
+		}
+	}
+	return fields
+}
