@@ -95,7 +95,9 @@ func TestMetricsMatchStatsUnderLoad(t *testing.T) {
 	}
 }
 
-// load runs n callers of a 5ms statement until stop is called: every
+// load runs n callers of a 20ms statement until stop is called (12 of
+// them on 2 connections wait well beyond a 30ms AcquireTimeout, whatever
+// the machine's speed): every
 // third caller gives up after 10ms, and waits beyond AcquireTimeout fail.
 func load(ctx context.Context, p *pool.Pool, n int) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -107,7 +109,7 @@ func load(ctx context.Context, p *pool.Pool, n int) (stop func()) {
 				if i%3 == 0 {
 					callCtx, done = context.WithTimeout(ctx, 10*time.Millisecond)
 				}
-				p.Execute(callCtx, "SELECT pg_sleep(0.005)").Await(callCtx)
+				p.Execute(callCtx, "SELECT pg_sleep(0.02)").Await(callCtx)
 				done()
 			}
 		})
