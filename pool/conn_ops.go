@@ -17,12 +17,7 @@ func (c *Conn) Execute(ctx context.Context, query string, args ...any) *future.F
 	}
 	f, complete := future.New[*Cursor]()
 	r := c.pool.statement(ctx, query, args, false)
-	r.finish = func(curs []*Cursor, err error) bool {
-		if err != nil {
-			return complete(nil, err)
-		}
-		return complete(curs[0], nil)
-	}
+	r.finish = oneCursor(complete)
 	c.submit(r)
 	return f
 }
@@ -45,12 +40,7 @@ func (c *Conn) Transaction(ctx context.Context, stmts []Statement, opts ...TxOpt
 		return future.Failed[[]*Cursor](err)
 	}
 	f, complete := future.New[[]*Cursor]()
-	r.finish = func(curs []*Cursor, err error) bool {
-		if err != nil {
-			return complete(nil, err)
-		}
-		return complete(curs, nil)
-	}
+	r.finish = allCursors(complete)
 	c.submit(r)
 	return f
 }

@@ -24,12 +24,7 @@ func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.F
 	}
 	f, complete := future.New[*Cursor]()
 	r := p.statement(ctx, query, args, true)
-	r.finish = func(curs []*Cursor, err error) bool {
-		if err != nil {
-			return complete(nil, err)
-		}
-		return complete(curs[0], nil)
-	}
+	r.finish = oneCursor(complete)
 	p.run(r)
 	return f
 }

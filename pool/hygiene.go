@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -25,10 +24,7 @@ import (
 //     drop the pool's own prepared statements).
 
 // isListen reports whether the statement's first word is LISTEN.
-func isListen(query string) bool {
-	q := strings.TrimLeft(query, " \t\r\n(")
-	return len(q) >= 6 && strings.EqualFold(q[:6], "LISTEN") && (len(q) == 6 || strings.ContainsRune(" \t\r\n;", rune(q[6])))
-}
+func isListen(query string) bool { return startsWith(query, "LISTEN") }
 
 // cleanUp submits, ahead of c's release, what its borrower's session
 // needs undone: it runs after c's other work, before anyone else's.

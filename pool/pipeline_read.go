@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgerrcode"
@@ -102,11 +101,7 @@ func (w *pipeline) receive(handle func(pgproto3.BackendMessage) (bool, error)) e
 		}
 		switch m := m.(type) {
 		case *pgproto3.ErrorResponse:
-			pgErr := pgconn.ErrorResponseToPgError(m)
-			if w.pg.IsClosed() {
-				return &errBroken{pgErr} // FATAL: the server closed the session
-			}
-			return pgErr
+			return w.serverError(m)
 		case *pgproto3.NoticeResponse, *pgproto3.NotificationResponse, *pgproto3.ParameterStatus:
 			continue // pgconn has passed them to its handlers
 		}
@@ -115,6 +110,16 @@ func (w *pipeline) receive(handle func(pgproto3.BackendMessage) (bool, error)) e
 			return err
 		}
 	}
+}
+
+// serverError is a statement's error, or an *errBroken when the error was
+// FATAL and the server closed the session.
+func (w *pipeline) serverError(m *pgproto3.ErrorResponse) error {
+	pgErr := pgconn.ErrorResponseToPgError(m)
+	if w.pg.IsClosed() {
+		return &errBroken{pgErr}
+	}
+	return pgErr
 }
 
 // readRows reads a statement's messages up to its CommandComplete into
@@ -166,11 +171,7 @@ func (w *pipeline) readRows(cur *Cursor) error {
 		case *pgproto3.CopyOutResponse:
 			copyOut = true // its CopyData rows are not a result set
 		case *pgproto3.ErrorResponse:
-			pgErr := pgconn.ErrorResponseToPgError(m)
-			if w.pg.IsClosed() {
-				return &errBroken{pgErr} // FATAL: the server closed the session
-			}
-			return pgErr
+			return w.serverError(m)
 		}
 	}
 }
@@ -180,13 +181,7 @@ func (w *pipeline) readRows(cur *Cursor) error {
 // whatever cursor has the name now, EXECUTE whatever statement, SHOW and
 // EXPLAIN their argument's.
 func shapeVaries(sql string) bool {
-	w := firstWord(sql)
-	for _, kw := range []string{"FETCH", "MOVE", "EXECUTE", "SHOW", "EXPLAIN"} {
-		if strings.EqualFold(w, kw) {
-			return true
-		}
-	}
-	return false
+	return startsWith(sql, "FETCH", "MOVE", "EXECUTE", "SHOW", "EXPLAIN")
 }
 
 // readPrepare reads a Prepare's ParseComplete, ParameterDescription and

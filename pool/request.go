@@ -153,3 +153,23 @@ func (r *request) statementCount() int {
 	}
 	return len(r.stmts)
 }
+
+// oneCursor resolves a future of one statement's cursor.
+func oneCursor(complete func(*Cursor, error) bool) func([]*Cursor, error) bool {
+	return func(curs []*Cursor, err error) bool {
+		if err != nil {
+			return complete(nil, err)
+		}
+		return complete(curs[0], nil)
+	}
+}
+
+// allCursors resolves a future of every statement's cursor.
+func allCursors(complete func([]*Cursor, error) bool) func([]*Cursor, error) bool {
+	return func(curs []*Cursor, err error) bool {
+		if err != nil {
+			return complete(nil, err)
+		}
+		return complete(curs, nil)
+	}
+}

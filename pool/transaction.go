@@ -81,12 +81,7 @@ func (p *Pool) Transaction(ctx context.Context, stmts []Statement, opts ...TxOpt
 	if err != nil {
 		return future.Failed[[]*Cursor](err)
 	}
-	r.finish = func(curs []*Cursor, err error) bool {
-		if err != nil {
-			return complete(nil, err)
-		}
-		return complete(curs, nil)
-	}
+	r.finish = allCursors(complete)
 	p.run(r)
 	return f
 }

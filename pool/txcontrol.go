@@ -7,8 +7,14 @@ import "strings"
 // be alone on its connection: a neighbour pipelined behind a BEGIN would
 // run inside its transaction.
 func controlsTransaction(sql string) bool {
+	return startsWith(sql, "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE")
+}
+
+// startsWith reports whether sql's first word is one of keywords, in any
+// case.
+func startsWith(sql string, keywords ...string) bool {
 	w := firstWord(sql)
-	for _, kw := range []string{"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE"} {
+	for _, kw := range keywords {
 		if strings.EqualFold(w, kw) {
 			return true
 		}
@@ -18,11 +24,12 @@ func controlsTransaction(sql string) bool {
 
 // isCopy reports whether sql is a COPY, which must be alone in flight:
 // while the server copies, statements written behind it break the copy.
-func isCopy(sql string) bool { return strings.EqualFold(firstWord(sql), "COPY") }
+func isCopy(sql string) bool { return startsWith(sql, "COPY") }
 
-// firstWord is the first word of sql after white space and comments.
+// firstWord is the first word of sql after white space, comments and
+// opening parentheses.
 func firstWord(sql string) string {
-	i := skipSpaceAndComments(sql, 0)
+	i := skipToWord(sql, 0)
 	j := i
 	for j < len(sql) && isLetter(sql[j]) {
 		j++
@@ -30,13 +37,13 @@ func firstWord(sql string) string {
 	return sql[i:j]
 }
 
-// skipSpaceAndComments returns the index of the first byte from i on that
-// is neither white space nor inside a comment (nested block comments, as
-// PostgreSQL allows).
-func skipSpaceAndComments(s string, i int) int {
+// skipToWord returns the index of the first byte from i on that is
+// neither white space, an opening parenthesis, nor inside a comment
+// (nested block comments, as PostgreSQL allows).
+func skipToWord(s string, i int) int {
 	for i < len(s) {
 		switch {
-		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f':
+		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '(':
 			i++
 		case strings.HasPrefix(s[i:], "--"):
 			nl := strings.IndexByte(s[i:], '\n')
