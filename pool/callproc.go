@@ -72,19 +72,30 @@ func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if kind, ok := p.procKinds.Load(name); ok {
-		sql := callSQL(quoted, kind.(bool), len(args))
-		if c != nil {
-			return c.Execute(ctx, sql, args...)
-		}
-		return p.Execute(ctx, sql, args...)
-	}
-	if p.connector == nil {
+	if _, known := p.procKinds.Load(name); !known && p.connector == nil {
 		return p.callProcByTrying(ctx, c, name, quoted, args)
 	}
 	f, complete := future.New[*Cursor]()
-	var cur *Cursor
-	r := &request{ctx: ctx, shared: c == nil, raw: func(conn *pgx.Conn) (err error) {
+	r := p.procRequest(ctx, name, quoted, args, c == nil)
+	r.finish = oneCursor(complete)
+	if c != nil {
+		c.submit(r)
+	} else {
+		p.run(r)
+	}
+	return f
+}
+
+// procRequest makes the request that calls name, quoted: an ordinary
+// statement once p knows whether name is a procedure, else the catalog
+// query and the call, run on the connection by pgx. Its finish is the
+// caller's to set. Without the momoko driver p must know name's kind.
+func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any, shared bool) *request {
+	if kind, ok := p.procKinds.Load(name); ok {
+		return p.statement(ctx, callSQL(quoted, kind.(bool), len(args)), args, shared)
+	}
+	r := &request{ctx: ctx, shared: shared}
+	r.raw = func(conn *pgx.Conn) error {
 		parts := strings.Split(name, ".")
 		schema := ""
 		if len(parts) > 1 {
@@ -98,16 +109,13 @@ func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *
 		if kind != nil {
 			p.procKinds.Store(name, procedure) // a name not found yet may be created later
 		}
-		cur, err = queryDirect(ctx, conn, &p.decode, callSQL(quoted, procedure, len(args)), args)
+		cur, err := queryDirect(ctx, conn, &p.decode, callSQL(quoted, procedure, len(args)), args)
+		if err == nil {
+			r.curs = append(r.one[:0], cur)
+		}
 		return err
-	}}
-	r.finish = func(_ []*Cursor, err error) bool { return complete(cur, err) }
-	if c != nil {
-		c.submit(r)
-	} else {
-		p.run(r)
 	}
-	return f
+	return r
 }
 
 // callProcByTrying is callProc for other drivers, which the catalog query

@@ -43,8 +43,15 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	if c.Logger == nil {
 		c.Logger = opts.Logger
 	}
+	var members []*member
+	if len(o.Replicas.Standbys) > 0 {
+		if members, err = newMembers(o.Replicas, o); err != nil {
+			return nil, err
+		}
+	}
 	connector, err := driver.NewConnector(&c)
 	if err != nil {
+		closeMembers(members)
 		return nil, err
 	}
 	openDB := sql.OpenDB
@@ -54,6 +61,9 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	p := newPool(openDB(connector), o)
 	p.connector = connector
 	p.pipelines = connector.Pipelines()
+	if members != nil {
+		p.replicas = &replicas{opts: o.Replicas, members: members, history: newWALHistory(o.Replicas)}
+	}
 	return p, nil
 }
 
@@ -81,6 +91,8 @@ func fromDBOptions(o Options) error {
 		return fmt.Errorf("%w: FromDB cannot apply PingAfterIdle: use New", ErrInvalidOptions)
 	case o.OpenDB != nil:
 		return fmt.Errorf("%w: FromDB cannot apply OpenDB: the *sql.DB is open already", ErrInvalidOptions)
+	case len(o.Replicas.Standbys) > 0:
+		return fmt.Errorf("%w: FromDB cannot open standbys: use New", ErrInvalidOptions)
 	}
 	return nil
 }

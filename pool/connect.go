@@ -45,6 +45,16 @@ func (p *Pool) connectLocked(ctx context.Context) *future.Future[*Pool] {
 			p.maintains.Add(1)
 			go p.checkHealth()
 		}
+		if p.replicas != nil {
+			for _, m := range p.replicas.members {
+				// A standby that cannot be reached is repaired in the
+				// background and takes no reads meanwhile: the primary's
+				// Connect does not fail for it.
+				m.pool.Connect(p.ctx)
+			}
+			p.maintains.Add(1)
+			go p.watchReplicas()
+		}
 	}
 	return f
 }

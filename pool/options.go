@@ -123,6 +123,9 @@ type Options struct {
 	// callers on a small pool keep every connection's pipeline full,
 	// short enough that one round trip's worth of results stays small.
 	MaxPipeline int
+	// Replicas are the pool's read replicas, which take the reads sent
+	// through Replica. Default: none.
+	Replicas ReplicaOptions
 	// Logger receives reconnects, shrinks, connect failures and leaks.
 	// Default: no logging. Passwords never reach it.
 	Logger *slog.Logger
@@ -210,5 +213,7 @@ func (o Options) resolve() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return o, nil
+	var err error
+	o.Replicas, err = o.Replicas.resolve(o)
+	return o, err
 }

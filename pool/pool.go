@@ -25,6 +25,10 @@ type Pool struct {
 	owners    sync.WaitGroup // owner goroutines
 	pipelines bool           // the driver's query mode is one that pipelines
 
+	// replicas routes Replica's reads; nil without standbys.
+	replicas    *replicas
+	replicaView Replica
+
 	decode    decodeTypes
 	speeds    speeds
 	procKinds sync.Map // CallProc name → true for a procedure
@@ -94,6 +98,7 @@ func newPool(db *sql.DB, o Options) *Pool {
 	db.SetConnMaxLifetime(0)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pool{db: db, opts: o, ctx: ctx, cancel: cancel}
+	p.replicaView.p = p
 	p.disp = newDispatcher(p, o)
 	return p
 }
@@ -129,6 +134,9 @@ func (p *Pool) Close() error {
 	p.disp.close()
 	p.maintains.Wait()
 	p.owners.Wait()
+	if p.replicas != nil {
+		closeMembers(p.replicas.members)
+	}
 	return p.db.Close()
 }
 

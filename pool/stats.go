@@ -58,6 +58,13 @@ type Stats struct {
 	// failures. Zero for a pool made by FromDB.
 	Gate driver.ConnectorStats
 
+	// Replicas are the standbys (Options.Replicas), each with the
+	// statistics of its own connections; ReadsOnPrimary counts the reads
+	// sent through Replica that no standby could take and that ran on the
+	// primary (FallbackToPrimary).
+	Replicas       []ReplicaStats
+	ReadsOnPrimary uint64
+
 	DB sql.DBStats
 }
 
@@ -156,6 +163,9 @@ func (p *Pool) Stats() Stats {
 	}
 	s.Dead, s.Size, s.MaxSize, s.Closed, s.DB = dead, p.opts.Size, p.opts.MaxSize, closed, db
 	s.Total = s.Free + s.Busy + s.Dead + s.Pending
+	if p.replicas != nil {
+		s.Replicas, s.ReadsOnPrimary = p.replicas.stats()
+	}
 	return s
 }
 

@@ -1,0 +1,273 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/future"
+)
+
+var (
+	// ErrNoReplica: a read sent through Replica found no standby to take
+	// it (every one down, lagging beyond MaxReplicaLag, or promoted) and
+	// FallbackToPrimary is off. It fails at once: a read never waits for
+	// a standby to come back.
+	ErrNoReplica = errors.New("momoko: no standby can take the read")
+	// ErrReplicaBehind: a read that must see a commit found no standby
+	// that replayed it within ReplayWait, and FallbackToPrimary is off.
+	// errors.Is matches ErrNoReplica too.
+	ErrReplicaBehind = fmt.Errorf("%w: no standby has replayed the commit to be read", ErrNoReplica)
+)
+
+// Replica is a read-only view of a pool: its calls run on the pool's
+// standbys (Options.Replicas), the least busy of those that are up and
+// within MaxReplicaLag, and on the primary only when none can take them
+// and FallbackToPrimary allows it. A read that fails on a standby because
+// the standby broke or went away runs again on another standby or the
+// primary: a standby's sessions are read only, so running it again cannot
+// write twice. A pool without standbys runs them on the primary.
+//
+// Get one with Pool.Replica; it satisfies Executor, so Collect and
+// CollectOne take it. It is safe for concurrent use.
+type Replica struct {
+	p     *Pool
+	after LSN // a standby must have replayed this far
+}
+
+var _ Executor = (*Replica)(nil)
+
+// Replica returns the pool's read-only view, which sends reads to the
+// standbys.
+func (p *Pool) Replica() *Replica { return &p.replicaView }
+
+// After returns a view whose reads see everything committed up to lsn:
+// they go to a standby known to have replayed it, or wait up to
+// ReplayWait for one to, then fall back to the primary (or fail with
+// ErrReplicaBehind). lsn comes from ReadYourWrites or Pool.WALPosition.
+func (r *Replica) After(lsn LSN) *Replica {
+	return &Replica{p: r.p, after: max(r.after, lsn)}
+}
+
+// Execute runs query on a standby; see Pool.Execute.
+func (r *Replica) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	if isListen(query) {
+		return future.Failed[*Cursor](ErrListenOnPool)
+	}
+	f, complete := future.New[*Cursor]()
+	r.read(ctx, oneCursor(complete), func(p *Pool) *request {
+		return p.statement(ctx, query, args, true)
+	})
+	return f
+}
+
+// CallProc calls a function on a standby; see Pool.CallProc. A procedure
+// that writes fails there with SQLSTATE 25006 (read_only_sql_transaction).
+func (r *Replica) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
+	quoted, err := quoteProcName(name)
+	if err != nil {
+		return future.Failed[*Cursor](err)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	f, complete := future.New[*Cursor]()
+	r.read(ctx, oneCursor(complete), func(p *Pool) *request {
+		return p.procRequest(ctx, name, quoted, args, true)
+	})
+	return f
+}
+
+// Transaction runs stmts in one READ ONLY transaction on a standby; see
+// Pool.Transaction. ReadOnly is implied: a standby can run no other.
+func (r *Replica) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	opts = append(opts[:len(opts):len(opts)], ReadOnly())
+	if _, err := r.p.transaction(ctx, stmts, opts, true); err != nil {
+		return future.Failed[[]*Cursor](err)
+	}
+	f, complete := future.New[[]*Cursor]()
+	r.read(ctx, allCursors(complete), func(p *Pool) *request {
+		req, _ := p.transaction(ctx, stmts, opts, true)
+		return req
+	})
+	return f
+}
+
+// read sends a request made by makeReq to a standby, finishing with
+// finish.
+func (r *Replica) read(ctx context.Context, finish func([]*Cursor, error) bool, makeReq func(*Pool) *request) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	rd := &replicaRead{p: r.p, ctx: ctx, after: r.after, finish: finish, makeReq: makeReq}
+	if r.p.replicas == nil {
+		rd.onPrimary()
+		return
+	}
+	rd.route()
+}
+
+// replicaRead is one read on its way to a standby, through as many
+// attempts as standbys fail under it.
+type replicaRead struct {
+	p       *Pool
+	ctx     context.Context
+	after   LSN
+	finish  func([]*Cursor, error) bool
+	makeReq func(*Pool) *request
+	tries   int
+	lastErr error
+}
+
+// route sends the read to the least busy usable standby that has replayed
+// what it must see, or waits for one to replay it, or falls back.
+func (rd *replicaRead) route() {
+	rs := rd.p.replicas
+	if err := rd.ctx.Err(); err != nil {
+		rd.finish(nil, err)
+		return
+	}
+	if rd.after == positionUnknown {
+		rd.fallBack()
+		return
+	}
+	if m := rs.leastBusy(rd.after); m != nil {
+		rd.send(m)
+		return
+	}
+	if rd.after > 0 && rs.opts.ReplayWait > 0 {
+		if m := rs.leastBusy(0); m != nil {
+			go rd.awaitReplay(m)
+			return
+		}
+	}
+	rd.fallBack()
+}
+
+// fallBack runs the read on the primary when allowed, and fails it
+// otherwise.
+func (rd *replicaRead) fallBack() {
+	rs := rd.p.replicas
+	if rs.opts.FallbackToPrimary {
+		atomic.AddUint64(&rs.onPrimary, 1)
+		rd.onPrimary()
+		return
+	}
+	err := ErrNoReplica
+	if rd.after > 0 && rs.opts.ReplayWait > 0 {
+		err = ErrReplicaBehind
+	}
+	if rd.lastErr != nil {
+		rd.finish(nil, fmt.Errorf("%w (last standby error: %w)", err, rd.lastErr))
+		return
+	}
+	rd.finish(nil, err)
+}
+
+func (rd *replicaRead) onPrimary() {
+	req := rd.makeReq(rd.p)
+	req.finish = rd.finish
+	rd.p.run(req)
+}
+
+// send gives the read to m. When m fails it in a way that says m broke or
+// went away, m takes no more reads until its next check succeeds, and the
+// read is routed again.
+func (rd *replicaRead) send(m *member) {
+	m.inFlight.Add(1)
+	req := rd.makeReq(m.pool)
+	req.finish = func(curs []*Cursor, err error) bool {
+		m.inFlight.Add(-1)
+		if err != nil && rd.ctx.Err() == nil && rd.tries < len(rd.p.replicas.members) && standbyFailed(err) {
+			m.fail(err)
+			m.retried.Add(1)
+			rd.tries++
+			rd.lastErr = err
+			// Not on the owner's goroutine, which may be the one to serve
+			// the next attempt.
+			go rd.route()
+			return true
+		}
+		m.reads.Add(1)
+		return rd.finish(curs, err)
+	}
+	m.pool.run(req)
+}
+
+// standbyFailed tells a failure of the standby (down, restarting, its
+// connection broken, its gate shut) from the read's own. A query
+// cancelled by a conflict with recovery (40001) is the read's own: it
+// fails as on the primary.
+func standbyFailed(err error) bool {
+	if errors.Is(err, ErrPoolClosed) {
+		return false
+	}
+	switch driver.Classify(err) {
+	case driver.ClassSafeToRetry, driver.ClassConnectionLost:
+		return true
+	}
+	return false
+}
+
+// awaitReplay polls m until it has replayed what the read must see, for
+// at most ReplayWait, then sends the read to it, or falls back.
+func (rd *replicaRead) awaitReplay(m *member) {
+	rs := rd.p.replicas
+	deadline := time.Now().Add(rs.opts.ReplayWait)
+	pause := 200 * time.Microsecond
+	for {
+		lsn, err := firstLSN(rd.ctx, m.pool.Execute(rd.ctx, "SELECT pg_last_wal_replay_lsn()::text"))
+		switch {
+		case rd.ctx.Err() != nil:
+			rd.finish(nil, rd.ctx.Err())
+			return
+		case err != nil:
+			if standbyFailed(err) {
+				m.fail(err)
+			}
+			rd.lastErr = err
+			rd.route()
+			return
+		}
+		m.observe(lsn)
+		if lsn >= rd.after {
+			rd.send(m)
+			return
+		}
+		if time.Until(deadline) < pause {
+			rd.fallBack()
+			return
+		}
+		select {
+		case <-rd.ctx.Done():
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Millisecond)
+	}
+}
+
+// leastBusy is the usable standby with the fewest reads in flight among
+// those known to have replayed after; ties go round, so that an idle pool
+// spreads its reads too.
+func (rs *replicas) leastBusy(after LSN) *member {
+	n := len(rs.members)
+	start := int(atomic.AddUint32(&rs.next, 1))
+	var best *member
+	var load int64
+	for i := range n {
+		m := rs.members[(start+i)%n]
+		if !m.usable.Load() || LSN(m.replayed.Load()) < after {
+			continue
+		}
+		if l := m.inFlight.Load(); best == nil || l < load {
+			best, load = m, l
+		}
+	}
+	return best
+}

@@ -1,0 +1,169 @@
+package pool
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/momoko-go/momoko/driver"
+)
+
+// Role is what a standby's server was found to be at its last check.
+type Role int
+
+const (
+	// RoleUnknown: not checked yet.
+	RoleUnknown Role = iota
+	// RoleStandby: in recovery, streaming from the primary; it takes reads
+	// while its lag is within MaxReplicaLag.
+	RoleStandby
+	// RolePrimary: not in recovery (promoted, or the primary itself, as
+	// one host of a multi-host DSN): it takes no replica reads.
+	RolePrimary
+	// RoleDown: the last check, or a read, failed to reach it.
+	RoleDown
+)
+
+var roleNames = [...]string{"unknown", "standby", "primary", "down"}
+
+// String returns the role in words.
+func (r Role) String() string {
+	if r < 0 || int(r) >= len(roleNames) {
+		return "invalid"
+	}
+	return roleNames[r]
+}
+
+// member is one standby: a pool of its own, and what the background check
+// last found.
+type member struct {
+	name string // host:port, never the password
+	pool *Pool
+
+	inFlight atomic.Int64  // reads given to it and not resolved yet
+	replayed atomic.Uint64 // the highest LSN it is known to have replayed
+	usable   atomic.Bool   // it may take reads: a standby, within the lag bound
+	reads    atomic.Uint64
+	retried  atomic.Uint64 // reads that failed on it and went elsewhere
+
+	mu      sync.Mutex // guards the rest
+	role    Role
+	lag     time.Duration
+	checked time.Time
+	lastErr string
+}
+
+// newMembers makes one member per host of each standby DSN, with the
+// primary's options for everything but the size.
+func newMembers(ro ReplicaOptions, primary Options) ([]*member, error) {
+	var ms []*member
+	seen := map[string]bool{}
+	for i, dsn := range ro.Standbys {
+		cfg, err := driver.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("%w: Replicas.Standbys[%d]: %w", ErrInvalidOptions, i, err)
+		}
+		for _, host := range splitHosts(cfg) {
+			name := hostName(host.ConnConfig.Host, host.ConnConfig.Port)
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			o := primary
+			o.Replicas = ReplicaOptions{}
+			o.Size, o.MaxSize = ro.Size, ro.MaxSize
+			o.Logger = primary.Logger.With(slog.String("standby", name))
+			p, err := NewWithConfig(host, o)
+			if err != nil {
+				closeMembers(ms)
+				return nil, fmt.Errorf("standby %s: %w", name, err)
+			}
+			ms = append(ms, &member{name: name, pool: p})
+		}
+	}
+	return ms, nil
+}
+
+// splitHosts makes one single-host config per host cfg names. A standby's
+// sessions are read only, and whatever the DSN's target_session_attrs
+// says, any server is accepted: the background check classifies it.
+func splitHosts(cfg *driver.Config) []*driver.Config {
+	main := cfg.ConnConfig
+	hosts := append([]*pgconn.FallbackConfig{{Host: main.Host, Port: main.Port, TLSConfig: main.TLSConfig}}, main.Fallbacks...)
+	out := make([]*driver.Config, 0, len(hosts))
+	for _, h := range hosts {
+		c := *cfg
+		c.ConnConfig = main.Copy()
+		c.ConnConfig.Host, c.ConnConfig.Port, c.ConnConfig.TLSConfig = h.Host, h.Port, h.TLSConfig
+		c.ConnConfig.Fallbacks = nil
+		c.ConnConfig.ValidateConnect = nil
+		c.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+		out = append(out, &c)
+	}
+	return out
+}
+
+func hostName(host string, port uint16) string {
+	return net.JoinHostPort(host, strconv.Itoa(int(port)))
+}
+
+func closeMembers(ms []*member) {
+	for _, m := range ms {
+		_ = m.pool.Close()
+	}
+}
+
+// observe records that m has replayed at least lsn.
+func (m *member) observe(lsn LSN) {
+	for {
+		old := m.replayed.Load()
+		if uint64(lsn) <= old || m.replayed.CompareAndSwap(old, uint64(lsn)) {
+			return
+		}
+	}
+}
+
+// fail takes m out of the reads after a read or a check could not reach
+// it; the next successful check brings it back.
+func (m *member) fail(err error) {
+	m.usable.Store(false)
+	m.mu.Lock()
+	m.role = RoleDown
+	m.lastErr = err.Error()
+	m.mu.Unlock()
+}
+
+// ReplicaStats is one standby as the pool last saw it.
+type ReplicaStats struct {
+	Name      string        // host:port
+	Role      Role          // what its last check found
+	Usable    bool          // it takes reads now
+	Lag       time.Duration // behind the primary at its last check
+	Replayed  LSN           // the furthest it is known to have replayed
+	Checked   time.Time     // its last successful check
+	LastError string        // why it is down; "" when up
+	InFlight  int           // reads on it now
+	Reads     uint64        // reads it resolved
+	Retried   uint64        // reads that failed on it and went elsewhere
+	Pool      Stats         // its connections
+}
+
+func (rs *replicas) stats() ([]ReplicaStats, uint64) {
+	out := make([]ReplicaStats, len(rs.members))
+	for i, m := range rs.members {
+		m.mu.Lock()
+		out[i] = ReplicaStats{Name: m.name, Role: m.role, Lag: m.lag, Checked: m.checked, LastError: m.lastErr}
+		m.mu.Unlock()
+		out[i].Usable = m.usable.Load()
+		out[i].Replayed = LSN(m.replayed.Load())
+		out[i].InFlight = int(m.inFlight.Load())
+		out[i].Reads, out[i].Retried = m.reads.Load(), m.retried.Load()
+		out[i].Pool = m.pool.Stats()
+	}
+	return out, atomic.LoadUint64(&rs.onPrimary)
+}
