@@ -78,6 +78,18 @@
 // pool inside a transaction, so one failed transaction cannot poison the
 // next caller's connection.
 //
+// # Read replicas
+//
+// Options.Replicas gives the pool streaming standbys, each a pool of its
+// own (connections, floor, fail-fast gate) with read-only sessions.
+// Reads sent through Pool.Replica go to the least busy standby that is up
+// and within MaxReplicaLag, measured in the background every CheckPeriod;
+// a read that fails because its standby broke runs again elsewhere; with
+// no standby left, reads run on the primary (FallbackToPrimary) or fail
+// at once with ErrNoReplica. ReadYourWrites makes one caller's reads see
+// its own writes: they go to a standby that has replayed the caller's
+// last commit, or wait ReplayWait for one, or run on the primary.
+//
 // # Cancellation
 //
 // A future resolves with its context's error as soon as the context ends.

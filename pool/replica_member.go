@@ -89,20 +89,30 @@ func newMembers(ro ReplicaOptions, primary Options) ([]*member, error) {
 	return ms, nil
 }
 
-// splitHosts makes one single-host config per host cfg names. A standby's
-// sessions are read only, and whatever the DSN's target_session_attrs
-// says, any server is accepted: the background check classifies it.
+// splitHosts makes one config per host cfg names, in order. pgx lists a
+// host once per way of reaching it (TLS, then plain text for
+// sslmode=prefer): each host's config keeps its own. A standby's sessions
+// are read only, and whatever the DSN's target_session_attrs says, any
+// server is accepted: the background check classifies it.
 func splitHosts(cfg *driver.Config) []*driver.Config {
 	main := cfg.ConnConfig
-	hosts := append([]*pgconn.FallbackConfig{{Host: main.Host, Port: main.Port, TLSConfig: main.TLSConfig}}, main.Fallbacks...)
-	out := make([]*driver.Config, 0, len(hosts))
-	for _, h := range hosts {
+	ways := append([]*pgconn.FallbackConfig{{Host: main.Host, Port: main.Port, TLSConfig: main.TLSConfig}}, main.Fallbacks...)
+	var out []*driver.Config
+	byHost := map[string]*pgconn.Config{}
+	for _, w := range ways {
+		name := hostName(w.Host, w.Port)
+		if cc := byHost[name]; cc != nil {
+			cc.Fallbacks = append(cc.Fallbacks, w)
+			continue
+		}
 		c := *cfg
 		c.ConnConfig = main.Copy()
-		c.ConnConfig.Host, c.ConnConfig.Port, c.ConnConfig.TLSConfig = h.Host, h.Port, h.TLSConfig
-		c.ConnConfig.Fallbacks = nil
-		c.ConnConfig.ValidateConnect = nil
-		c.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+		cc := &c.ConnConfig.Config
+		cc.Host, cc.Port, cc.TLSConfig = w.Host, w.Port, w.TLSConfig
+		cc.Fallbacks = nil
+		cc.ValidateConnect = nil
+		cc.RuntimeParams["default_transaction_read_only"] = "on"
+		byHost[name] = cc
 		out = append(out, &c)
 	}
 	return out
