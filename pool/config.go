@@ -62,7 +62,8 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	p.connector = connector
 	p.pipelines = connector.Pipelines()
 	if members != nil {
-		p.replicas = &replicas{opts: o.Replicas, members: members, history: newWALHistory(o.Replicas)}
+		p.replicas = &replicas{opts: o.Replicas, members: members, history: newWALHistory(o.Replicas),
+			filled: make(chan struct{}), checked: make(chan struct{})}
 	}
 	return p, nil
 }

@@ -13,7 +13,8 @@ import (
 // re-opens missing connections in the background every ReconnectInterval.
 //
 // Calls made while Connect runs wait for it (Momoko #122); calls on a pool
-// that was never connected connect it first.
+// that was never connected connect it first. With standbys, Connect also
+// waits for their first check, so that reads go to them from the start.
 func (p *Pool) Connect(ctx context.Context) *future.Future[*Pool] {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -28,6 +29,9 @@ func (p *Pool) connectLocked(ctx context.Context) *future.Future[*Pool] {
 		errs := p.fill(ctx, true)
 		if p.isClosed() {
 			return p, ErrPoolClosed
+		}
+		if p.replicas != nil {
+			p.replicas.awaitFirstCheck(ctx, p)
 		}
 		if len(errs) == 0 {
 			p.warnIfSessionsPooled(ctx)

@@ -106,11 +106,21 @@ func (r *Replica) read(ctx context.Context, finish func([]*Cursor, error) bool, 
 		ctx = context.Background()
 	}
 	rd := &replicaRead{p: r.p, ctx: ctx, after: r.after, finish: finish, makeReq: makeReq}
-	if r.p.replicas == nil {
+	switch {
+	case r.p.replicas == nil:
 		rd.onPrimary()
-		return
+	case !r.p.connected.Load():
+		// Connect, which waits for the standbys' first check, comes first.
+		go func() {
+			if err := r.p.awaitConnected(ctx); err != nil {
+				finish(nil, err)
+				return
+			}
+			rd.route()
+		}()
+	default:
+		rd.route()
 	}
-	rd.route()
 }
 
 // replicaRead is one read on its way to a standby, through as many
@@ -154,6 +164,10 @@ func (rd *replicaRead) route() {
 // otherwise.
 func (rd *replicaRead) fallBack() {
 	rs := rd.p.replicas
+	if rd.p.isClosed() {
+		rd.finish(nil, ErrPoolClosed)
+		return
+	}
 	if rs.opts.FallbackToPrimary {
 		atomic.AddUint64(&rs.onPrimary, 1)
 		rd.onPrimary()

@@ -77,15 +77,33 @@ const primaryPosition = "SELECT pg_current_wal_flush_lsn()::text"
 func (p *Pool) watchReplicas() {
 	defer p.maintains.Done()
 	rs := p.replicas
+	select {
+	case <-rs.filled:
+	case <-p.ctx.Done():
+		return
+	}
+	rs.check(p)
+	close(rs.checked)
 	t := time.NewTicker(rs.opts.CheckPeriod)
 	defer t.Stop()
 	for {
-		rs.check(p)
 		select {
 		case <-p.ctx.Done():
 			return
 		case <-t.C:
 		}
+		rs.check(p)
+	}
+}
+
+// awaitFirstCheck lets the first check start, the primary's connections
+// being open, and waits for it.
+func (rs *replicas) awaitFirstCheck(ctx context.Context, p *Pool) {
+	rs.fillOnce.Do(func() { close(rs.filled) })
+	select {
+	case <-rs.checked:
+	case <-ctx.Done():
+	case <-p.ctx.Done():
 	}
 }
 
@@ -100,7 +118,10 @@ func (rs *replicas) check(p *Pool) {
 	ctx, cancel := context.WithTimeout(p.ctx, rs.checkTimeout())
 	defer cancel()
 	now := time.Now()
-	primary := p.Execute(ctx, primaryPosition)
+	primary, complete := future.New[*Cursor]()
+	r := p.statement(ctx, primaryPosition, nil, true)
+	r.finish = oneCursor(complete)
+	p.runNow(r)
 	checks := make([]*future.Future[*Cursor], len(rs.members))
 	for i, m := range rs.members {
 		checks[i] = m.pool.Execute(ctx, standbyCheck)
@@ -181,6 +202,12 @@ type replicas struct {
 
 	mu      sync.Mutex // guards history; held for a whole check
 	history *walHistory
+
+	// filled is closed once Connect has opened the primary's
+	// connections; checked, once the first check is done.
+	filled   chan struct{}
+	fillOnce sync.Once
+	checked  chan struct{}
 
 	onPrimary uint64 // reads that fell back to the primary; atomic
 }

@@ -221,11 +221,18 @@ func TestReplicaLaggingStandbyGetsNoReads(t *testing.T) {
 func TestReplicaReadYourWrites(t *testing.T) {
 	ctx := testContext(t)
 	rs := newReplicated(t, ctx, 1)
-	p := openPool(t, ctx, rs.primaryDSN(), pool.Options{Size: 2, MaxSize: 8, Replicas: pool.ReplicaOptions{
+	p, err := pool.New(rs.primaryDSN(), pool.Options{Size: 2, MaxSize: 8, Replicas: pool.ReplicaOptions{
 		Standbys: rs.standbyDSNs(), CheckPeriod: 50 * time.Millisecond,
 	}})
-	waitUsable(t, p, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	// The first read connects the pool, which checks the standby first.
 	standby := portOf(t, rs.standbys[0].Addr())
+	if port, err := readPort(ctx, p.Replica()); err != nil || port != standby {
+		t.Fatalf("first read of a pool not connected yet: port %d (%v), want the standby's %d", port, err, standby)
+	}
 
 	const callers, pairs = 10, 100
 	var wg sync.WaitGroup
