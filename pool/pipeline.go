@@ -30,6 +30,7 @@ type expect struct {
 	last bool // the final Sync of req
 
 	describe bool // a RowDescription comes first
+	position bool // the WAL position read after req (request.walAfter)
 }
 
 // pipeline writes statements to one pgx connection and reads their
@@ -147,9 +148,26 @@ func (w *pipeline) write(r *request) error {
 		}
 		w.sendEvictions()
 		w.send(r, sql, p, w.eqb.ParamValues, w.eqb.ParamFormats, true)
-		return nil
+	} else if err := w.writeAll(r, n); err != nil {
+		return err
 	}
-	return w.writeAll(r, n)
+	if r.walAfter {
+		w.sendPosition(r)
+	}
+	return nil
+}
+
+// sendPosition writes, after r's Sync, the statement that reads the WAL
+// position r's commit is at or before, with a Sync of its own: it runs
+// once r's implicit transaction, or its COMMIT, is done.
+func (w *pipeline) sendPosition(r *request) {
+	w.fe.SendParse(&pgproto3.Parse{Query: walInsertPosition})
+	w.fe.SendBind(&pgproto3.Bind{})
+	w.fe.SendDescribe(&pgproto3.Describe{ObjectType: 'P'})
+	w.fe.SendExecute(&pgproto3.Execute{})
+	w.fe.SendSync(&pgproto3.Sync{})
+	w.expect(expect{kind: expectStatement, req: r, sql: walInsertPosition, describe: true, position: true},
+		expect{kind: expectSync, req: r, last: true})
 }
 
 // writeAll writes a transaction's statements back to back, after
@@ -202,9 +220,9 @@ func (w *pipeline) build(p *prepared, args []any) (err error) {
 	return w.eqb.Build(w.types, p.sd, args)
 }
 
-// send writes one statement, and the Sync that ends r when last; p nil
-// sends it unprepared.
-func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, formats []int16, last bool) {
+// send writes one statement, and the Sync that ends r's statements when
+// sync; p nil sends it unprepared.
+func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, formats []int16, sync bool) {
 	describe := p == nil || len(p.fields) == 0
 	if p == nil {
 		w.fe.SendParse(&pgproto3.Parse{Query: sql})
@@ -219,9 +237,9 @@ func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, fo
 	}
 	w.fe.SendExecute(&pgproto3.Execute{})
 	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe})
-	if last {
+	if sync {
 		w.fe.SendSync(&pgproto3.Sync{})
-		w.expect(expect{kind: expectSync, req: r, last: true})
+		w.expect(expect{kind: expectSync, req: r, last: !r.walAfter})
 	}
 	w.unflushed = true
 }

@@ -248,6 +248,13 @@ func (w *pipeline) readStatement(e *expect) error {
 		w.p.speeds.record(e.prep.sql, now.Sub(start))
 	}
 	w.lastRead = now
+	if e.position {
+		r.readPosition(cur, err)
+		if errors.As(err, new(*errBroken)) {
+			return err
+		}
+		return nil
+	}
 	if err == nil {
 		r.curs = append(r.curs, cur)
 		return nil

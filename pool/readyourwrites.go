@@ -43,6 +43,21 @@ func (p *Pool) walPosition(ctx context.Context, done func(LSN, error)) {
 	p.run(r)
 }
 
+// readPosition takes the WAL position read after r, unless reading it
+// failed (inside a failed transaction, say).
+func (r *request) readPosition(cur *Cursor, err error) {
+	if err != nil {
+		return
+	}
+	var s *string
+	if cur.FetchOne(&s) != nil {
+		return
+	}
+	if lsn, err := scanLSN(s); err == nil && s != nil {
+		r.wal, r.walRead = lsn, true
+	}
+}
+
 // ReadYourWrites is one caller's view of the pool in which its reads
 // from standbys see its own writes: its Execute, CallProc and
 // Transaction run on the primary and remember the WAL position of their
@@ -121,29 +136,49 @@ func (w *ReadYourWrites) Transaction(ctx context.Context, stmts []Statement, opt
 	return f
 }
 
-// write runs r on the primary and, once it has succeeded, reads the WAL
-// position before delivering its outcome. When the position cannot be
-// read the write still succeeded, and the caller's reads go to the
-// primary until a later write's position is known.
+// write runs r on the primary and learns the WAL position of its commit
+// before delivering its outcome: read right behind it, in the same round
+// trip, when r is pipelined; with a statement of its own otherwise (the
+// simple protocol, another driver). When the position cannot be read the
+// write still succeeded, and the caller's reads go to the primary until a
+// later write's position is known.
 func (w *ReadYourWrites) write(ctx context.Context, r *request, deliver func([]*Cursor, error) bool) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	r.walAfter = true
 	r.finish = func(curs []*Cursor, err error) bool {
 		if err != nil {
 			return deliver(nil, err)
 		}
+		if r.walRead {
+			w.record(r.wal, nil)
+			return deliver(curs, nil)
+		}
 		w.p.walPosition(ctx, func(lsn LSN, err error) {
-			if err != nil {
-				w.last.Store(uint64(positionUnknown))
-			} else if w.LSN() != positionUnknown {
-				w.Observe(lsn)
-			} else {
-				w.last.Store(uint64(lsn))
-			}
+			w.record(lsn, err)
 			deliver(curs, nil)
 		})
 		return true
 	}
 	w.p.run(r)
+}
+
+// record takes the position of a write that succeeded, or the error of
+// reading it.
+func (w *ReadYourWrites) record(lsn LSN, err error) {
+	for {
+		old := LSN(w.last.Load())
+		next := max(old, lsn)
+		switch {
+		case err != nil:
+			next = positionUnknown
+		case old == positionUnknown:
+			// A position read after the unknown one's write covers it.
+			next = lsn
+		}
+		if w.last.CompareAndSwap(uint64(old), uint64(next)) {
+			return
+		}
+	}
 }

@@ -303,3 +303,65 @@ func TestReplicaReadYourWrites(t *testing.T) {
 		}
 	}
 }
+
+func TestReadYourWritesLearnsPositionInTheSameRoundTrip(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	for _, mode := range []string{"", "simple_protocol"} {
+		t.Run("mode="+mode, func(t *testing.T) {
+			d := dsn
+			if mode != "" {
+				d += "&default_query_exec_mode=" + mode
+			}
+			p := openPool(t, ctx, d, pool.Options{Size: 2})
+			await(t, ctx, p.Execute(ctx, "CREATE TABLE IF NOT EXISTS rw_"+mode+" (id int PRIMARY KEY)"))
+			rw := p.ReadYourWrites()
+			before := p.Stats().Statements
+			var last pool.LSN
+			for i := range 20 {
+				await(t, ctx, rw.Execute(ctx, "INSERT INTO rw_"+mode+" VALUES ($1)", i))
+				if rw.LSN() <= last {
+					t.Fatalf("write %d: position %v, not after %v", i, rw.LSN(), last)
+				}
+				last = rw.LSN()
+			}
+			statements := p.Stats().Statements - before
+			want := uint64(20)
+			if mode != "" {
+				want = 40 // the simple protocol is not pipelined: a statement of its own
+			}
+			if statements != want {
+				t.Errorf("20 writes took %d statements, want %d", statements, want)
+			}
+			now := await(t, ctx, p.WALPosition(ctx))
+			if now < last {
+				t.Errorf("WALPosition %v is before the last write's %v", now, last)
+			}
+
+			curs := await(t, ctx, rw.Transaction(ctx, []pool.Statement{
+				{SQL: "INSERT INTO rw_" + mode + " VALUES (100)"}, {SQL: "SELECT count(*) FROM rw_" + mode},
+			}))
+			var n int
+			if len(curs) != 2 || curs[1].FetchOne(&n) != nil || n != 21 || rw.LSN() <= last {
+				t.Errorf("transaction: %d cursors, count %d, position %v after %v", len(curs), n, rw.LSN(), last)
+			}
+			last = rw.LSN()
+			_, err := rw.Transaction(ctx, []pool.Statement{
+				{SQL: "INSERT INTO rw_" + mode + " VALUES (101)"}, {SQL: "SELECT 1/0"},
+			}).Await(ctx)
+			if sqlState(err) != "22012" {
+				t.Errorf("failed transaction: %v, want SQLSTATE 22012", err)
+			}
+			if rw.LSN() != last {
+				t.Errorf("a failed write moved the position from %v to %v", last, rw.LSN())
+			}
+			if got := execInt(t, ctx, p, "SELECT count(*) FROM rw_"+mode+" WHERE id = 101"); got != 0 {
+				t.Errorf("the failed transaction's row is there (%d)", got)
+			}
+			_, err = rw.Execute(ctx, "INSERT INTO rw_"+mode+" VALUES (0)").Await(ctx)
+			if sqlState(err) != "23505" || rw.LSN() != last {
+				t.Errorf("failed write: %v (want 23505), position %v (want %v)", err, rw.LSN(), last)
+			}
+		})
+	}
+}

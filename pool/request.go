@@ -62,6 +62,12 @@ type request struct {
 
 	waitTimer *time.Timer // fails it after AcquireTimeout while it waits in line
 
+	// walAfter: the pipeline reads the WAL position after the request's
+	// statements (see ReadYourWrites) into wal, setting walRead.
+	walAfter bool
+	walRead  bool
+	wal      LSN
+
 	curs    []*Cursor
 	one     [1]*Cursor // curs' storage for a single statement
 	stmt    [1]Statement
