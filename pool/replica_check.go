@@ -59,14 +59,14 @@ func (h *walHistory) lag(replayed LSN, now time.Time) time.Duration {
 }
 
 // standbyCheck asks a server its role and replay position. On a primary
-// the positions are NULL. receiveLag is the time since the last replayed
-// transaction, counted only while WAL received is waiting to be replayed:
-// it stands in for the primary's history when the primary cannot be asked.
+// the positions are NULL. The third column is the time since the last
+// replayed transaction, counted only while WAL received waits to be
+// replayed (0 before any was replayed): it stands in for the primary's
+// history when the primary cannot be asked.
 const standbyCheck = `SELECT pg_is_in_recovery(),
 	pg_last_wal_replay_lsn()::text,
-	CASE WHEN pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()
-		THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8
-		ELSE 0 END`
+	coalesce(CASE WHEN pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()
+		THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END, 0)`
 
 // primaryPosition is how far the primary has flushed its WAL: what a
 // standby can have received.

@@ -191,7 +191,7 @@ func TestReplicaLaggingStandbyGetsNoReads(t *testing.T) {
 	waitUsable(t, p, false, true)
 	lagging := p.Stats().Replicas[0]
 	if lagging.Role != pool.RoleStandby || lagging.Lag <= maxLag {
-		t.Fatalf("paused standby: role %v, lag %v; want a standby lagging beyond %v", lagging.Role, lagging.Lag, maxLag)
+		t.Fatalf("paused standby: role %v (%s), lag %v; want a standby lagging beyond %v", lagging.Role, lagging.LastError, lagging.Lag, maxLag)
 	}
 	t.Logf("paused standby out of the reads with lag %v", lagging.Lag)
 
