@@ -19,6 +19,8 @@ type instruments struct {
 	gateDown, gateDialing                                                     metric.Int64ObservableGauge
 	gateDownSince                                                             metric.Float64ObservableGauge
 	gateDials, gateDialFailures, gateRedials, gateFastFailures, gateCoalesced metric.Int64ObservableCounter
+
+	replicas replicaInstruments
 }
 
 func newInstruments(b *builder) *instruments {
@@ -69,6 +71,8 @@ func newInstruments(b *builder) *instruments {
 	in.gateRedials = b.counter("momoko.gate.redials", "{dial}", "Dials made at once after a failed one, to confirm it.")
 	in.gateFastFailures = b.counter("momoko.gate.fast_failures", "{attempt}", "Connection attempts failed without dialing while the database was down.")
 	in.gateCoalesced = b.counter("momoko.gate.coalesced", "{attempt}", "Connection attempts that waited for another caller's dial instead of dialing.")
+
+	in.replicas = newReplicaInstruments(b)
 	return in
 }
 

@@ -12,6 +12,15 @@
 // which Stats does not keep: the time waited in the pool's queue is the
 // counter momoko.pool.wait.duration instead. It is its own module, so
 // that the pool's users who do not use OpenTelemetry do not compile it.
+//
+// A pool with standbys (Options.Replicas) also reports, with each
+// standby's host:port as momoko.standby, whether it takes reads
+// (momoko.replica.usable), why not (momoko.replica.role,
+// momoko.replica.lag), the reads it carries (momoko.replica.reads.in_flight,
+// momoko.replica.reads, momoko.replica.retried) and its own connections
+// (momoko.replica.connection.count), and the reads that fell back to the
+// primary (momoko.replica.reads_on_primary). A pool without standbys
+// reports none of them rather than points that are always 0.
 package otelmomoko
 
 import (
@@ -38,6 +47,14 @@ type Opts struct {
 // CauseKey is the attribute telling why the pool closed a connection, on
 // momoko.pool.connection.closes: lifetime, health_check, shrink or broken.
 const CauseKey = attribute.Key("momoko.close.cause")
+
+// StandbyKey is the attribute naming the standby, as host:port, on the
+// momoko.replica.* measurements but momoko.replica.reads_on_primary.
+const StandbyKey = attribute.Key("momoko.standby")
+
+// RoleKey is the attribute of momoko.replica.role: unknown, standby,
+// primary or down.
+const RoleKey = attribute.Key("momoko.replica.role")
 
 // Register creates the instruments on meter and a callback that observes
 // them all from one Stats snapshot of src per collection. Unregister the
@@ -103,4 +120,8 @@ func (in *instruments) observe(o metric.Observer, s pool.Stats, name string) {
 	o.ObserveInt64(in.gateRedials, g.Redials, only)
 	o.ObserveInt64(in.gateFastFailures, g.FastFailures, only)
 	o.ObserveInt64(in.gateCoalesced, g.Coalesced, only)
+
+	if len(s.Replicas) > 0 {
+		in.replicas.observe(o, s, poolAttr)
+	}
 }

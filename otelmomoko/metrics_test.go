@@ -163,6 +163,21 @@ func compare(t *testing.T, rm metricdata.ResourceMetrics, s pool.Stats) {
 		"momoko.gate.fast_failures":                                      {float64(s.Gate.FastFailures), "{attempt}"},
 		"momoko.gate.coalesced":                                          {float64(s.Gate.Coalesced), "{attempt}"},
 	}
+	got := flatten(t, rm)
+	if len(got) != len(want) {
+		t.Errorf("%d points, want %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("%s = %+v (present %v), want %+v from Stats", k, g, ok, v)
+		}
+	}
+}
+
+// flatten keys every collected point by its metric's name and its
+// attributes but the pool's name, which it checks is "main".
+func flatten(t *testing.T, rm metricdata.ResourceMetrics) map[string]point {
+	t.Helper()
 	got := map[string]point{}
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
@@ -204,14 +219,7 @@ func compare(t *testing.T, rm metricdata.ResourceMetrics, s pool.Stats) {
 			}
 		}
 	}
-	if len(got) != len(want) {
-		t.Errorf("%d points, want %d", len(got), len(want))
-	}
-	for k, v := range want {
-		if g, ok := got[k]; !ok || g != v {
-			t.Errorf("%s = %+v (present %v), want %+v from Stats", k, g, ok, v)
-		}
-	}
+	return got
 }
 
 // points counts a metric's data points.

@@ -8,6 +8,15 @@
 // (p.DB()) come from client_golang's collectors.NewDBStatsCollector; for
 // a momoko pool they miss the callers queued in the pool, which
 // momoko_pool_waiting and momoko_pool_waits_total count.
+//
+// A pool with standbys (Options.Replicas) also exports, labelled by
+// standby (host:port), whether each takes reads (momoko_replica_usable),
+// why not (momoko_replica_role, momoko_replica_lag_seconds), the reads it
+// carries (momoko_replica_reads_in_flight, _reads_total, _retried_total)
+// and its own connections (momoko_replica_connections), and the reads that
+// fell back to the primary (momoko_replica_reads_on_primary_total). A pool
+// without standbys exports none of them rather than series that are
+// always 0.
 package prommomoko
 
 import (
@@ -55,12 +64,8 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.src.Stats()
 	d := &c.descs
-	gauge := func(desc *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...)
-	}
-	counter := func(desc *prometheus.Desc, v uint64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(v), labels...)
-	}
+	send := sender(ch)
+	gauge, counter := send.gauge, send.counter
 
 	gauge(d.connections, float64(s.Free), "idle")
 	gauge(d.connections, float64(s.Busy), "busy")
@@ -101,4 +106,19 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(d.gateRedials, uint64(g.Redials))
 	counter(d.gateFastFailures, uint64(g.FastFailures))
 	counter(d.gateCoalesced, uint64(g.Coalesced))
+
+	if len(s.Replicas) > 0 {
+		d.replicas.collect(send, s)
+	}
+}
+
+// sender sends the const metrics of one Collect.
+type sender chan<- prometheus.Metric
+
+func (ch sender) gauge(desc *prometheus.Desc, v float64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...)
+}
+
+func (ch sender) counter(desc *prometheus.Desc, v uint64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(v), labels...)
 }

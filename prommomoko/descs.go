@@ -11,6 +11,8 @@ type descs struct {
 	opened, openFailures, closed, retried, lost                               *prometheus.Desc
 	gateDown, gateDownSince, gateDialing                                      *prometheus.Desc
 	gateDials, gateDialFailures, gateRedials, gateFastFailures, gateCoalesced *prometheus.Desc
+
+	replicas replicaDescs
 }
 
 func newDescs(ns string, labels prometheus.Labels) descs {
@@ -51,16 +53,20 @@ func newDescs(ns string, labels prometheus.Labels) descs {
 		gateRedials:      gate("redials_total", "Dials made at once after a failed one, to confirm it."),
 		gateFastFailures: gate("fast_failures_total", "Connection attempts failed without dialing while the database was down."),
 		gateCoalesced:    gate("coalesced_total", "Connection attempts that waited for another caller's dial instead of dialing."),
+
+		replicas: newReplicaDescs(ns, labels),
 	}
 }
 
+// all includes the replica descriptors even for a pool without standbys:
+// a collector's descriptors may not depend on what a scrape finds.
 func (d *descs) all() []*prometheus.Desc {
-	return []*prometheus.Desc{
+	return append([]*prometheus.Desc{
 		d.connections, d.waiting, d.minSize, d.maxSize, d.deepest,
 		d.statements, d.pipelined,
 		d.acquires, d.waits, d.waitSeconds, d.timeouts, d.cancelled,
 		d.opened, d.openFailures, d.closed, d.retried, d.lost,
 		d.gateDown, d.gateDownSince, d.gateDialing,
 		d.gateDials, d.gateDialFailures, d.gateRedials, d.gateFastFailures, d.gateCoalesced,
-	}
+	}, d.replicas.all()...)
 }
