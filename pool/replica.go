@@ -198,20 +198,31 @@ func (rd *replicaRead) send(m *member) {
 	req := rd.makeReq(m.pool)
 	req.finish = func(curs []*Cursor, err error) bool {
 		m.inFlight.Add(-1)
-		if err != nil && rd.ctx.Err() == nil && rd.tries < len(rd.p.replicas.members) && standbyFailed(err) {
-			m.fail(err)
+		if err != nil && rd.ctx.Err() == nil && standbyFailed(err) {
 			m.retried.Add(1)
-			rd.tries++
-			rd.lastErr = err
 			// Not on the owner's goroutine, which may be the one to serve
 			// the next attempt.
-			go rd.route()
+			go rd.elsewhere(m, err)
 			return true
 		}
 		m.reads.Add(1)
 		return rd.finish(curs, err)
 	}
 	m.pool.run(req)
+}
+
+// elsewhere takes m, which failed the read with err, out of the reads
+// and routes the read again: to another standby, or to the primary when
+// every standby has failed it (however the checks rate them meanwhile).
+func (rd *replicaRead) elsewhere(m *member, err error) {
+	m.fail(err)
+	rd.tries++
+	rd.lastErr = err
+	if rd.tries < len(rd.p.replicas.members) {
+		rd.route()
+		return
+	}
+	rd.fallBack()
 }
 
 // standbyFailed tells a failure of the standby (down, restarting, its
@@ -241,12 +252,11 @@ func (rd *replicaRead) awaitReplay(m *member) {
 		case rd.ctx.Err() != nil:
 			rd.finish(nil, rd.ctx.Err())
 			return
+		case err != nil && standbyFailed(err):
+			rd.elsewhere(m, err)
+			return
 		case err != nil:
-			if standbyFailed(err) {
-				m.fail(err)
-			}
-			rd.lastErr = err
-			rd.route()
+			rd.finish(nil, err)
 			return
 		}
 		m.observe(lsn)
