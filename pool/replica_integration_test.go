@@ -1,6 +1,7 @@
 package pool_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -363,5 +364,72 @@ func TestReadYourWritesLearnsPositionInTheSameRoundTrip(t *testing.T) {
 				t.Errorf("failed write: %v (want 23505), position %v (want %v)", err, rw.LSN(), last)
 			}
 		})
+	}
+}
+
+// TestReplicaReadsMoveToTheOtherStandby stops one of two standbys under
+// load, with no fallback to the primary: the reads that were on it run
+// again on the other, and no read fails. Back, it takes reads again.
+func TestReplicaReadsMoveToTheOtherStandby(t *testing.T) {
+	ctx := testContext(t)
+	rs := newReplicated(t, ctx, 2)
+	p := openPool(t, ctx, rs.primaryDSN(), pool.Options{Size: 2, MaxSize: 4, Replicas: pool.ReplicaOptions{
+		Standbys: rs.standbyDSNs(), CheckPeriod: 50 * time.Millisecond,
+	}})
+	waitUsable(t, p, true, true)
+
+	var mu sync.Mutex
+	var reads, failures int
+	var firstErr error
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, err := readPort(ctx, p.Replica())
+				mu.Lock()
+				reads++
+				if err != nil {
+					failures++
+					firstErr = cmp.Or(firstErr, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	readsNow := func() int { mu.Lock(); defer mu.Unlock(); return reads }
+	waitFor(t, 10*time.Second, "reads on both standbys", func() bool {
+		st := p.Stats().Replicas
+		return st[0].Reads > 100 && st[1].Reads > 100
+	})
+	if err := rs.standbys[0].Stop(ctx, pgtest.ShutdownFast); err != nil {
+		t.Fatal(err)
+	}
+	waitUsable(t, p, false, true)
+	after := readsNow()
+	waitFor(t, 10*time.Second, "reads with one standby down", func() bool { return readsNow() > after+500 })
+	if err := rs.standbys[0].Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUsable(t, p, true, true)
+	back := p.Stats().Replicas[0].Reads
+	waitFor(t, 10*time.Second, "reads on the standby that came back", func() bool { return p.Stats().Replicas[0].Reads > back+100 })
+	close(stop)
+	wg.Wait()
+
+	st := p.Stats()
+	t.Logf("%d reads, %d failed; retried elsewhere %d; on the primary %d", reads, failures, st.Replicas[0].Retried, st.ReadsOnPrimary)
+	if failures != 0 {
+		t.Errorf("%d of %d reads failed, first: %v", failures, reads, firstErr)
+	}
+	if st.ReadsOnPrimary != 0 {
+		t.Errorf("%d reads ran on the primary", st.ReadsOnPrimary)
 	}
 }
