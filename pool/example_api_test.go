@@ -180,3 +180,29 @@ func ExamplePool_Manage() {
 	// <nil>
 	// <nil> <nil>
 }
+
+// Reads through Replica go to the pool's standbys (Options.Replicas), and
+// those of a ReadYourWrites see its writes. A pool without standbys, as
+// here, runs them on the primary.
+func ExamplePool_Replica() {
+	p, mock := mockPool(func(m sqlmock.Sqlmock) {
+		m.ExpectQuery("UPDATE users").WithArgs("Ann", 1).WillReturnRows(sqlmock.NewRows(nil))
+		m.ExpectQuery("pg_current_wal_insert_lsn").WillReturnRows(sqlmock.NewRows([]string{"lsn"}).AddRow("0/16B3748"))
+		m.ExpectQuery("SELECT name").WithArgs(1).WillReturnRows(sqlmock.NewRows([]string{"name"}).AddRow("Ann"))
+	})
+	ctx := context.Background()
+
+	rw := p.ReadYourWrites()
+	if _, err := rw.Execute(ctx, "UPDATE users SET name = $1 WHERE id = $2", "Ann", 1).Await(ctx); err != nil {
+		panic(err)
+	}
+	fmt.Println("written at", rw.LSN())
+	name, err := pool.CollectOne(ctx, rw.Replica(), pgx.RowTo[string], "SELECT name FROM users WHERE id = $1", 1).Await(ctx)
+	fmt.Println(name, err)
+
+	fmt.Println(p.Close(), mock.ExpectationsWereMet())
+	// Output:
+	// written at 0/16B3748
+	// Ann <nil>
+	// <nil> <nil>
+}

@@ -24,7 +24,7 @@ type replicated struct {
 	db       string
 }
 
-func newReplicated(t *testing.T, ctx context.Context, standbys int) *replicated {
+func newReplicated(t testing.TB, ctx context.Context, standbys int) *replicated {
 	t.Helper()
 	primary := pgtest.New(t, pgtest.Options{})
 	db, err := primary.CreateDatabase(ctx)
