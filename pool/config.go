@@ -63,7 +63,7 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	p.pipelines = connector.Pipelines()
 	if members != nil {
 		p.replicas = &replicas{opts: o.Replicas, members: members, history: newWALHistory(o.Replicas),
-			filled: make(chan struct{}), checked: make(chan struct{})}
+			primary: newMonitor(cfg.ConnConfig), checked: make(chan struct{})}
 	}
 	return p, nil
 }

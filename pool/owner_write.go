@@ -198,12 +198,16 @@ func (o *owner) lose(w *pipeline, err error) error {
 	o.broken = true
 	for _, r := range flight {
 		o.account(r)
-		if !r.cancel.Load() {
+		if !r.cancel.Load() && !r.ended {
 			o.d.counts.lost++
 		}
 	}
 	o.d.mu.Unlock()
 	for _, r := range flight {
+		if r.ended {
+			r.done(r.err)
+			continue
+		}
 		r.done(lost)
 	}
 	w.sent, w.head, w.flushed = nil, 0, 0

@@ -151,7 +151,9 @@ func (w *pipeline) write(r *request) error {
 	} else if err := w.writeAll(r, n); err != nil {
 		return err
 	}
-	if r.walAfter {
+	if r.walAfter && !r.alone {
+		// Not behind a COPY, which would take it for copy data, nor
+		// behind transaction control: those read it on their own.
 		w.sendPosition(r)
 	}
 	return nil
@@ -239,7 +241,7 @@ func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, fo
 	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe})
 	if sync {
 		w.fe.SendSync(&pgproto3.Sync{})
-		w.expect(expect{kind: expectSync, req: r, last: !r.walAfter})
+		w.expect(expect{kind: expectSync, req: r, last: !r.walAfter || r.alone})
 	}
 	w.unflushed = true
 }

@@ -57,6 +57,9 @@ func (w *pipeline) readNext() (*request, error) {
 			if e.last {
 				return e.req, nil
 			}
+			if e.req != nil {
+				e.req.ended = true
+			}
 			continue
 		}
 		var broken *errBroken

@@ -130,6 +130,13 @@ func (p *Pool) Close() error {
 	p.closed = true
 	p.cancel()
 	p.mu.Unlock()
+	if p.replicas != nil {
+		// Reads from now on find no standby, and resolve with
+		// ErrPoolClosed.
+		for _, m := range p.replicas.members {
+			m.usable.Store(false)
+		}
+	}
 
 	p.disp.close()
 	p.maintains.Wait()

@@ -3,7 +3,7 @@ package pool
 import (
 	"context"
 	"math"
-	"sync/atomic"
+	"sync"
 
 	"github.com/momoko-go/momoko/future"
 )
@@ -66,31 +66,46 @@ func (r *request) readPosition(cur *Cursor, err error) {
 // web request, a user session) with Pool.ReadYourWrites; a caller's
 // position outlives the value through LSN and Observe, as a cookie, say.
 //
-// Each write costs one more statement on the primary (reading the WAL
-// position, pipelined with other callers' statements), and a read whose
-// standby is not known to have replayed it costs one on the standby
-// (its replay position) per poll while it waits. It is safe for
-// concurrent use; reads then see the latest write that has resolved.
+// A write's position is read right behind it, in the same round trip,
+// when the write is pipelined; with a statement of its own otherwise (the
+// simple protocol, another driver). A read whose standby is not known to
+// have replayed it costs a statement on the standby (its replay position)
+// per poll while it waits. When a write's position cannot be read (its
+// connection broke just after the write), the write still succeeded, and
+// the caller's reads go to the primary, or fail with ErrReplicaBehind
+// without FallbackToPrimary, until a write made after it has its position
+// read; LSN is "FFFFFFFF/FFFFFFFF" meanwhile.
+//
+// It is safe for concurrent use; reads then see the writes that have
+// resolved.
 type ReadYourWrites struct {
-	p    *Pool
-	last atomic.Uint64 // LSN
+	p *Pool
+
+	mu     sync.Mutex
+	last   LSN
+	writes uint64 // writes started
+	// clearFrom: while last is positionUnknown, the first write whose
+	// position may replace it, being made after the one whose position
+	// was lost.
+	clearFrom uint64
 }
 
 // ReadYourWrites starts tracking one caller's writes.
 func (p *Pool) ReadYourWrites() *ReadYourWrites { return &ReadYourWrites{p: p} }
 
 // LSN is the position of the caller's last write, 0 before any.
-func (w *ReadYourWrites) LSN() LSN { return LSN(w.last.Load()) }
+func (w *ReadYourWrites) LSN() LSN {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.last
+}
 
 // Observe makes reads see everything up to lsn as well: a position from
 // an earlier ReadYourWrites of the same caller, or from WALPosition.
 func (w *ReadYourWrites) Observe(lsn LSN) {
-	for {
-		old := w.last.Load()
-		if uint64(lsn) <= old || w.last.CompareAndSwap(old, uint64(lsn)) {
-			return
-		}
-	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.last = max(w.last, lsn)
 }
 
 // Replica is the pool's Replica view for reads that must see the
@@ -146,17 +161,21 @@ func (w *ReadYourWrites) write(ctx context.Context, r *request, deliver func([]*
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	w.mu.Lock()
+	w.writes++
+	seq := w.writes
+	w.mu.Unlock()
 	r.walAfter = true
 	r.finish = func(curs []*Cursor, err error) bool {
 		if err != nil {
 			return deliver(nil, err)
 		}
 		if r.walRead {
-			w.record(r.wal, nil)
+			w.record(seq, r.wal, nil)
 			return deliver(curs, nil)
 		}
 		w.p.walPosition(ctx, func(lsn LSN, err error) {
-			w.record(lsn, err)
+			w.record(seq, lsn, err)
 			deliver(curs, nil)
 		})
 		return true
@@ -164,21 +183,17 @@ func (w *ReadYourWrites) write(ctx context.Context, r *request, deliver func([]*
 	w.p.run(r)
 }
 
-// record takes the position of a write that succeeded, or the error of
-// reading it.
-func (w *ReadYourWrites) record(lsn LSN, err error) {
-	for {
-		old := LSN(w.last.Load())
-		next := max(old, lsn)
-		switch {
-		case err != nil:
-			next = positionUnknown
-		case old == positionUnknown:
-			// A position read after the unknown one's write covers it.
-			next = lsn
-		}
-		if w.last.CompareAndSwap(uint64(old), uint64(next)) {
-			return
-		}
+// record takes the position of write seq, which succeeded, or the
+// error of reading it.
+func (w *ReadYourWrites) record(seq uint64, lsn LSN, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case err != nil:
+		w.last, w.clearFrom = positionUnknown, w.writes+1
+	case w.last != positionUnknown:
+		w.last = max(w.last, lsn)
+	case seq >= w.clearFrom:
+		w.last = lsn
 	}
 }

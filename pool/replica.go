@@ -67,6 +67,9 @@ func (r *Replica) Execute(ctx context.Context, query string, args ...any) *futur
 // CallProc calls a function on a standby; see Pool.CallProc. A procedure
 // that writes fails there with SQLSTATE 25006 (read_only_sql_transaction).
 func (r *Replica) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
+	if r.p.replicas == nil {
+		return r.p.CallProc(ctx, name, args...)
+	}
 	quoted, err := quoteProcName(name)
 	if err != nil {
 		return future.Failed[*Cursor](err)
@@ -126,13 +129,14 @@ func (r *Replica) read(ctx context.Context, finish func([]*Cursor, error) bool, 
 // replicaRead is one read on its way to a standby, through as many
 // attempts as standbys fail under it.
 type replicaRead struct {
-	p       *Pool
-	ctx     context.Context
-	after   LSN
-	finish  func([]*Cursor, error) bool
-	makeReq func(*Pool) *request
-	tries   int
-	lastErr error
+	p        *Pool
+	ctx      context.Context
+	after    LSN
+	finish   func([]*Cursor, error) bool
+	makeReq  func(*Pool) *request
+	tries    int
+	lastErr  error
+	deadline time.Time // of the wait for a standby to replay after
 }
 
 // route sends the read to the least busy usable standby that has replayed
@@ -152,7 +156,7 @@ func (rd *replicaRead) route() {
 		return
 	}
 	if rd.after > 0 && rs.opts.ReplayWait > 0 {
-		if m := rs.leastBusy(0); m != nil {
+		if m := rs.furthest(); m != nil {
 			go rd.awaitReplay(m)
 			return
 		}
@@ -174,7 +178,7 @@ func (rd *replicaRead) fallBack() {
 		return
 	}
 	err := ErrNoReplica
-	if rd.after > 0 && rs.opts.ReplayWait > 0 {
+	if rd.after > 0 {
 		err = ErrReplicaBehind
 	}
 	if rd.lastErr != nil {
@@ -240,17 +244,25 @@ func standbyFailed(err error) bool {
 	return false
 }
 
-// awaitReplay polls m until it has replayed what the read must see, for
-// at most ReplayWait, then sends the read to it, or falls back.
+// awaitReplay polls m, the usable standby furthest along, until it has
+// replayed what the read must see, for at most ReplayWait in all, then
+// sends the read to it, or falls back.
 func (rd *replicaRead) awaitReplay(m *member) {
 	rs := rd.p.replicas
-	deadline := time.Now().Add(rs.opts.ReplayWait)
+	if rd.deadline.IsZero() {
+		rd.deadline = time.Now().Add(rs.opts.ReplayWait)
+	}
+	ctx, cancel := context.WithDeadline(rd.ctx, rd.deadline)
+	defer cancel()
 	pause := 200 * time.Microsecond
 	for {
-		lsn, err := firstLSN(rd.ctx, m.pool.Execute(rd.ctx, "SELECT pg_last_wal_replay_lsn()::text"))
+		lsn, err := replayPosition(ctx, m.pool)
 		switch {
 		case rd.ctx.Err() != nil:
 			rd.finish(nil, rd.ctx.Err())
+			return
+		case ctx.Err() != nil:
+			rd.fallBack()
 			return
 		case err != nil && standbyFailed(err):
 			rd.elsewhere(m, err)
@@ -260,37 +272,80 @@ func (rd *replicaRead) awaitReplay(m *member) {
 			return
 		}
 		m.observe(lsn)
-		if lsn >= rd.after {
-			rd.send(m)
-			return
-		}
-		if time.Until(deadline) < pause {
-			rd.fallBack()
+		if rs.covers(lsn, rd.after) {
+			if m.usable.Load() {
+				rd.send(m)
+			} else {
+				rd.route()
+			}
 			return
 		}
 		select {
-		case <-rd.ctx.Done():
+		case <-ctx.Done():
 		case <-time.After(pause):
 		}
 		pause = min(2*pause, 5*time.Millisecond)
 	}
 }
 
+// replayPosition asks a standby how far it has replayed, through its pool.
+func replayPosition(ctx context.Context, p *Pool) (LSN, error) {
+	cur, err := p.Execute(ctx, "SELECT pg_last_wal_replay_lsn()::text").Await(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var lsn *string
+	if err := cur.FetchOne(&lsn); err != nil {
+		return 0, err
+	}
+	return scanLSN(lsn)
+}
+
+// longPageHeader is the size of the header that starts each WAL segment
+// (40 bytes; other pages start with a 24-byte one).
+const longPageHeader = 40
+
+// covers reports whether a standby that has replayed up to replayed has
+// replayed everything before after. That is so when it is at or past
+// after, and also when replayed is a page boundary and after lies within
+// the page header that follows: the primary's insert position after a
+// record that ended on a boundary, which replay never reports. No record
+// ends there: the next one starts after the header and is at least 24
+// bytes long.
+func (rs *replicas) covers(replayed, after LSN) bool {
+	if replayed >= after {
+		return true
+	}
+	block := uint64(rs.blockSize.Load())
+	return block > 0 && uint64(replayed)%block == 0 && after-replayed <= longPageHeader
+}
+
 // leastBusy is the usable standby with the fewest reads in flight among
 // those known to have replayed after; ties go round, so that an idle pool
 // spreads its reads too.
 func (rs *replicas) leastBusy(after LSN) *member {
-	n := len(rs.members)
-	start := int(atomic.AddUint32(&rs.next, 1))
+	n := uint32(len(rs.members))
+	start := atomic.AddUint32(&rs.next, 1)
 	var best *member
 	var load int64
 	for i := range n {
 		m := rs.members[(start+i)%n]
-		if !m.usable.Load() || LSN(m.replayed.Load()) < after {
+		if !m.usable.Load() || !rs.covers(LSN(m.replayed.Load()), after) {
 			continue
 		}
 		if l := m.inFlight.Load(); best == nil || l < load {
 			best, load = m, l
+		}
+	}
+	return best
+}
+
+// furthest is the usable standby that is known to have replayed most.
+func (rs *replicas) furthest() *member {
+	var best *member
+	for _, m := range rs.members {
+		if m.usable.Load() && (best == nil || m.replayed.Load() > best.replayed.Load()) {
+			best = m
 		}
 	}
 	return best

@@ -42,8 +42,9 @@ func (r Role) String() string {
 // member is one standby: a pool of its own, and what the background check
 // last found.
 type member struct {
-	name string // host:port, never the password
-	pool *Pool
+	name    string // host:port, never the password
+	pool    *Pool
+	monitor *monitor // the checks' own connection
 
 	inFlight atomic.Int64  // reads given to it and not resolved yet
 	replayed atomic.Uint64 // the highest LSN it is known to have replayed
@@ -51,11 +52,13 @@ type member struct {
 	reads    atomic.Uint64
 	retried  atomic.Uint64 // reads that failed on it and went elsewhere
 
-	mu      sync.Mutex // guards the rest
-	role    Role
-	lag     time.Duration
-	checked time.Time
-	lastErr string
+	mu       sync.Mutex // guards the rest
+	role     Role
+	lag      time.Duration
+	checked  time.Time
+	failedAt time.Time
+	lastErr  string
+	diverged bool // seen ahead of the primary: on another timeline
 }
 
 // newMembers makes one member per host of each standby DSN, with the
@@ -83,7 +86,7 @@ func newMembers(ro ReplicaOptions, primary Options) ([]*member, error) {
 				closeMembers(ms)
 				return nil, fmt.Errorf("standby %s: %w", name, err)
 			}
-			ms = append(ms, &member{name: name, pool: p})
+			ms = append(ms, &member{name: name, pool: p, monitor: newMonitor(host.ConnConfig)})
 		}
 	}
 	return ms, nil
@@ -144,7 +147,14 @@ func (m *member) fail(err error) {
 	m.usable.Store(false)
 	m.mu.Lock()
 	m.role = RoleDown
+	m.failedAt = time.Now()
 	m.lastErr = err.Error()
+	m.mu.Unlock()
+}
+
+func (m *member) setDiverged(d bool) {
+	m.mu.Lock()
+	m.diverged = d
 	m.mu.Unlock()
 }
 

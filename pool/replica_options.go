@@ -13,11 +13,15 @@ type ReplicaOptions struct {
 	// adds one standby per host, so the primary's own multi-host DSN
 	// (host=a,b,c target_session_attrs=read-write) can be given here as
 	// it is: each host's role is checked in the background, and the one
-	// that is the primary takes no replica reads. target_session_attrs
-	// is ignored for standbys. Each standby has connections, a floor and
-	// a fail-fast gate of its own, sized by Size and MaxSize, and its
-	// sessions are read only (default_transaction_read_only), so a read
-	// can never write, even on a standby promoted since its last check.
+	// that is the primary takes no replica reads (it keeps a floor of
+	// idle connections of its own). target_session_attrs is ignored for
+	// standbys. Each standby has connections, a floor and a fail-fast
+	// gate of its own, sized by Size and MaxSize, and the pool's other
+	// Options (lifetimes, health checks, SetSession) apply to it too. Its
+	// sessions start read only (default_transaction_read_only), so that a
+	// read cannot write, even on a standby promoted since its last check.
+	// The checks run on a connection of their own per server, never
+	// queued behind reads.
 	Standbys []string
 	// Size and MaxSize are each standby's floor and stretch limit.
 	// Default: the primary's.

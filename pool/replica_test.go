@@ -30,33 +30,88 @@ func TestLSNText(t *testing.T) {
 func TestWALHistoryLag(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	h := &walHistory{keep: 4}
-	if lag := h.lag(0, t0); lag != 0 {
-		t.Errorf("no samples: lag %v", lag)
+	if lag, known := h.lag(0, t0); lag != 0 || !known {
+		t.Errorf("no samples: lag %v, %v", lag, known)
 	}
 	for i := range 6 {
-		h.add(walSample{at: t0.Add(time.Duration(i) * time.Second), lsn: LSN(100 * (i + 1))})
+		h.add(walSample{at: t0.Add(time.Duration(i) * time.Second), lsn: LSN(100 * (i + 1))}, 1)
 	}
 	// Kept: 300@2s, 400@3s, 500@4s, 600@5s.
 	now := t0.Add(5 * time.Second)
 	for _, c := range []struct {
 		replayed LSN
 		want     time.Duration
+		known    bool
 	}{
-		{600, 0}, {700, 0}, // has what the primary had at the last sample
-		{599, 0},               // behind only the sample taken now
-		{500, 0},               // behind 600@5s
-		{450, time.Second},     // behind 500@4s
-		{300, 2 * time.Second}, // behind 400@3s
-		{10, 3 * time.Second},  // behind every kept sample: at least the oldest's age
+		{600, 0, true}, {700, 0, true}, // has what the primary had at the last sample
+		{599, 0, true},               // behind only the sample taken now
+		{500, 0, true},               // behind 600@5s
+		{450, time.Second, true},     // behind 500@4s
+		{300, 2 * time.Second, true}, // behind 400@3s
+		{10, 3 * time.Second, false}, // behind every kept sample: at least the oldest's age
 	} {
-		if lag := h.lag(c.replayed, now); lag != c.want {
-			t.Errorf("replayed %d: lag %v, want %v", c.replayed, lag, c.want)
+		if lag, known := h.lag(c.replayed, now); lag != c.want || known != c.known {
+			t.Errorf("replayed %d: lag %v, %v; want %v, %v", c.replayed, lag, known, c.want, c.known)
 		}
 	}
-	// A promoted standby's positions start over.
-	h.add(walSample{at: now, lsn: 50})
-	if len(h.samples) != 1 || h.lag(50, now.Add(time.Minute)) != 0 {
+	// A promoted standby's positions start over, on a timeline of their
+	// own, even when they go on from the old primary's.
+	h.add(walSample{at: now, lsn: 50}, 1)
+	if len(h.samples) != 1 {
 		t.Errorf("after a lower position: %v", h.samples)
+	}
+	h.add(walSample{at: now, lsn: 700}, 2)
+	if len(h.samples) != 1 || h.timeline != 2 {
+		t.Errorf("after a new timeline: %v on %d", h.samples, h.timeline)
+	}
+}
+
+func TestStandbyLag(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := &walHistory{keep: 8}
+	h.add(walSample{at: t0, lsn: 1000}, 1)
+	now := t0.Add(50 * time.Millisecond)
+	age := func(s float64) *float64 { return &s }
+	for _, c := range []struct {
+		name         string
+		replayed     LSN
+		primaryKnown bool
+		replayAge    *float64
+		receiveLag   float64
+		want         time.Duration
+	}{
+		{"caught up", 1000, true, age(3600), 0, 0},
+		{"behind the only sample: its last replayed transaction bounds the lag", 900, true, age(3), 0, 3 * time.Second},
+		{"behind the only sample, never replayed a transaction", 900, true, nil, 0, forever},
+		{"primary not asked: WAL waiting to be replayed", 1000, false, age(2), 2, 2 * time.Second},
+		{"primary known: the history wins over the receive lag", 1000, true, age(2), 2, 0},
+	} {
+		if got := standbyLag(h, c.replayed, now, c.primaryKnown, c.replayAge, c.receiveLag); got != c.want {
+			t.Errorf("%s: lag %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestCoversPageHeader(t *testing.T) {
+	rs := &replicas{}
+	const page = 8192
+	if !rs.covers(2*page, 2*page) || rs.covers(2*page, 2*page+24) {
+		t.Error("without the page size, only positions at or before the replay are covered")
+	}
+	rs.blockSize.Store(page)
+	for _, c := range []struct {
+		replayed, after LSN
+		want            bool
+	}{
+		{2 * page, 2*page + 24, true},  // a record ended on the boundary; the insert position is after the short header
+		{2 * page, 2*page + 40, true},  // after a segment's long header
+		{2 * page, 2*page + 48, false}, // a record fits in there
+		{2*page - 8, 2*page + 24, false},
+		{2*page + 8, 2*page + 32, false},
+	} {
+		if got := rs.covers(c.replayed, c.after); got != c.want {
+			t.Errorf("covers(%d, %d) = %v, want %v", c.replayed, c.after, got, c.want)
+		}
 	}
 }
 
@@ -176,5 +231,23 @@ func TestReplicaWithoutStandbysReadsThePrimary(t *testing.T) {
 	}
 	if err := mock.ExpectationsWereMet(); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestReadYourWritesUnknownPosition(t *testing.T) {
+	w := &ReadYourWrites{writes: 2} // writes 1 and 2 started
+	w.record(2, 0, errors.New("connection lost"))
+	if w.LSN() != positionUnknown || w.LSN().String() != "FFFFFFFF/FFFFFFFF" {
+		t.Fatalf("after a lost position: %v", w.LSN())
+	}
+	w.record(1, 500, nil)
+	if w.LSN() != positionUnknown {
+		t.Errorf("write 1, started before the position of write 2 was lost, vouched for it: %v", w.LSN())
+	}
+	w.writes = 3
+	w.record(3, 700, nil)
+	w.record(3, 600, nil)
+	if w.LSN() != 700 {
+		t.Errorf("after a later write's position: %v, want 0/2BC", w.LSN())
 	}
 }

@@ -67,6 +67,9 @@ type request struct {
 	walAfter bool
 	walRead  bool
 	wal      LSN
+	// ended: the Sync after its statements was read; only the WAL
+	// position is still in flight, so a break now loses no outcome.
+	ended bool
 
 	curs    []*Cursor
 	one     [1]*Cursor // curs' storage for a single statement
