@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -134,7 +135,7 @@ func (w *pipeline) readRows(cur *Cursor) error {
 		spans = cur.spanBuf[:0]
 	}
 	defer func() { cur.buf, cur.spans, cur.rows = buf, spans, cur.rows+rows }()
-	copyOut := false
+	copyOut, copyIn := false, false
 	for {
 		m, err := w.pg.ReceiveMessage(context.Background())
 		if err != nil {
@@ -171,10 +172,16 @@ func (w *pipeline) readRows(cur *Cursor) error {
 			if err := w.fe.Flush(); err != nil {
 				return &errBroken{err}
 			}
+			copyIn = true
 		case *pgproto3.CopyOutResponse:
 			copyOut = true // its CopyData rows are not a result set
 		case *pgproto3.ErrorResponse:
-			return w.serverError(m)
+			err := w.serverError(m)
+			if _, ok := err.(*pgconn.PgError); ok && copyIn {
+				// The server's answer to the refusal.
+				return fmt.Errorf("%w (%w)", ErrCopyNeedsRaw, err)
+			}
+			return err
 		}
 	}
 }

@@ -251,3 +251,17 @@ func TestReadYourWritesUnknownPosition(t *testing.T) {
 		t.Errorf("after a later write's position: %v, want 0/2BC", w.LSN())
 	}
 }
+
+func TestStandbyLagBeyondTheHistory(t *testing.T) {
+	ro := ReplicaOptions{MaxReplicaLag: 2 * time.Hour, CheckPeriod: time.Second}
+	h := newWALHistory(ro)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3 * 3600 { // 3h of samples, more than the history keeps
+		h.add(walSample{at: t0.Add(time.Duration(i) * time.Second), lsn: LSN(1000 + i)}, 1)
+	}
+	now := t0.Add(3 * time.Hour)
+	replayAge := (3 * time.Hour).Seconds() // its last replayed transaction
+	if lag := standbyLag(h, 10, now, true, &replayAge, 0); lag < 3*time.Hour {
+		t.Errorf("standby 3h behind: lag %v", lag)
+	}
+}
