@@ -107,10 +107,14 @@ func (rs *replicas) check(p *Pool) {
 		}()
 	}
 	wg.Wait()
+	// A time of its own: a standby that did not answer must not cost the
+	// primary's sample.
+	pctx, pcancel := context.WithTimeout(p.ctx, rs.checkTimeout())
+	defer pcancel()
 	sampled := time.Now()
 	var position *string
 	var timeline, blockSize int64
-	err := rs.primary.query(ctx, primaryCheck, &position, &timeline, &blockSize)
+	err := rs.primary.query(pctx, primaryCheck, &position, &timeline, &blockSize)
 	var flushed LSN
 	if err == nil {
 		flushed, err = scanLSN(position)
