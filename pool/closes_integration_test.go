@@ -61,8 +61,11 @@ func TestHealthCheckKeepsHealthyConnectionsAndFindsDeadOnes(t *testing.T) {
 	if got := serversOf(t, ctx, p, 1)[0]; got == pid {
 		t.Fatalf("a call ran on the terminated server process %d", pid)
 	}
-	if c := p.Stats().Closes; c != (pool.CloseCounts{Shrink: 2, HealthCheck: 1}) {
-		t.Errorf("closes %+v, want shrink 2 and health check 1", c)
+	// The last call may have found the one connection in a health check
+	// and opened another, which AutoShrink closes in its turn: more
+	// shrinks are fine, other closes are not.
+	if c := p.Stats().Closes; c.HealthCheck != 1 || c.Broken != 0 || c.Lifetime != 0 || c.Shrink < 2 {
+		t.Errorf("closes %+v, want health check 1, shrink 2 or more, nothing else", c)
 	}
 }
 

@@ -57,7 +57,10 @@ func (o *owner) gone(cause error) {
 
 // dialFailed reports a failed dial to what was given to the owner: a
 // refusal for lack of connection slots while other connections of the
-// pool are busy only sends them back in line, anything else fails them.
+// pool are busy only sends them back in line, anything else fails them,
+// and the callers still in line get dials of their own: while the server
+// is down those fail at once, so that nobody waits in line for a
+// connection that cannot come.
 func (o *owner) dialFailed(err error) {
 	d := o.d
 	d.mu.Lock()
@@ -85,6 +88,9 @@ func (o *owner) dialFailed(err error) {
 			continue
 		}
 		go r.done(err)
+	}
+	if !waitForBusy {
+		d.startForWaiters()
 	}
 }
 
