@@ -23,23 +23,8 @@ import (
 // not PostgreSQL's asynchronous replication lag.
 func TestFailover(t *testing.T) {
 	ctx := testContext(t)
-	primary := pgtest.New(t, pgtest.Options{})
-	// Not NewDatabase: the primary is stopped before cleanup could drop it.
-	db, err := primary.CreateDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	execAdmin(t, ctx, primary, db, createOps)
-	standby := primary.NewStandby(t)
-	if err := primary.Exec(ctx, "ALTER SYSTEM SET synchronous_standby_names = '*'"); err != nil {
-		t.Fatal(err)
-	}
-	if err := primary.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 10*time.Second, "the standby to be synchronous", func() bool {
-		return queryString(t, ctx, primary, "SELECT coalesce(string_agg(sync_state, ','), '') FROM pg_stat_replication") == "sync"
-	})
+	primary, standby, db := withStandby(t, ctx, createOps)
+	makeSynchronous(t, ctx, primary)
 
 	dsn, err := pgtest.WithAddr(primary.DatabaseDSN(db), primary.Addr()+","+standby.Addr())
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/momoko-go/momoko/integration/faultproxy"
-	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
 
@@ -27,25 +26,11 @@ import (
 // the primary.
 func TestReplicaReadFailingOnEveryStandbyFallsBack(t *testing.T) {
 	ctx := testContext(t)
-	primary := pgtest.New(t, pgtest.Options{})
-	db, err := primary.CreateDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	execAdmin(t, ctx, primary, db, "CREATE TABLE items AS SELECT g AS id FROM generate_series(1, 100) g")
-	standby := primary.NewStandby(t)
+	primary, standby, db := withStandby(t, ctx, itemsTable)
 	var proxies [2]*faultproxy.Proxy
 	var dsns []string
 	for i := range proxies {
-		proxy, err := faultproxy.New(standby.Addr())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { proxy.Close() })
-		dsn, err := pgtest.WithAddr(standby.DatabaseDSN(db), proxy.Addr())
-		if err != nil {
-			t.Fatal(err)
-		}
+		proxy, dsn := behindProxy(t, standby, db)
 		proxies[i], dsns = proxy, append(dsns, dsn)
 	}
 	a, b := proxies[0], proxies[1]
@@ -159,22 +144,8 @@ func TestReplicaReadFailingOnEveryStandbyFallsBack(t *testing.T) {
 // new ones refused). Every read must succeed, on the primary.
 func TestReplicaReadsQueuedOnLostStandbyMoveOn(t *testing.T) {
 	ctx := testContext(t)
-	primary := pgtest.New(t, pgtest.Options{})
-	db, err := primary.CreateDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	execAdmin(t, ctx, primary, db, "CREATE TABLE items AS SELECT g AS id FROM generate_series(1, 100) g")
-	standby := primary.NewStandby(t)
-	proxy, err := faultproxy.New(standby.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
-	dsn, err := pgtest.WithAddr(standby.DatabaseDSN(db), proxy.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
+	primary, standby, db := withStandby(t, ctx, itemsTable)
+	proxy, dsn := behindProxy(t, standby, db)
 	port := portOf(t, proxy.Addr())
 
 	leaks := leakCheck(t)

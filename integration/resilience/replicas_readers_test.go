@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/momoko-go/momoko/integration/faultproxy"
+	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
 
@@ -162,4 +164,52 @@ func member(t *testing.T, p *pool.Pool, port int) pool.ReplicaStats {
 	}
 	t.Fatalf("no standby on port %d in the pool's stats: %+v", port, p.Stats().Replicas)
 	return pool.ReplicaStats{}
+}
+
+// withStandby starts a private primary with a database made by setup and
+// a streaming standby of it. The database is not NewDatabase's: tests
+// stop the primary before cleanup could drop it.
+func withStandby(t *testing.T, ctx context.Context, setup string) (primary, standby *pgtest.Server, db string) {
+	t.Helper()
+	primary = pgtest.New(t, pgtest.Options{})
+	db, err := primary.CreateDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	execAdmin(t, ctx, primary, db, setup)
+	return primary, primary.NewStandby(t), db
+}
+
+// itemsTable is what the replica readers read.
+const itemsTable = "CREATE TABLE items AS SELECT g AS id FROM generate_series(1, 100) g"
+
+// makeSynchronous makes replication to primary's standby synchronous, so
+// that "acknowledged" means "on the standby too".
+func makeSynchronous(t *testing.T, ctx context.Context, primary *pgtest.Server) {
+	t.Helper()
+	if err := primary.Exec(ctx, "ALTER SYSTEM SET synchronous_standby_names = '*'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := primary.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the standby to be synchronous", func() bool {
+		return queryString(t, ctx, primary, "SELECT coalesce(string_agg(sync_state, ','), '') FROM pg_stat_replication") == "sync"
+	})
+}
+
+// behindProxy starts a faultproxy in front of standby and returns it with
+// a DSN of db through it.
+func behindProxy(t *testing.T, standby *pgtest.Server, db string) (*faultproxy.Proxy, string) {
+	t.Helper()
+	proxy, err := faultproxy.New(standby.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	dsn, err := pgtest.WithAddr(standby.DatabaseDSN(db), proxy.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return proxy, dsn
 }

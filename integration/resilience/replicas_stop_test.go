@@ -18,13 +18,7 @@ import (
 // hanging, and read from the standby again once it is back.
 func TestReplicaStandbyStoppedUnderLoad(t *testing.T) {
 	ctx := testContext(t)
-	primary := pgtest.New(t, pgtest.Options{})
-	db, err := primary.CreateDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	execAdmin(t, ctx, primary, db, "CREATE TABLE items AS SELECT g AS id FROM generate_series(1, 100) g")
-	standby := primary.NewStandby(t)
+	primary, standby, db := withStandby(t, ctx, itemsTable)
 	standbyPort := portOf(t, standby.Addr())
 
 	leaks := leakCheck(t)
