@@ -26,6 +26,10 @@ func (p *Pool) connectLocked(ctx context.Context) *future.Future[*Pool] {
 		return future.Failed[*Pool](ErrPoolClosed)
 	}
 	f := future.Go(ctx, func(ctx context.Context) (*Pool, error) {
+		// Calls made once Connect has resolved go to the queue at once,
+		// in the order they are made, not each after awaiting Connect on
+		// a goroutine of its own.
+		defer p.connected.Store(true)
 		errs := p.fill(ctx, true)
 		if p.isClosed() {
 			return p, ErrPoolClosed
