@@ -133,7 +133,11 @@ func TestStatsRestart(t *testing.T) {
 	p := openPool(t, ctx, dsn, pool.Options{Size: 1, ReconnectInterval: interval, HealthCheckPeriod: -1, MaxLifetime: -1})
 
 	inFlight := p.Execute(ctx, "SELECT pg_sleep(30)")
-	waitFor(t, 5*time.Second, "the statement to run", func() bool { return p.Stats().Busy == 1 })
+	// Running on the server, not only given to a connection (it may be
+	// waiting for its Prepare).
+	waitFor(t, 5*time.Second, "the statement to run", func() bool {
+		return runningOnServer(t, ctx, srv, databaseName(t, dsn), "pg_sleep(30)")
+	})
 	stopped := time.Now()
 	if err := srv.Stop(ctx, pgtest.ShutdownFast); err != nil {
 		t.Fatal(err)
