@@ -155,15 +155,6 @@ func (p *Pool) run(r *request) {
 	}()
 }
 
-// runNow is run for the pool's own requests made while it connects,
-// which must not wait for Connect to finish.
-func (p *Pool) runNow(r *request) {
-	if r.ready() {
-		r.watch(p.disp.onCancel)
-		p.disp.submit(r)
-	}
-}
-
 // standardStrings reads standard_conforming_strings from the connection's
 // startup parameters (no I/O).
 func standardStrings(conn *pgx.Conn) bool {
