@@ -1,0 +1,114 @@
+package pool
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// awaitReplay polls m, the usable standby furthest along, until it has
+// replayed what the read must see, for at most ReplayWait in all, then
+// sends the read to it, or falls back.
+func (rd *replicaRead) awaitReplay(m *member) {
+	rs := rd.p.replicas
+	if rd.deadline.IsZero() {
+		rd.deadline = time.Now().Add(rs.opts.ReplayWait)
+	}
+	ctx, cancel := context.WithDeadline(rd.ctx, rd.deadline)
+	defer cancel()
+	pause := 200 * time.Microsecond
+	for {
+		lsn, err := replayPosition(ctx, m.pool)
+		switch {
+		case rd.ctx.Err() != nil:
+			rd.finish(nil, rd.ctx.Err())
+			return
+		case ctx.Err() != nil:
+			rd.fallBack()
+			return
+		case err != nil && standbyFailed(err):
+			rd.elsewhere(m, err)
+			return
+		case err != nil:
+			rd.finish(nil, err)
+			return
+		}
+		m.observe(lsn)
+		if rs.covers(lsn, rd.after) {
+			if m.usable.Load() {
+				rd.send(m)
+			} else {
+				rd.route()
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Millisecond)
+	}
+}
+
+// replayPosition asks a standby how far it has replayed, through its pool.
+func replayPosition(ctx context.Context, p *Pool) (LSN, error) {
+	cur, err := p.Execute(ctx, "SELECT pg_last_wal_replay_lsn()::text").Await(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var lsn *string
+	if err := cur.FetchOne(&lsn); err != nil {
+		return 0, err
+	}
+	return scanLSN(lsn)
+}
+
+// longPageHeader is the size of the header that starts each WAL segment
+// (40 bytes; other pages start with a 24-byte one).
+const longPageHeader = 40
+
+// covers reports whether a standby that has replayed up to replayed has
+// replayed everything before after. That is so when it is at or past
+// after, and also when replayed is a page boundary and after lies within
+// the page header that follows: the primary's insert position after a
+// record that ended on a boundary, which replay never reports. No record
+// ends there: the next one starts after the header and is at least 24
+// bytes long.
+func (rs *replicas) covers(replayed, after LSN) bool {
+	if replayed >= after {
+		return true
+	}
+	block := uint64(rs.blockSize.Load())
+	return block > 0 && uint64(replayed)%block == 0 && after-replayed <= longPageHeader
+}
+
+// leastBusy is the usable standby with the fewest reads in flight among
+// those known to have replayed after; ties go round, so that an idle pool
+// spreads its reads too.
+func (rs *replicas) leastBusy(after LSN) *member {
+	n := uint32(len(rs.members))
+	start := atomic.AddUint32(&rs.next, 1)
+	var best *member
+	var load int64
+	for i := range n {
+		m := rs.members[(start+i)%n]
+		if !m.usable.Load() || !rs.covers(LSN(m.replayed.Load()), after) {
+			continue
+		}
+		if l := m.inFlight.Load(); best == nil || l < load {
+			best, load = m, l
+		}
+	}
+	return best
+}
+
+// furthest is the usable standby that is known to have replayed most.
+func (rs *replicas) furthest() *member {
+	var best *member
+	for _, m := range rs.members {
+		if m.usable.Load() && (best == nil || m.replayed.Load() > best.replayed.Load()) {
+			best = m
+		}
+	}
+	return best
+}
