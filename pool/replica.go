@@ -137,6 +137,9 @@ type replicaRead struct {
 	tries    int
 	lastErr  error
 	deadline time.Time // of the wait for a standby to replay after
+	// promotedTried: the read went to a promoted standby after the
+	// primary's pool failed it.
+	promotedTried bool
 }
 
 // route sends the read to the least busy usable standby that has replayed
@@ -188,9 +191,26 @@ func (rd *replicaRead) fallBack() {
 	rd.finish(nil, err)
 }
 
+// onPrimary runs the read on the primary's pool. During a failover that
+// pool may still fail fast for the old primary while a standby has been
+// promoted and classified: a read the pool provably did not send goes to
+// the promoted server instead, once, through the standby's read-only
+// sessions.
 func (rd *replicaRead) onPrimary() {
 	req := rd.makeReq(rd.p)
 	req.finish = rd.finish
+	if rs := rd.p.replicas; rs != nil && !rd.promotedTried {
+		req.finish = func(curs []*Cursor, err error) bool {
+			if err != nil && rd.ctx.Err() == nil && driver.Classify(err) == driver.ClassSafeToRetry {
+				if m := rs.promoted(); m != nil {
+					rd.promotedTried = true
+					go rd.send(m)
+					return true
+				}
+			}
+			return rd.finish(curs, err)
+		}
+	}
 	rd.p.run(req)
 }
 

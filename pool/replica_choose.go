@@ -102,6 +102,20 @@ func (rs *replicas) leastBusy(after LSN) *member {
 	return best
 }
 
+// promoted is a standby the last check found promoted (not in recovery),
+// or nil.
+func (rs *replicas) promoted() *member {
+	for _, m := range rs.members {
+		m.mu.Lock()
+		role := m.role
+		m.mu.Unlock()
+		if role == RolePrimary {
+			return m
+		}
+	}
+	return nil
+}
+
 // furthest is the usable standby that is known to have replayed most.
 func (rs *replicas) furthest() *member {
 	var best *member

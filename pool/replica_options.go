@@ -37,8 +37,9 @@ type ReplicaOptions struct {
 	// Default 1s (DefaultReplicaCheckPeriod).
 	CheckPeriod time.Duration
 	// FallbackToPrimary: a read that no standby can take (all down,
-	// lagging, or promoted) runs on the primary. Otherwise it fails at
-	// once with an error wrapping ErrNoReplica.
+	// lagging, or promoted) runs on the primary; while the primary's pool
+	// fails fast during a failover, on the promoted standby. Otherwise it
+	// fails at once with an error wrapping ErrNoReplica.
 	FallbackToPrimary bool
 	// ReplayWait bounds how long a read that must see a commit (see
 	// ReadYourWrites and Replica.After) waits for a standby to replay it,
