@@ -27,9 +27,10 @@ var (
 // standbys (Options.Replicas), the least busy of those that are up and
 // within MaxReplicaLag, and on the primary only when none can take them
 // and FallbackToPrimary allows it. A read that fails on a standby because
-// the standby broke or went away runs again on another standby or the
-// primary: a standby's sessions are read only, so running it again cannot
-// write twice. A pool without standbys runs them on the primary.
+// the standby broke or went away runs again on another standby, or on the
+// primary when FallbackToPrimary allows: a standby's sessions are read
+// only, so running it again cannot write twice. A pool without standbys
+// runs them on the primary.
 //
 // Get one with Pool.Replica; it satisfies Executor, so Collect and
 // CollectOne take it. It is safe for concurrent use.
