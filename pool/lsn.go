@@ -43,3 +43,12 @@ func scanLSN(s *string) (LSN, error) {
 	}
 	return ParseLSN(*s)
 }
+
+// cursorLSN reads the LSN of a one-row, one-column result.
+func cursorLSN(cur *Cursor) (LSN, error) {
+	var s *string
+	if err := cur.FetchOne(&s); err != nil {
+		return 0, err
+	}
+	return scanLSN(s)
+}

@@ -30,7 +30,7 @@ type expect struct {
 	last bool // the final Sync of req
 
 	describe bool // a RowDescription comes first
-	position bool // the WAL position read after req (request.walAfter)
+	position bool // the WAL position read after req (request.positionAfter)
 }
 
 // pipeline writes statements to one pgx connection and reads their
@@ -151,9 +151,7 @@ func (w *pipeline) write(r *request) error {
 	} else if err := w.writeAll(r, n); err != nil {
 		return err
 	}
-	if r.walAfter && !r.alone {
-		// Not behind a COPY, which would take it for copy data, nor
-		// behind transaction control: those read it on their own.
+	if r.positionAfter() {
 		w.sendPosition(r)
 	}
 	return nil
@@ -241,7 +239,7 @@ func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, fo
 	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe})
 	if sync {
 		w.fe.SendSync(&pgproto3.Sync{})
-		w.expect(expect{kind: expectSync, req: r, last: !r.walAfter || r.alone})
+		w.expect(expect{kind: expectSync, req: r, last: !r.positionAfter()})
 	}
 	w.unflushed = true
 }

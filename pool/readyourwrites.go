@@ -32,29 +32,18 @@ func (p *Pool) walPosition(ctx context.Context, done func(LSN, error)) {
 			done(0, err)
 			return true
 		}
-		var s *string
-		if err := curs[0].FetchOne(&s); err != nil {
-			done(0, err)
-			return true
-		}
-		done(scanLSN(s))
+		done(cursorLSN(curs[0]))
 		return true
 	}
 	p.run(r)
 }
 
 // readPosition takes the WAL position read after r, unless reading it
-// failed (inside a failed transaction, say).
+// failed (inside a failed transaction, say): r.wal stays 0, which no
+// position is.
 func (r *request) readPosition(cur *Cursor, err error) {
-	if err != nil {
-		return
-	}
-	var s *string
-	if cur.FetchOne(&s) != nil {
-		return
-	}
-	if lsn, err := scanLSN(s); err == nil && s != nil {
-		r.wal, r.walRead = lsn, true
+	if err == nil {
+		r.wal, _ = cursorLSN(cur)
 	}
 }
 
@@ -170,7 +159,7 @@ func (w *ReadYourWrites) write(ctx context.Context, r *request, deliver func([]*
 		if err != nil {
 			return deliver(nil, err)
 		}
-		if r.walRead {
+		if r.wal != 0 {
 			w.record(seq, r.wal, nil)
 			return deliver(curs, nil)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/momoko-go/momoko/driver"
@@ -91,14 +90,13 @@ func (r *Replica) Transaction(ctx context.Context, stmts []Statement, opts ...Tx
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	opts = append(opts[:len(opts):len(opts)], ReadOnly())
-	if _, err := r.p.transaction(ctx, stmts, opts, true); err != nil {
+	o, begin, err := applyTxOptions(append(opts[:len(opts):len(opts)], ReadOnly()))
+	if err != nil {
 		return future.Failed[[]*Cursor](err)
 	}
 	f, complete := future.New[[]*Cursor]()
 	r.read(ctx, allCursors(complete), func(p *Pool) *request {
-		req, _ := p.transaction(ctx, stmts, opts, true)
-		return req
+		return p.txRequest(ctx, stmts, o, begin, true)
 	})
 	return f
 }
@@ -177,7 +175,7 @@ func (rd *replicaRead) fallBack() {
 		return
 	}
 	if rs.opts.FallbackToPrimary {
-		atomic.AddUint64(&rs.onPrimary, 1)
+		rs.fellBack.Add(1)
 		rd.onPrimary()
 		return
 	}

@@ -12,7 +12,7 @@ import (
 type replicas struct {
 	opts    ReplicaOptions
 	members []*member
-	next    uint32 // where the search for the least busy starts; atomic
+	next    atomic.Uint32 // where the search for the least busy starts
 
 	primary   *monitor    // the checks' connection to the primary
 	history   *walHistory // the check goroutine's
@@ -20,7 +20,7 @@ type replicas struct {
 
 	checked chan struct{} // closed once the first check is done
 
-	onPrimary uint64 // reads that fell back to the primary; atomic
+	fellBack atomic.Uint64 // reads that fell back to the primary
 }
 
 // standbyCheck asks a server its role, its replay position (NULL on a
@@ -130,16 +130,12 @@ func (rs *replicas) check(p *Pool) {
 	now := time.Now()
 	for i, m := range rs.members {
 		if errs[i] != nil {
-			// Down, restarted or re-seeded: what it followed is to be
-			// found out again.
-			m.fail(errs[i])
-			m.setDiverged(false)
+			m.failCheck(errs[i])
 			continue
 		}
 		s := states[i]
 		if primaryKnown && s.inRecovery && s.replayed > flushed {
-			m.fail(errAhead)
-			m.setDiverged(true)
+			m.failCheck(errAhead)
 			continue
 		}
 		lag := standbyLag(rs.history, s.replayed, now, primaryKnown, s.replayAge, s.receiveLag)

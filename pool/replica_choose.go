@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 )
 
@@ -56,11 +55,7 @@ func replayPosition(ctx context.Context, p *Pool) (LSN, error) {
 	if err != nil {
 		return 0, err
 	}
-	var lsn *string
-	if err := cur.FetchOne(&lsn); err != nil {
-		return 0, err
-	}
-	return scanLSN(lsn)
+	return cursorLSN(cur)
 }
 
 // longPageHeader is the size of the header that starts each WAL segment
@@ -87,7 +82,7 @@ func (rs *replicas) covers(replayed, after LSN) bool {
 // spreads its reads too.
 func (rs *replicas) leastBusy(after LSN) *member {
 	n := uint32(len(rs.members))
-	start := atomic.AddUint32(&rs.next, 1)
+	start := rs.next.Add(1)
 	var best *member
 	var load int64
 	for i := range n {

@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -144,18 +145,26 @@ func (m *member) observe(lsn LSN) {
 // fail takes m out of the reads after a read or a check could not reach
 // it; the next successful check brings it back.
 func (m *member) fail(err error) {
-	m.usable.Store(false)
 	m.mu.Lock()
-	m.role = RoleDown
-	m.failedAt = time.Now()
-	m.lastErr = err.Error()
+	m.failLocked(err)
 	m.mu.Unlock()
 }
 
-func (m *member) setDiverged(d bool) {
+// failCheck is fail for a check: one that found m ahead of the primary
+// marks it diverged; one that could not reach it clears that, as it may
+// have been restarted or re-seeded since.
+func (m *member) failCheck(err error) {
 	m.mu.Lock()
-	m.diverged = d
+	m.failLocked(err)
+	m.diverged = errors.Is(err, errAhead)
 	m.mu.Unlock()
+}
+
+func (m *member) failLocked(err error) {
+	m.usable.Store(false)
+	m.role = RoleDown
+	m.failedAt = time.Now()
+	m.lastErr = err.Error()
 }
 
 // ReplicaStats is one standby as the pool last saw it.
@@ -185,5 +194,5 @@ func (rs *replicas) stats() ([]ReplicaStats, uint64) {
 		out[i].Reads, out[i].Retried = m.reads.Load(), m.retried.Load()
 		out[i].Pool = m.pool.Stats()
 	}
-	return out, atomic.LoadUint64(&rs.onPrimary)
+	return out, rs.fellBack.Load()
 }

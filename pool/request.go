@@ -63,9 +63,10 @@ type request struct {
 	waitTimer *time.Timer // fails it after AcquireTimeout while it waits in line
 
 	// walAfter: the pipeline reads the WAL position after the request's
-	// statements (see ReadYourWrites) into wal, setting walRead.
+	// statements (see ReadYourWrites) into wal, which stays 0 when it
+	// could not (a request pgx runs itself, or one alone on its
+	// connection: see positionAfter).
 	walAfter bool
-	walRead  bool
 	wal      LSN
 	// ended: the Sync after its statements was read; only the WAL
 	// position is still in flight, so a break now loses no outcome.
@@ -153,6 +154,11 @@ func (r *request) watch(onCancel func(*request)) {
 		onCancel(r)
 	})
 }
+
+// positionAfter reports whether the pipeline reads the WAL position
+// right behind r: not behind a COPY, which would take it for copy data,
+// nor behind transaction control; those read it on their own.
+func (r *request) positionAfter() bool { return r.walAfter && !r.alone }
 
 // statementCount is how many results the request reads: its statements,
 // plus BEGIN and COMMIT for a transaction.

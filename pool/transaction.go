@@ -89,14 +89,26 @@ func (p *Pool) Transaction(ctx context.Context, stmts []Statement, opts ...TxOpt
 // transaction makes the request for a Transaction; its finish gets the
 // statements' cursors without BEGIN's and COMMIT's.
 func (p *Pool) transaction(ctx context.Context, stmts []Statement, opts []TxOption, shared bool) (*request, error) {
+	o, begin, err := applyTxOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.txRequest(ctx, stmts, o, begin, shared), nil
+}
+
+// applyTxOptions applies opts and makes the BEGIN they ask for.
+func applyTxOptions(opts []TxOption) (txOptions, string, error) {
 	var o txOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
 	begin, err := o.begin()
-	if err != nil {
-		return nil, err
-	}
+	return o, begin, err
+}
+
+// txRequest makes the request of a transaction whose options are
+// applied already.
+func (p *Pool) txRequest(ctx context.Context, stmts []Statement, o txOptions, begin string, shared bool) *request {
 	r := &request{
 		ctx: ctx, shared: shared, begin: begin, stmts: slices.Clone(stmts),
 		txOptions: &sql.TxOptions{Isolation: o.isolation, ReadOnly: o.readOnly}, noRollback: o.noRollback,
@@ -105,7 +117,7 @@ func (p *Pool) transaction(ctx context.Context, stmts []Statement, opts []TxOpti
 	if p.connector != nil {
 		r.trimTx = true
 	}
-	return r, nil
+	return r
 }
 
 // rollbackTimeout bounds a ROLLBACK after a failure; past it the
