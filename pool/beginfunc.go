@@ -30,11 +30,8 @@ func WithRetries(n int) TxOption { return func(o *txOptions) { o.retries = n } }
 // Commit and Rollback, so sqlmock's ExpectBegin, ExpectCommit and
 // ExpectRollback match.
 func (p *Pool) BeginFunc(ctx context.Context, fn func(*sql.Tx) error, opts ...TxOption) *future.Future[struct{}] {
-	var o txOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if _, err := o.begin(); err != nil {
+	o, _, err := applyTxOptions(opts)
+	if err != nil {
 		return future.Failed[struct{}](err)
 	}
 	txOpts := &sql.TxOptions{Isolation: o.isolation, ReadOnly: o.readOnly}

@@ -60,13 +60,22 @@ func (o *owner) wanted() bool { return o.depth > o.cancelled }
 // dropWaiter takes a request out of line, reporting whether it was
 // there; d.mu is held.
 func (d *dispatcher) dropWaiter(r *request) bool {
+	if !d.removeWaiter(func(w waiter) bool { return w.req == r }) {
+		return false
+	}
+	if r.waitTimer != nil {
+		r.waitTimer.Stop()
+	}
+	return true
+}
+
+// removeWaiter takes the first waiter that matches out of line,
+// counting its wait, and reports whether there was one; d.mu is held.
+func (d *dispatcher) removeWaiter(match func(waiter) bool) bool {
 	for i, w := range d.waiters {
-		if w.req == r {
+		if match(w) {
 			d.counts.waited(w)
 			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
-			if r.waitTimer != nil {
-				r.waitTimer.Stop()
-			}
 			return true
 		}
 	}

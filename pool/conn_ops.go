@@ -40,7 +40,7 @@ func (c *Conn) Transaction(ctx context.Context, stmts []Statement, opts ...TxOpt
 		return future.Failed[[]*Cursor](err)
 	}
 	f, complete := future.New[[]*Cursor]()
-	r.finish = allCursors(complete)
+	r.finish = complete
 	c.submit(r)
 	return f
 }

@@ -102,7 +102,7 @@ func (p *Pool) fill(ctx context.Context, wait bool) []error {
 	defer p.fillMu.Unlock()
 	d := p.disp
 	d.mu.Lock()
-	missing := p.opts.Size - d.total
+	missing := p.opts.Size - len(d.all)
 	if d.closed || missing <= 0 {
 		d.mu.Unlock()
 		p.setDead(0)

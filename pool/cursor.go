@@ -187,8 +187,7 @@ func (c *Cursor) FetchMany(n int) [][]any {
 	rows := make([][]any, 0, end-c.next)
 	for ; c.next < end; c.next++ {
 		if c.values != nil {
-			w := len(c.columns)
-			rows = append(rows, c.values[c.next*w:(c.next+1)*w:(c.next+1)*w])
+			rows = append(rows, c.valueRow())
 			continue
 		}
 		row := make([]any, len(c.fields))

@@ -27,8 +27,7 @@ type dispatcher struct {
 	maxPipe int
 	spread  int
 
-	total   int      // owners alive, dialing ones included
-	all     []*owner // every owner alive
+	all     []*owner // every owner alive, dialing ones included
 	idle    []*owner // least recently used first
 	shared  []*owner // owners serving pooled requests
 	waiters []waiter // FIFO
@@ -136,7 +135,7 @@ func (d *dispatcher) choose(r *request) *owner {
 		d.shared = append(d.shared, o)
 		return o
 	}
-	if d.total < d.max {
+	if len(d.all) < d.max {
 		return d.newOwner(ownerShared, r.ctx)
 	}
 	return d.joinable(r, d.maxPipe)
@@ -182,7 +181,6 @@ func (d *dispatcher) assign(o *owner, r *request) {
 // none); d.mu is held.
 func (d *dispatcher) newOwner(state ownerState, caller context.Context) *owner {
 	d.nextID++
-	d.total++
 	d.dialing++
 	o := &owner{d: d, id: d.nextID, state: state, wake: make(chan struct{}, 1), caller: caller}
 	d.all = append(d.all, o)
@@ -232,7 +230,7 @@ func (d *dispatcher) popWaiter() {
 // startForWaiters opens owners for waiters while below MaxSize; d.mu is
 // held.
 func (d *dispatcher) startForWaiters() {
-	for len(d.waiters) > 0 && !d.closed && d.total < d.max {
+	for len(d.waiters) > 0 && !d.closed && len(d.all) < d.max {
 		w := d.waiters[0]
 		if w.conn != nil {
 			d.popWaiter()
@@ -290,7 +288,7 @@ func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool) (*owner,
 		d.counts.acquires++
 		d.mu.Unlock()
 		return o, nil
-	case d.total < d.max:
+	case len(d.all) < d.max:
 		d.newOwner(ownerPinned, ctx).waiter = cw
 	default:
 		d.enqueue(waiter{conn: cw}, false)
@@ -307,18 +305,14 @@ func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool) (*owner,
 	case <-ctx.Done():
 	}
 	d.mu.Lock()
-	for i, w := range d.waiters {
-		if w.conn == cw {
-			d.counts.waited(w)
-			if timedOut() {
-				d.counts.timeouts++
-			} else {
-				d.counts.cancelled++
-			}
-			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
-			d.mu.Unlock()
-			return nil, ctx.Err()
+	if d.removeWaiter(func(w waiter) bool { return w.conn == cw }) {
+		if timedOut() {
+			d.counts.timeouts++
+		} else {
+			d.counts.cancelled++
 		}
+		d.mu.Unlock()
+		return nil, ctx.Err()
 	}
 	for _, o := range d.all {
 		if o.waiter == cw {
@@ -414,11 +408,7 @@ func (d *dispatcher) close() {
 		}
 	}
 	d.waiters = nil
-	for _, o := range d.idle {
-		o.quit = true
-		o.signal()
-	}
-	d.idle = nil
+	d.idle = nil // each is in d.all too
 	for _, o := range d.all {
 		o.quit = true
 		o.signal()
@@ -432,7 +422,7 @@ func (d *dispatcher) shrink(delay time.Duration, floor int) int {
 	defer d.mu.Unlock()
 	cutoff := time.Now().Add(-delay)
 	closed := 0
-	for len(d.idle) > 0 && d.total-closed > floor && d.idle[0].lastUsed.Before(cutoff) {
+	for len(d.idle) > 0 && len(d.all)-closed > floor && d.idle[0].lastUsed.Before(cutoff) {
 		o := d.idle[0]
 		d.idle = d.idle[1:]
 		d.retire(o, closeShrink)

@@ -91,7 +91,7 @@ func (p *Pool) prepareStatements(r *request) error {
 				return err
 			}
 		}
-		if r.shared && controlsTransaction(st.SQL) || isCopy(st.SQL) {
+		if mustRunAlone(firstWord(st.SQL), r.shared) {
 			r.alone = true
 		}
 		if r.fast && !p.speeds.fast(st.SQL) {
@@ -117,14 +117,8 @@ func (p *Pool) rewrite(r *request, st *Statement) error {
 		return nil
 	}
 	switch a := st.Args[0].(type) {
-	case pgx.NamedArgs:
-		sql, args, err := a.RewriteQuery(r.ctx, nil, st.SQL, st.Args[1:])
-		if err != nil {
-			return err
-		}
-		st.SQL, st.Args = sql, args
-	case pgx.StrictNamedArgs:
-		sql, args, err := a.RewriteQuery(r.ctx, nil, st.SQL, st.Args[1:])
+	case pgx.NamedArgs, pgx.StrictNamedArgs:
+		sql, args, err := a.(pgx.QueryRewriter).RewriteQuery(r.ctx, nil, st.SQL, st.Args[1:])
 		if err != nil {
 			return err
 		}

@@ -71,7 +71,7 @@ func (d *dispatcher) retire(o *owner, cause closeCause) {
 // owner whose Conn was put back does, so that no request waits on its
 // dial.
 func (d *dispatcher) replaceRetired(o *owner) {
-	if (o.retired == closeLifetime || o.retired == closeHealthCheck) && !d.closed && d.total < d.p.opts.Size {
+	if (o.retired == closeLifetime || o.retired == closeHealthCheck) && !d.closed && len(d.all) < d.p.opts.Size {
 		d.newOwner(ownerReleasing, nil)
 	}
 }

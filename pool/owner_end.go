@@ -24,7 +24,6 @@ func (o *owner) gone(cause error) {
 	if o.lifetime != nil {
 		o.lifetime.Stop()
 	}
-	d.total--
 	d.removeShared(o)
 	d.removeIdle(o)
 	d.removeAll(o)
@@ -65,11 +64,10 @@ func (o *owner) dialFailed(err error) {
 	d := o.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.total--
 	d.removeShared(o)
 	d.removeAll(o)
 	o.broken = true
-	waitForBusy := d.p.mayWaitForBusy(err, d.total)
+	waitForBusy := d.p.mayWaitForBusy(err, len(d.all))
 	if w := o.waiter; w != nil {
 		o.waiter = nil
 		if waitForBusy && !w.fail && !d.closed {

@@ -175,12 +175,14 @@ func (w *pipeline) sendPosition(r *request) {
 // transaction before anything of it is written.
 func (w *pipeline) writeAll(r *request, n int) error {
 	type bound struct {
+		prep    *prepared
 		values  [][]byte
 		formats []int16
 	}
 	bounds := make([]bound, n)
 	for i := range n {
-		if err := w.build(w.cache.get(r.sqlAt(i)), r.argsAt(i)); err != nil {
+		prep := w.cache.get(r.sqlAt(i))
+		if err := w.build(prep, r.argsAt(i)); err != nil {
 			if r.begin != "" && i > 0 && i < n-1 {
 				err = fmt.Errorf("statement %d: %w", i-1, err)
 			}
@@ -192,13 +194,13 @@ func (w *pipeline) writeAll(r *request, n int) error {
 				values[j] = append(make([]byte, 0, len(v)), v...)
 			}
 		}
-		bounds[i] = bound{values, append([]int16(nil), w.eqb.ParamFormats...)}
+		bounds[i] = bound{prep, values, append([]int16(nil), w.eqb.ParamFormats...)}
 	}
 	w.sendEvictions()
 	for i := range n {
 		sql := r.sqlAt(i)
 		delete(w.preparing, sql)
-		w.send(r, sql, w.cache.get(sql), bounds[i].values, bounds[i].formats, i == n-1)
+		w.send(r, sql, bounds[i].prep, bounds[i].values, bounds[i].formats, i == n-1)
 	}
 	return nil
 }

@@ -136,7 +136,7 @@ func (w *ReadYourWrites) Transaction(ctx context.Context, stmts []Statement, opt
 		return future.Failed[[]*Cursor](err)
 	}
 	f, complete := future.New[[]*Cursor]()
-	w.write(ctx, r, allCursors(complete))
+	w.write(ctx, r, complete)
 	return f
 }
 

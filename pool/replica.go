@@ -95,7 +95,7 @@ func (r *Replica) Transaction(ctx context.Context, stmts []Statement, opts ...Tx
 		return future.Failed[[]*Cursor](err)
 	}
 	f, complete := future.New[[]*Cursor]()
-	r.read(ctx, allCursors(complete), func(p *Pool) *request {
+	r.read(ctx, complete, func(p *Pool) *request {
 		return p.txRequest(ctx, stmts, o, begin, true)
 	})
 	return f

@@ -178,13 +178,3 @@ func oneCursor(complete func(*Cursor, error) bool) func([]*Cursor, error) bool {
 		return complete(curs[0], nil)
 	}
 }
-
-// allCursors resolves a future of every statement's cursor.
-func allCursors(complete func([]*Cursor, error) bool) func([]*Cursor, error) bool {
-	return func(curs []*Cursor, err error) bool {
-		if err != nil {
-			return complete(nil, err)
-		}
-		return complete(curs, nil)
-	}
-}

@@ -96,8 +96,7 @@ func (r *cursorRows) Values() ([]any, error) {
 	}
 	c := r.c
 	if c.values != nil {
-		w := len(c.columns)
-		return c.values[c.next*w : (c.next+1)*w : (c.next+1)*w], nil
+		return c.valueRow(), nil
 	}
 	values := make([]any, len(c.fields))
 	for i := range values {

@@ -24,14 +24,14 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 				continue
 			}
 			err := runSQL(sc, r)
-			if r.sqlConn != nil && (errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)) {
-				// The caller's function may have done anything before the
-				// connection went bad: it is not run again.
-				r.err = err
-				o.finish(r, 'I')
-				return err
-			}
 			if errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+				if r.sqlConn != nil {
+					// The caller's function may have done anything before
+					// the connection went bad: it is not run again.
+					r.err = err
+					o.finish(r, 'I')
+					return err
+				}
 				// database/sql's contract: the driver sent nothing. It
 				// goes to another connection.
 				o.pending = append([]*request{r}, o.pending...)
@@ -133,11 +133,17 @@ func (c *Cursor) read(rows *sql.Rows) error {
 	return rows.Err()
 }
 
+// valueRow is the current row of a cursor that holds another driver's
+// values.
+func (c *Cursor) valueRow() []any {
+	w := len(c.columns)
+	return c.values[c.next*w : (c.next+1)*w : (c.next+1)*w]
+}
+
 // assignRow scans a row of driver values into dest with database/sql's
 // conversions.
 func (c *Cursor) assignRow(dest []any) error {
-	w := len(c.columns)
-	for i, v := range c.values[c.next*w : (c.next+1)*w] {
+	for i, v := range c.valueRow() {
 		if err := assign(dest[i], v); err != nil {
 			return fmt.Errorf("momoko: FetchOne: column %d (%s): %w", i, c.columns[i], err)
 		}

@@ -134,7 +134,7 @@ func (p *Pool) Stats() Stats {
 	s := Stats{
 		Free:            len(d.idle) + d.checking,
 		Pending:         d.dialing,
-		Busy:            d.total - len(d.idle) - d.checking - d.dialing,
+		Busy:            len(d.all) - len(d.idle) - d.checking - d.dialing,
 		Waiting:         len(d.waiters),
 		Statements:      d.statements,
 		Pipelined:       d.pipelined,

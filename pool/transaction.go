@@ -76,12 +76,12 @@ func (o txOptions) begin() (string, error) {
 // QueryContext and Commit (or Rollback), so sqlmock's ExpectBegin,
 // ExpectQuery and ExpectCommit match.
 func (p *Pool) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
-	f, complete := future.New[[]*Cursor]()
 	r, err := p.transaction(ctx, stmts, opts, true)
 	if err != nil {
 		return future.Failed[[]*Cursor](err)
 	}
-	r.finish = allCursors(complete)
+	f, complete := future.New[[]*Cursor]()
+	r.finish = complete
 	p.run(r)
 	return f
 }

@@ -2,18 +2,22 @@ package pool
 
 import "strings"
 
-// controlsTransaction reports whether sql starts with a keyword that opens,
-// ends or marks a transaction. Such a statement run through the pool must
-// be alone on its connection: a neighbour pipelined behind a BEGIN would
-// run inside its transaction.
-func controlsTransaction(sql string) bool {
-	return startsWith(sql, "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE")
+// mustRunAlone reports whether a statement whose first word is w must be
+// alone in flight on its connection: a COPY, since while the server
+// copies, statements written behind it break the copy; and, for a
+// statement run through the pool (shared), one that opens, ends or marks
+// a transaction, since a neighbour pipelined behind a BEGIN would run
+// inside its transaction.
+func mustRunAlone(w string, shared bool) bool {
+	return strings.EqualFold(w, "COPY") ||
+		shared && wordIn(w, "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE")
 }
 
 // startsWith reports whether sql's first word is one of keywords, in any
 // case.
-func startsWith(sql string, keywords ...string) bool {
-	w := firstWord(sql)
+func startsWith(sql string, keywords ...string) bool { return wordIn(firstWord(sql), keywords...) }
+
+func wordIn(w string, keywords ...string) bool {
 	for _, kw := range keywords {
 		if strings.EqualFold(w, kw) {
 			return true
@@ -21,10 +25,6 @@ func startsWith(sql string, keywords ...string) bool {
 	}
 	return false
 }
-
-// isCopy reports whether sql is a COPY, which must be alone in flight:
-// while the server copies, statements written behind it break the copy.
-func isCopy(sql string) bool { return startsWith(sql, "COPY") }
 
 // firstWord is the first word of sql after white space, comments and
 // opening parentheses.
