@@ -61,34 +61,43 @@ func ParseConfig(dsn string) (*Config, error) {
 	return cfg, nil
 }
 
+// momokoKeys are the DSN keys momoko reads, each with what stores its
+// value.
+var momokoKeys = map[string]func(c *Config, value string) error{
+	KeySetSession: func(c *Config, v string) error {
+		c.SetSession = append(c.SetSession, v)
+		if strings.TrimSpace(v) == "" {
+			return errors.New("empty statement")
+		}
+		return nil
+	},
+	KeyPingAfterIdle:     durationKey(func(c *Config) *time.Duration { return &c.PingAfterIdle }),
+	KeyReconnectInterval: durationKey(func(c *Config) *time.Duration { return &c.ReconnectInterval }),
+	KeyMaxLifetime:       durationKey(func(c *Config) *time.Duration { return &c.MaxLifetime }),
+	KeyMaxLifetimeJitter: durationKey(func(c *Config) *time.Duration { return &c.MaxLifetimeJitter }),
+	KeyHealthCheckPeriod: durationKey(func(c *Config) *time.Duration { return &c.HealthCheckPeriod }),
+	KeyHstore: func(c *Config, v string) (err error) {
+		if c.Hstore, err = strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("%q is not a boolean (use true or false)", v)
+		}
+		return nil
+	},
+}
+
+func durationKey(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) (err error) {
+		*field(c), err = parseDuration(v)
+		return err
+	}
+}
+
 // apply stores one of momoko's keys and reports whether key was one.
 func (c *Config) apply(key, value string) (bool, error) {
-	var err error
-	switch key {
-	case KeySetSession:
-		if strings.TrimSpace(value) == "" {
-			err = errors.New("empty statement")
-		}
-		c.SetSession = append(c.SetSession, value)
-	case KeyPingAfterIdle:
-		c.PingAfterIdle, err = parseDuration(value)
-	case KeyReconnectInterval:
-		c.ReconnectInterval, err = parseDuration(value)
-	case KeyMaxLifetime:
-		c.MaxLifetime, err = parseDuration(value)
-	case KeyMaxLifetimeJitter:
-		c.MaxLifetimeJitter, err = parseDuration(value)
-	case KeyHealthCheckPeriod:
-		c.HealthCheckPeriod, err = parseDuration(value)
-	case KeyHstore:
-		c.Hstore, err = strconv.ParseBool(value)
-		if err != nil {
-			err = fmt.Errorf("%q is not a boolean (use true or false)", value)
-		}
-	default:
+	set, ok := momokoKeys[key]
+	if !ok {
 		return false, nil
 	}
-	if err != nil {
+	if err := set(c, value); err != nil {
 		return true, &ConfigError{Key: key, Err: err}
 	}
 	return true, nil
@@ -212,10 +221,6 @@ func urlQueryStart(dsn string) int {
 }
 
 func isMomokoKey(k string) bool {
-	switch k {
-	case KeySetSession, KeyPingAfterIdle, KeyReconnectInterval, KeyHstore,
-		KeyMaxLifetime, KeyMaxLifetimeJitter, KeyHealthCheckPeriod:
-		return true
-	}
-	return false
+	_, ok := momokoKeys[k]
+	return ok
 }

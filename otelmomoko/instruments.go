@@ -48,24 +48,16 @@ func newInstruments(b *builder) *instruments {
 	in.acquires = b.counter("momoko.pool.acquires", "{connection}", "Connections handed to GetConn and Acquire callers.")
 	in.waits = b.counter("momoko.pool.waits", "{wait}", "Requests and GetConn/Acquire callers that joined the pool's queue.")
 	in.cancelled = b.counter("momoko.pool.wait.cancellations", "{wait}", "Waits that ended because the caller's context ended.")
-	in.waitDuration, err = b.m.Float64ObservableCounter("momoko.pool.wait.duration", metric.WithUnit("s"),
-		metric.WithDescription("Time spent in the pool's queue by the waits that ended."))
-	b.keep(in.waitDuration, err)
+	in.waitDuration = b.floatCounter("momoko.pool.wait.duration", "s", "Time spent in the pool's queue by the waits that ended.")
 	in.opens = b.counter("momoko.pool.connection.opens", "{connection}", "Connections the pool started serving.")
 	in.openFailures = b.counter("momoko.pool.connection.open_failures", "{connection}", "Connections the pool failed to open, fast failures included.")
 	in.closes = b.counter("momoko.pool.connection.closes", "{connection}", "Connections the pool closed, by momoko.close.cause.")
 	in.retried = b.counter("momoko.pool.statements.retried", "{request}", "Requests sent to another connection because theirs broke before writing them.")
 	in.lost = b.counter("momoko.pool.statements.lost", "{request}", "Requests failed with ErrConnectionLost: their connection broke after they were written.")
 
-	in.gateDown, err = b.m.Int64ObservableGauge("momoko.gate.down", metric.WithUnit("1"),
-		metric.WithDescription("1 while the database is considered down and calls fail fast, else 0."))
-	b.keep(in.gateDown, err)
-	in.gateDownSince, err = b.m.Float64ObservableGauge("momoko.gate.down_since", metric.WithUnit("s"),
-		metric.WithDescription("When the current outage was first seen, in seconds since the Unix epoch; 0 while up."))
-	b.keep(in.gateDownSince, err)
-	in.gateDialing, err = b.m.Int64ObservableGauge("momoko.gate.dials.in_progress", metric.WithUnit("{dial}"),
-		metric.WithDescription("Dials in flight now."))
-	b.keep(in.gateDialing, err)
+	in.gateDown = b.gauge("momoko.gate.down", "1", "1 while the database is considered down and calls fail fast, else 0.")
+	in.gateDownSince = b.floatGauge("momoko.gate.down_since", "s", "When the current outage was first seen, in seconds since the Unix epoch; 0 while up.")
+	in.gateDialing = b.gauge("momoko.gate.dials.in_progress", "{dial}", "Dials in flight now.")
 	in.gateDials = b.counter("momoko.gate.dials", "{dial}", "Dials started, confirmations included.")
 	in.gateDialFailures = b.counter("momoko.gate.dial_failures", "{dial}", "Dials that failed.")
 	in.gateRedials = b.counter("momoko.gate.redials", "{dial}", "Dials made at once after a failed one, to confirm it.")
@@ -87,7 +79,9 @@ type builder struct {
 // keep records an instrument created with err.
 func (b *builder) keep(i metric.Observable, err error) {
 	if err != nil {
-		b.err = err
+		if b.err == nil {
+			b.err = err
+		}
 		return
 	}
 	b.all = append(b.all, i)
@@ -101,6 +95,24 @@ func (b *builder) counter(name, unit, desc string) metric.Int64ObservableCounter
 
 func (b *builder) upDown(name, unit, desc string) metric.Int64ObservableUpDownCounter {
 	i, err := b.m.Int64ObservableUpDownCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+	b.keep(i, err)
+	return i
+}
+
+func (b *builder) floatCounter(name, unit, desc string) metric.Float64ObservableCounter {
+	i, err := b.m.Float64ObservableCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+	b.keep(i, err)
+	return i
+}
+
+func (b *builder) gauge(name, unit, desc string) metric.Int64ObservableGauge {
+	i, err := b.m.Int64ObservableGauge(name, metric.WithUnit(unit), metric.WithDescription(desc))
+	b.keep(i, err)
+	return i
+}
+
+func (b *builder) floatGauge(name, unit, desc string) metric.Float64ObservableGauge {
+	i, err := b.m.Float64ObservableGauge(name, metric.WithUnit(unit), metric.WithDescription(desc))
 	b.keep(i, err)
 	return i
 }

@@ -23,16 +23,9 @@ type replicaInstruments struct {
 
 func newReplicaInstruments(b *builder) replicaInstruments {
 	var in replicaInstruments
-	var err error
-	in.usable, err = b.m.Int64ObservableGauge("momoko.replica.usable", metric.WithUnit("1"),
-		metric.WithDescription("1 while the standby takes reads (a standby within MaxReplicaLag whose last check and reads succeeded), else 0."))
-	b.keep(in.usable, err)
-	in.role, err = b.m.Int64ObservableGauge("momoko.replica.role", metric.WithUnit("1"),
-		metric.WithDescription("1 for the momoko.replica.role its last check found the standby to be (unknown, standby, primary, down), 0 for the others."))
-	b.keep(in.role, err)
-	in.lag, err = b.m.Float64ObservableGauge("momoko.replica.lag", metric.WithUnit("s"),
-		metric.WithDescription("How far the standby was behind the primary at its last check."))
-	b.keep(in.lag, err)
+	in.usable = b.gauge("momoko.replica.usable", "1", "1 while the standby takes reads (a standby within MaxReplicaLag whose last check and reads succeeded), else 0.")
+	in.role = b.gauge("momoko.replica.role", "1", "1 for the momoko.replica.role its last check found the standby to be (unknown, standby, primary, down), 0 for the others.")
+	in.lag = b.floatGauge("momoko.replica.lag", "s", "How far the standby was behind the primary at its last check.")
 	in.inFlight = b.upDown("momoko.replica.reads.in_flight", "{request}", "Reads on the standby now.")
 	in.connections = b.upDown("momoko.replica.connection.count", "{connection}", "The standby's own connections by db.client.connection.state: idle, used, dead, pending.")
 	in.reads = b.counter("momoko.replica.reads", "{request}", "Reads the standby resolved.")

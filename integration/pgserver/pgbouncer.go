@@ -154,11 +154,7 @@ func (b *PgBouncer) start(ctx context.Context, bin string, s *Server, opts PgBou
 func (b *PgBouncer) DSN() string { return b.base.String() }
 
 // DatabaseDSN is a DSN of database through PgBouncer.
-func (b *PgBouncer) DatabaseDSN(database string) string {
-	u := *b.base
-	u.Path = "/" + database
-	return u.String()
-}
+func (b *PgBouncer) DatabaseDSN(database string) string { return withDatabase(b.base, database) }
 
 // Addr is PgBouncer's address, host:port.
 func (b *PgBouncer) Addr() string { return b.base.Host }

@@ -139,8 +139,11 @@ func (s *Server) StartupTime() time.Duration { return s.started }
 func (s *Server) DSN() string { return s.base.String() }
 
 // DatabaseDSN is DSN with another database name.
-func (s *Server) DatabaseDSN(database string) string {
-	u := *s.base
+func (s *Server) DatabaseDSN(database string) string { return withDatabase(s.base, database) }
+
+// withDatabase is base with another database name.
+func withDatabase(base *url.URL, database string) string {
+	u := *base
 	u.Path = "/" + database
 	return u.String()
 }

@@ -24,7 +24,7 @@ func (s *Server) NewPgBouncer(tb testing.TB, opts PgBouncerOptions) *PgBouncer {
 	}
 	tb.Cleanup(func() {
 		if tb.Failed() {
-			tb.Logf("pgtest: pgbouncer log tail:\n%s", b.LogTail(4096))
+			tb.Logf("pgtest: pgbouncer log tail:\n%s", b.LogTail(logTailBytes))
 		}
 		if err := b.Close(); err != nil {
 			tb.Errorf("pgtest: stop pgbouncer: %v", err)
