@@ -112,3 +112,14 @@ func writeEvery(t *testing.T, ctx context.Context, p *pool.Pool, interval time.D
 		}
 	}()
 }
+
+// queryOn runs a one-row query on a connection of its own to dsn and
+// reports whether it succeeded.
+func queryOn(ctx context.Context, dsn, sql string, dest ...any) bool {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return false
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return conn.QueryRow(ctx, sql).Scan(dest...) == nil
+}

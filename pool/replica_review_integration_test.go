@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
@@ -23,13 +22,8 @@ func TestReplicaFarBehindAtOpenGetsNoReads(t *testing.T) {
 	w := openPool(t, ctx, rs.primaryDSN(), pool.Options{Size: 1})
 	await(t, ctx, w.Execute(ctx, "INSERT INTO items VALUES (41, 'seen')"))
 	waitFor(t, 10*time.Second, "the standby to replay a transaction", func() bool {
-		conn, err := pgx.Connect(ctx, rs.standbys[0].DatabaseDSN(rs.db))
-		if err != nil {
-			return false
-		}
-		defer conn.Close(ctx)
 		var n int
-		return conn.QueryRow(ctx, "SELECT count(*) FROM items WHERE id = 41").Scan(&n) == nil && n == 1
+		return queryOn(ctx, rs.standbys[0].DatabaseDSN(rs.db), "SELECT count(*) FROM items WHERE id = 41", &n) && n == 1
 	})
 	if err := rs.standbys[0].Exec(ctx, "SELECT pg_wal_replay_pause()"); err != nil {
 		t.Fatal(err)
@@ -37,14 +31,8 @@ func TestReplicaFarBehindAtOpenGetsNoReads(t *testing.T) {
 	await(t, ctx, w.Execute(ctx, "INSERT INTO items VALUES (42, 'new')"))
 	writeEvery(t, ctx, w, 5*time.Millisecond, 1_000_000)
 	waitFor(t, 10*time.Second, "the standby to be a second behind", func() bool {
-		conn, err := rs.standbys[0].Conn(ctx)
-		if err != nil {
-			return false
-		}
-		defer conn.Close(ctx)
 		var behind bool
-		err = conn.QueryRow(ctx, "SELECT now() - pg_last_xact_replay_timestamp() > interval '1 second'").Scan(&behind)
-		return err == nil && behind
+		return queryOn(ctx, rs.standbys[0].DSN(), "SELECT now() - pg_last_xact_replay_timestamp() > interval '1 second'", &behind) && behind
 	})
 
 	p := openPool(t, ctx, rs.primaryDSN(), pool.Options{Size: 1, Replicas: pool.ReplicaOptions{
@@ -141,13 +129,8 @@ func TestReplicaOnTheOldTimelineGetsNoReads(t *testing.T) {
 	}
 	pos := await(t, ctx, w.WALPosition(ctx))
 	waitFor(t, 10*time.Second, "the other standby to replay the old timeline", func() bool {
-		conn, err := old.Conn(ctx)
-		if err != nil {
-			return false
-		}
-		defer conn.Close(ctx)
 		var s string
-		if conn.QueryRow(ctx, "SELECT pg_last_wal_replay_lsn()::text").Scan(&s) != nil {
+		if !queryOn(ctx, old.DSN(), "SELECT pg_last_wal_replay_lsn()::text", &s) {
 			return false
 		}
 		l, err := pool.ParseLSN(s)

@@ -160,35 +160,15 @@ func TestGetConnReplacesATerminatedConnection(t *testing.T) {
 	ctx := testContext(t)
 	srv := pgtest.Shared(t)
 	dsn := srv.NewDatabase(t)
-	db := databaseName(t, dsn)
 	// Without ping-after-idle, only GetConn's own ping can notice.
 	p := openPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 1, PingAfterIdle: -1})
-
-	terminate := func(pid int) {
-		t.Helper()
-		if err := srv.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, 5*time.Second, "the backend to go", func() bool {
-			pids, err := backendPIDs(ctx, srv, db)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range pids {
-				if p == pid {
-					return false
-				}
-			}
-			return true
-		})
-	}
 
 	c := await(t, ctx, p.GetConn(ctx))
 	pid := connPID(t, ctx, c)
 	if err := p.PutConn(c); err != nil {
 		t.Fatal(err)
 	}
-	terminate(pid)
+	terminate(t, ctx, dsn, pid)
 	c = await(t, ctx, p.GetConn(ctx))
 	newPID := connPID(t, ctx, c)
 	if newPID == pid {
@@ -198,7 +178,7 @@ func TestGetConnReplacesATerminatedConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	terminate(newPID)
+	terminate(t, ctx, dsn, newPID)
 	c = await(t, ctx, p.GetConn(ctx, pool.WithoutPing()))
 	// "SELECT 1" is new to this connection: what broke on the terminated
 	// connection was its Prepare, so the statement itself was never sent

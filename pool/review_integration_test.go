@@ -21,17 +21,7 @@ import (
 func waitForQuery(t *testing.T, ctx context.Context, srv *pgtest.Server, database, query string) {
 	t.Helper()
 	waitFor(t, 10*time.Second, "the server to run "+query, func() bool {
-		conn, err := srv.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(context.WithoutCancel(ctx))
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = $1 AND state = 'active' AND query = $2`, database, query).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n > 0
+		return runningOnServer(t, ctx, srv, database, query)
 	})
 }
 

@@ -18,7 +18,6 @@ const (
 
 // sample is the pool at one moment, as the chart draws it.
 type sample struct {
-	at                   time.Time
 	busy, idle, waiting  int
 	pipelinedPerInterval uint64 // statements pipelined since the sample before
 }
@@ -57,7 +56,7 @@ func (h *history) take() {
 	s := h.p.Stats()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	next := sample{at: time.Now(), busy: s.Busy, idle: s.Free, waiting: s.Waiting}
+	next := sample{busy: s.Busy, idle: s.Free, waiting: s.Waiting}
 	if len(h.buf) > 0 {
 		next.pipelinedPerInterval = s.Pipelined - h.last
 	}

@@ -29,16 +29,8 @@ const lateBound = 250 * time.Millisecond
 // a fresh database through it.
 func proxied(t *testing.T, srv *pgtest.Server, kv ...string) (*faultproxy.Proxy, string, string) {
 	t.Helper()
-	proxy, err := faultproxy.New(srv.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
 	direct := srv.NewDatabase(t)
-	dsn, err := pgtest.WithAddr(direct, proxy.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
+	proxy, dsn := behindProxy(t, srv, databaseName(t, direct))
 	return proxy, withParams(t, dsn, kv...), direct
 }
 

@@ -198,16 +198,16 @@ func makeSynchronous(t *testing.T, ctx context.Context, primary *pgtest.Server) 
 	})
 }
 
-// behindProxy starts a faultproxy in front of standby and returns it with
-// a DSN of db through it.
-func behindProxy(t *testing.T, standby *pgtest.Server, db string) (*faultproxy.Proxy, string) {
+// behindProxy starts a faultproxy in front of srv and returns it with a
+// DSN of db through it.
+func behindProxy(t *testing.T, srv *pgtest.Server, db string) (*faultproxy.Proxy, string) {
 	t.Helper()
-	proxy, err := faultproxy.New(standby.Addr())
+	proxy, err := faultproxy.New(srv.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
-	dsn, err := pgtest.WithAddr(standby.DatabaseDSN(db), proxy.Addr())
+	dsn, err := pgtest.WithAddr(srv.DatabaseDSN(db), proxy.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
