@@ -23,6 +23,11 @@ func (s *Server) StartStandby(ctx context.Context) (*Server, error) {
 	if !ok {
 		return nil, fmt.Errorf("pgserver: standby of a %s server: %w", s.Kind(), ErrUnsupported)
 	}
+	// Standbys already streaming do not count for the new one.
+	before, err := s.streamingStandbys(ctx)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "momoko-pgtest-standby-")
 	if err != nil {
 		return nil, fmt.Errorf("pgserver: %w", err)
@@ -33,7 +38,7 @@ func (s *Server) StartStandby(ctx context.Context) (*Server, error) {
 		l.close()
 		return nil, err
 	}
-	if err := s.awaitStreaming(ctx); err != nil {
+	if err := s.awaitStreaming(ctx, before); err != nil {
 		l.close()
 		return nil, err
 	}
@@ -70,14 +75,14 @@ func (l *local) initStandby(ctx context.Context, primary *local, primaryURL *url
 	return &Server{base: &base, b: l}, nil
 }
 
-// awaitStreaming waits until pg_stat_replication on s shows a standby
-// streaming.
-func (s *Server) awaitStreaming(ctx context.Context) error {
+// awaitStreaming waits until pg_stat_replication on s shows more than
+// before standbys streaming.
+func (s *Server) awaitStreaming(ctx context.Context, before int) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
 		n, err := s.streamingStandbys(ctx)
-		if err == nil && n > 0 {
+		if err == nil && n > before {
 			return nil
 		}
 		select {
