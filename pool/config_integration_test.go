@@ -165,3 +165,35 @@ func TestFromDBRejectsDriverOptions(t *testing.T) {
 		t.Errorf("NewWithConfig(nil) = %v", err)
 	}
 }
+
+// opaqueConnector stands for middleware that hides the connection it
+// wraps: the pool runs everything through database/sql on it.
+type opaqueConnector struct{ sqldriver.Connector }
+
+func (o opaqueConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	c, err := o.Connector.Connect(ctx)
+	return opaqueConn{c}, err
+}
+
+type opaqueConn struct{ sqldriver.Conn }
+
+// A Transaction through middleware that hides the connection resolves to
+// one cursor per statement, as everywhere else: it lost the first and
+// last, taken for BEGIN's and COMMIT's, which database/sql does not
+// return as results.
+func TestTransactionThroughOpaqueMiddleware(t *testing.T) {
+	ctx := testContext(t)
+	p := openPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{
+		OpenDB: func(c sqldriver.Connector) *sql.DB { return sql.OpenDB(opaqueConnector{c}) },
+	})
+	curs := await(t, ctx, p.Transaction(ctx, []pool.Statement{{SQL: "SELECT 1"}, {SQL: "SELECT 2"}, {SQL: "SELECT 3"}}))
+	if len(curs) != 3 {
+		t.Fatalf("%d cursors for 3 statements", len(curs))
+	}
+	for i, cur := range curs {
+		var n int
+		if err := cur.FetchOne(&n); err != nil || n != i+1 {
+			t.Errorf("cursor %d: %d, %v", i, n, err)
+		}
+	}
+}

@@ -29,6 +29,7 @@ func runDirect(r *request, conn *pgx.Conn, decode *decodeTypes) error {
 	if err := r.ctx.Err(); err != nil {
 		return err
 	}
+	r.trimTx = r.begin != ""
 	n := r.statementCount()
 	for i := range n {
 		cur, err := queryDirect(r.ctx, conn, decode, r.sqlAt(i), r.argsAt(i))

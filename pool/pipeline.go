@@ -151,6 +151,7 @@ func (w *pipeline) write(r *request) error {
 	} else if err := w.writeAll(r, n); err != nil {
 		return err
 	}
+	r.trimTx = r.begin != ""
 	if r.positionAfter() {
 		w.sendPosition(r)
 	}

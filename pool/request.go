@@ -50,7 +50,9 @@ type request struct {
 	direct bool // run by pgx itself, not pipelined (simple protocol, exec mode)
 
 	// A transaction's options for database/sql (FromDB), and whether the
-	// cursors of BEGIN and COMMIT are to be dropped from curs.
+	// cursors of BEGIN and COMMIT are to be dropped from curs: set where
+	// they are run as statements of their own, by the pipeline and by
+	// pgx (not by database/sql, which returns no results for them).
 	txOptions  *sql.TxOptions
 	noRollback bool
 	trimTx     bool

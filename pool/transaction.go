@@ -114,9 +114,6 @@ func (p *Pool) txRequest(ctx context.Context, stmts []Statement, o txOptions, be
 		txOptions: &sql.TxOptions{Isolation: o.isolation, ReadOnly: o.readOnly}, noRollback: o.noRollback,
 	}
 	r.err = p.prepareStatements(r)
-	if p.connector != nil {
-		r.trimTx = true
-	}
 	return r
 }
 
