@@ -223,13 +223,20 @@ func (o *owner) check(w *pipeline) error {
 	}
 	// The first live caller's deadline bounds the check: a connection
 	// caught in a network partition fails it, and is never used again.
-	ctx := context.Background()
+	// The caller's cancellation does not: pgconn closes a connection
+	// whose context ends during a call, and a caller giving up says
+	// nothing of the connection (its future resolves at once anyway).
+	deadline := time.Now().Add(checkTimeout)
 	for _, r := range o.pending {
 		if !r.cancel.Load() {
-			ctx = r.ctx
+			if d, ok := r.ctx.Deadline(); ok && d.Before(deadline) {
+				deadline = d
+			}
 			break
 		}
 	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
 	if err := p.connector.RefreshTypes(ctx, w.conn); err != nil && w.pg.IsClosed() {
 		return &errBroken{err}
 	}
@@ -237,10 +244,6 @@ func (o *owner) check(w *pipeline) error {
 	idleFor := time.Since(o.lastUsed)
 	o.d.mu.Unlock()
 	if d := p.connector.PingAfterIdle(); d >= 0 && idleFor > d {
-		ctx, cancel := context.WithTimeout(ctx, checkTimeout)
-		defer cancel()
-		// A context that had ended before the ping says nothing of the
-		// connection; one that ended during it closed the connection.
 		if err := w.pg.Ping(ctx); err != nil && w.pg.IsClosed() {
 			return &errBroken{err}
 		}
@@ -249,7 +252,8 @@ func (o *owner) check(w *pipeline) error {
 }
 
 // checkTimeout bounds the checks of a parked connection: a connection
-// that does not answer a ping within it is as good as dead.
+// that does not answer its type refresh and ping within it is as good as
+// dead.
 const checkTimeout = 5 * time.Second
 
 // collect takes up what was given to the owner. With nothing to do and
