@@ -61,3 +61,8 @@ func meteredDial(dial pgconn.DialFunc) pgconn.DialFunc {
 		return m, nil
 	}
 }
+
+// NetConn is the connection underneath, for code that inspects the socket
+// (the pool looks whether the server closed an idle connection before it
+// writes to it).
+func (m *meteredConn) NetConn() net.Conn { return m.Conn }

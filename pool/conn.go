@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
@@ -36,8 +37,10 @@ type getConnOptions struct{ noPing bool }
 // connection may then be one the server has already closed.
 func WithoutPing() GetConnOption { return func(o *getConnOptions) { o.noPing = true } }
 
-// getConnAttempts bounds how many dead idle connections GetConn replaces
-// before it reports the failure.
+// getConnAttempts bounds how many connections GetConn replaces after their
+// ping failed before it reports the failure. Connections found dead
+// after idling in the pool (a restart or a proxy dropped them all) are
+// not counted: each is gone once found, and MaxSize bounds them.
 const getConnAttempts = 3
 
 // GetConn takes a connection out of the pool for the caller's exclusive
@@ -86,7 +89,7 @@ func (p *Pool) acquire(ctx context.Context, ping bool, taker []byte) (*Conn, err
 		return nil, err
 	}
 	var err error
-	for range getConnAttempts {
+	for failed, idleDeaths := 0, 0; failed < getConnAttempts && idleDeaths <= p.opts.MaxSize; {
 		var o *owner
 		if o, err = p.waitInLine(ctx); err != nil {
 			return nil, err
@@ -103,6 +106,12 @@ func (p *Pool) acquire(ctx context.Context, ping bool, taker []byte) (*Conn, err
 		p.PutConn(c)
 		if ctx.Err() != nil {
 			return nil, err
+		}
+		var unsent *unsentError
+		if errors.As(err, &unsent) && idleDeath(unsent.cause) {
+			idleDeaths++
+		} else {
+			failed++
 		}
 	}
 	return nil, fmt.Errorf("%w: %d connections in a row failed their ping: %w", driver.ErrDatabaseNotAvailable, getConnAttempts, err)

@@ -39,6 +39,12 @@ type dispatcher struct {
 	// one takes no more work and hands it back once done.
 	dbWaits uint64
 
+	// lateTimer moves requests off pipelines whose head is late (late.go);
+	// lateArmed: it is set to fire.
+	lateTimer *time.Timer
+	lateArmed bool
+	lateAfter time.Duration // lateHead; tests change it
+
 	pipelined  uint64 // requests written behind another in flight
 	deepest    int
 	dialing    int
@@ -94,7 +100,7 @@ func newDispatcher(p *Pool, o Options) *dispatcher {
 	if maxPipe <= 0 {
 		maxPipe = 1
 	}
-	return &dispatcher{p: p, max: o.MaxSize, maxPipe: maxPipe, spread: min(spreadDepth, maxPipe)}
+	return &dispatcher{p: p, max: o.MaxSize, maxPipe: maxPipe, spread: min(spreadDepth, maxPipe), lateAfter: lateHead}
 }
 
 // submit hands r to an owner, or queues it.
@@ -148,9 +154,18 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 		return nil
 	}
 	var best *owner
+	var now time.Time
 	for _, o := range d.shared {
 		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.yielding || o.expired || o.depth >= limit {
 			continue
+		}
+		if len(o.flight) > 0 {
+			if now.IsZero() {
+				now = time.Now()
+			}
+			if o.late(now) {
+				continue
+			}
 		}
 		if best == nil || o.depth < best.depth {
 			best = o
@@ -167,6 +182,7 @@ func (d *dispatcher) assign(o *owner, r *request) {
 	if o.depth > 1 {
 		d.pipelined++
 		d.deepest = max(d.deepest, o.depth)
+		d.armLate(d.lateAfter)
 	}
 	if !r.fast {
 		o.slow++
@@ -399,6 +415,9 @@ func (d *dispatcher) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
+	if d.lateTimer != nil {
+		d.lateTimer.Stop()
+	}
 	for _, w := range d.waiters {
 		d.counts.waited(w)
 		if w.conn != nil {

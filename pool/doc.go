@@ -57,7 +57,11 @@
 // Slow and unknown statements never wait behind others, so slow queries
 // issued together still run in parallel, each on its own connection, as
 // with Momoko; fast ones share round trips, which makes concurrent futures
-// faster than one query per connection at a time. A Transaction's
+// faster than one query per connection at a time. A fast statement can
+// still wait (for a lock): a pipeline that has finished nothing for 2ms
+// takes no new work, and requests given to it but not yet written move to
+// another connection (Stats.MovedFromLate). Only statements already
+// written behind it wait with it: they were written while it was moving. A Transaction's
 // statements are written back to back, BEGIN to COMMIT, one round trip.
 // Statements that change the transaction state (BEGIN, COMMIT, SAVEPOINT)
 // run alone on their connection. The simple protocol and pgx's exec and
@@ -72,6 +76,12 @@
 // action from the caller. The owner knows what it wrote: when a connection
 // breaks, requests not yet written go to another connection, and those
 // written fail with driver.ErrConnectionLost, since they may have run.
+// A connection that died while idle (a server or PgBouncer restart, a
+// proxy or NAT that dropped it) costs no call: before writing to a
+// connection with nothing in flight, the owner looks at its socket, and a
+// connection the server or a proxy closed gets nothing; a write the
+// kernel refuses whole counts as never written. Such requests walk past
+// every dead idle connection to a new one while the server can be reached.
 // driver.Classify says what a caller may do with any error.
 //
 // A failed Transaction is rolled back and no connection goes back to the

@@ -42,6 +42,7 @@ type owner struct {
 	yielding   bool       // takes no more work, then gives its connection back
 	lastUsed   time.Time
 	flight     []*request // written, oldest first
+	moved      time.Time  // when its pipeline last finished something, or began
 	waiter     *connWaiter
 	cancelDone chan struct{} // closed once a CancelRequest sent for it is over
 	txStatus   byte          // after the last request, for a pinned owner
@@ -65,6 +66,7 @@ type owner struct {
 	pending       []*request // taken up, not written yet, in order
 	aloneInFlight bool
 	resume        bool                            // taken from the idle list: check the connection first
+	parked        bool                            // it has been idle in the pool: a reused connection, not a fresh dial
 	probe         func(ctx context.Context) error // pings the connection, for the health check
 	dc            any                             // the driver's connection, for WithConn and BeginFunc
 	caller        context.Context                 // whose call made it dial, until it has dialed; nil if none
@@ -184,7 +186,12 @@ func (o *owner) serve(w *pipeline) error {
 		if o.resume {
 			o.resume = false
 			if err := o.check(w); err != nil {
-				return err
+				return &deadBeforeWrite{err: err, parked: true}
+			}
+		}
+		if !w.inFlight() && len(o.pending) > 0 {
+			if err := peerGone(w.pg.Conn()); err != nil {
+				return &deadBeforeWrite{err: err, parked: o.parked}
 			}
 		}
 		if err := o.writeReady(w); err != nil {
@@ -199,6 +206,9 @@ func (o *owner) serve(w *pipeline) error {
 		}
 		if !w.inFlight() {
 			continue
+		}
+		if len(o.pending) > 0 {
+			o.unpend()
 		}
 		o.reading.Store(true)
 		r, err := w.readNext()
@@ -293,6 +303,7 @@ func (o *owner) collect(inFlight bool) bool {
 		}
 		if idle && o.state != ownerIdle && o.state != ownerChecking {
 			o.resume = true // taken from the idle list: check the connection first
+			o.parked = true
 		}
 	}
 }

@@ -2,6 +2,7 @@ package pool
 
 import (
 	sqldriver "database/sql/driver"
+	"errors"
 )
 
 // gone removes the owner once its connection is given back or closed.
@@ -93,10 +94,17 @@ func (o *owner) dialFailed(err error) {
 }
 
 // redispatch gives a request that was never written to another owner;
-// d.mu is held.
+// d.mu is held. A connection that died while idle in the pool costs no
+// attempt: each such one is gone once found, so a request walks past the
+// dead idle connections (a restart or a proxy dropped them all) to a new
+// one instead of failing while the server is up. MaxSize bounds that walk.
 func (d *dispatcher) redispatch(r *request, cause error) {
-	r.attempts++
-	if r.attempts >= sendAttempts || r.cancel.Load() {
+	if idleDeath(cause) {
+		r.idleDeaths++
+	} else {
+		r.attempts++
+	}
+	if r.attempts >= sendAttempts || r.idleDeaths > d.max || r.cancel.Load() {
 		go r.done(&unsentError{cause: cause})
 		return
 	}
@@ -111,6 +119,24 @@ func (d *dispatcher) redispatch(r *request, cause error) {
 // sendAttempts bounds how often a request that provably never reached the
 // server is given to another connection.
 const sendAttempts = 3
+
+// deadBeforeWrite: the connection was found dead before anything of what
+// it was given was written (its peer closed it while idle, its check
+// failed, the kernel refused the write): none of it reached a server.
+type deadBeforeWrite struct {
+	err    error
+	parked bool // it had been idle in the pool, not freshly dialed
+}
+
+func (e *deadBeforeWrite) Error() string { return e.err.Error() }
+func (e *deadBeforeWrite) Unwrap() error { return e.err }
+
+// idleDeath reports whether cause is a connection found dead after it had
+// been idle in the pool.
+func idleDeath(cause error) bool {
+	var dead *deadBeforeWrite
+	return errors.As(cause, &dead) && dead.parked
+}
 
 // unsentError is the error of a request whose connection broke before
 // writing it: it never ran, so it is driver.ErrBadConn in database/sql's

@@ -92,6 +92,9 @@ func (o *owner) enterFlight(r *request) bool {
 		return false
 	}
 	r.written = true
+	if len(o.flight) == 0 {
+		o.moved = time.Now()
+	}
 	o.flight = append(o.flight, r)
 	return true
 }
@@ -144,6 +147,7 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 		n := copy(o.flight, o.flight[1:])
 		o.flight[n] = nil
 		o.flight = o.flight[:n]
+		o.moved = time.Now()
 	}
 	o.txStatus = txStatus
 	if len(o.flight) > 0 && !o.wanted() {
@@ -184,8 +188,10 @@ func (o *owner) account(r *request) {
 }
 
 // lose ends the owner's connection after err broke it. Requests in
-// flight may have run: they fail with driver.ErrConnectionLost. Those not
-// written yet go to other connections when gone runs.
+// flight may have run: they fail with driver.ErrConnectionLost, except
+// those the kernel refused to take a byte of, which go back with the
+// requests not written yet to other connections when gone runs. It
+// returns what broke the connection.
 func (o *owner) lose(w *pipeline, err error) error {
 	var broken *errBroken
 	if errors.As(err, &broken) {
@@ -196,14 +202,24 @@ func (o *owner) lose(w *pipeline, err error) error {
 	flight := o.flight
 	o.flight = nil
 	o.broken = true
+	var back []*request
+	n := 0
 	for _, r := range flight {
+		if w.neverSent(r) {
+			r.written = false
+			back = append(back, r)
+			continue
+		}
+		flight[n] = r
+		n++
 		o.account(r)
 		if !r.cancel.Load() && !r.ended {
 			o.d.counts.lost++
 		}
 	}
 	o.d.mu.Unlock()
-	for _, r := range flight {
+	o.pending = append(back, o.pending...)
+	for _, r := range flight[:n] {
 		if r.ended {
 			r.done(r.err)
 			continue
@@ -211,5 +227,8 @@ func (o *owner) lose(w *pipeline, err error) error {
 		r.done(lost)
 	}
 	w.sent, w.head, w.flushed = nil, 0, 0
-	return lost
+	if n == 0 {
+		return &deadBeforeWrite{err: err, parked: o.parked}
+	}
+	return err
 }

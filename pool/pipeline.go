@@ -271,11 +271,27 @@ func (w *pipeline) flush() error {
 		return nil
 	}
 	w.unflushed = false
+	before := w.flushed
 	w.flushed = len(w.sent)
 	if err := w.fe.Flush(); err != nil {
+		if pgconn.SafeToRetry(err) {
+			w.flushed = before // not a byte of it left the client
+		}
 		return &errBroken{err}
 	}
 	return nil
+}
+
+// neverSent reports whether nothing of r was written to the server: all
+// of it was in a write the kernel refused. A request's messages go out in
+// one write.
+func (w *pipeline) neverSent(r *request) bool {
+	for i := w.flushed; i < len(w.sent); i++ {
+		if w.sent[i].req == r {
+			return true
+		}
+	}
+	return false
 }
 
 // resultsBuffered reports whether results of what was written are

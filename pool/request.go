@@ -36,9 +36,10 @@ type request struct {
 
 	// attempts counts the connections this request was given to that
 	// broke before writing it.
-	attempts int
-	written  bool
-	held     bool // waits for Prepares written for it; owner goroutine only
+	attempts   int
+	idleDeaths int // connections it was given that had died while idle
+	written    bool
+	held       bool // waits for Prepares written for it; owner goroutine only
 
 	// finish delivers the outcome to the future; it reports false when
 	// the future was already resolved (by cancellation).

@@ -29,6 +29,10 @@ type Stats struct {
 	Statements      uint64
 	Pipelined       uint64
 	DeepestPipeline int
+	// MovedFromLate counts requests given to a connection whose pipeline
+	// then waited on its head (a lock wait, a slow plan) before they were
+	// written, and that went to another connection instead.
+	MovedFromLate uint64
 
 	// Closes counts the connections the pool closed, by cause, since it
 	// was made.
@@ -90,6 +94,7 @@ type counters struct {
 	acquires, waits, timeouts, cancelled uint64
 	waitTime                             time.Duration
 	opens, openFailures, retried, lost   uint64
+	movedLate                            uint64
 }
 
 // enqueue puts w in the queue, at the front for a request that was in
@@ -139,6 +144,7 @@ func (p *Pool) Stats() Stats {
 		Statements:      d.statements,
 		Pipelined:       d.pipelined,
 		DeepestPipeline: d.deepest,
+		MovedFromLate:   d.counts.movedLate,
 		Closes: CloseCounts{
 			Lifetime:    d.closes[closeLifetime],
 			HealthCheck: d.closes[closeHealthCheck],

@@ -1,0 +1,128 @@
+package pool
+
+import (
+	"slices"
+	"time"
+)
+
+// A statement known to be fast can still wait: for a row lock, an
+// advisory lock, an ALTER TABLE. Whatever is pipelined behind it waits
+// with it, and when the lock's holder needs one of those statements
+// before it can commit, the application deadlocks while a connection may
+// sit idle. So a pipeline whose head is late takes no new work, and what
+// was given to it but is not written yet moves on:
+//
+//   - a connection's pipeline is late when something is in flight on it
+//     and it has finished nothing for lateHead (the time of eight fast
+//     statements). choose never joins a late pipeline;
+//   - requests given to a connection are written only when its owner is
+//     not waiting for the server, so while it waits they sit in its queue.
+//     A timer, armed while some connection has requests queued, moves
+//     those of late connections to another connection (idle, new below
+//     MaxSize, or a pipeline that is moving), or to the head of the line.
+//
+// What remains: a statement written behind one that then starts to wait
+// waits with it. It was written when that pipeline was moving (the owner
+// writes right after it has read a result), so the window is the time
+// between a pipeline's last result and its head starting to wait; it
+// cannot be closed without a round trip per statement. A caller whose
+// context ends is answered at once in any case (see Cancellation).
+
+// lateHead is how long a pipeline may finish nothing before it counts as
+// late.
+const lateHead = 8 * fastStatement
+
+// late reports whether o's pipeline waits for a late head; d.mu is held.
+func (o *owner) late(now time.Time) bool {
+	return len(o.flight) > 0 && now.Sub(o.moved) > o.d.lateAfter
+}
+
+// armLate makes sure the pool looks for late pipelines within after;
+// d.mu is held.
+func (d *dispatcher) armLate(after time.Duration) {
+	if d.lateArmed {
+		return
+	}
+	d.lateArmed = true
+	if d.lateTimer == nil {
+		d.lateTimer = time.AfterFunc(after, d.moveFromLate)
+		return
+	}
+	d.lateTimer.Reset(after)
+}
+
+// moveFromLate gives the requests queued on late pipelines to other
+// connections, and looks again while others are queued behind pipelines
+// that may still become late.
+func (d *dispatcher) moveFromLate() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.lateArmed = false
+	if d.closed {
+		return
+	}
+	now := time.Now()
+	var moved []*request
+	next := time.Duration(-1)
+	for _, o := range d.shared {
+		if len(o.queue) == 0 || o.state != ownerShared {
+			continue
+		}
+		if !o.late(now) {
+			wait := d.lateAfter
+			if len(o.flight) > 0 {
+				wait -= now.Sub(o.moved)
+			}
+			if next < 0 || wait < next {
+				next = wait
+			}
+			continue
+		}
+		keep := o.queue[:0]
+		for _, r := range o.queue {
+			if !r.shared {
+				keep = append(keep, r)
+				continue
+			}
+			o.account(r)
+			r.finished, r.owner = false, nil
+			moved = append(moved, r)
+		}
+		clear(o.queue[len(keep):])
+		o.queue = keep
+	}
+	d.counts.movedLate += uint64(len(moved))
+	var line []*request
+	for _, r := range moved {
+		if r.cancel.Load() {
+			d.counts.cancelled++ // its future is resolved already
+			continue
+		}
+		if o := d.choose(r); o != nil && len(d.waiters) == 0 && len(line) == 0 {
+			d.assign(o, r)
+			continue
+		}
+		line = append(line, r)
+	}
+	// They were given out before anything now in line arrived.
+	for _, r := range slices.Backward(line) {
+		d.enqueue(waiter{req: r}, true)
+		d.limitWait(r)
+	}
+	if next >= 0 {
+		d.armLate(max(next, time.Millisecond/4))
+	}
+}
+
+// unpend hands the requests the owner took up but could not write yet
+// (waiting for their Prepares, or behind a transaction) back to its
+// queue before it waits for the server, so that they can move if that
+// wait is long.
+func (o *owner) unpend() {
+	d := o.d
+	d.mu.Lock()
+	o.queue = append(o.pending, o.queue...)
+	o.pending = nil
+	d.armLate(d.lateAfter)
+	d.mu.Unlock()
+}

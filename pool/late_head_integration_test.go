@@ -1,0 +1,132 @@
+package pool_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/integration/pgtest"
+	"github.com/momoko-go/momoko/pool"
+)
+
+// TestNoStallBehindALockWait: a statement known to be fast that waits for
+// a row lock holds no other caller up while the pool has an idle
+// connection. The lock holder's lookup before its COMMIT went into that
+// statement's pipeline and the application deadlocked until the
+// deadlines fired, with a connection idle.
+func TestNoStallBehindALockWait(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 3, MaxSize: 3})
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE accounts (id int PRIMARY KEY, balance int)"))
+	await(t, ctx, p.Execute(ctx, "INSERT INTO accounts VALUES (1, 0), (2, 0), (3, 0)"))
+	const (
+		update = "UPDATE accounts SET balance = balance + 1 WHERE id = $1"
+		lookup = "SELECT balance FROM accounts WHERE id = $1"
+	)
+	for round := range 5 {
+		holder, err := p.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		await(t, ctx, holder.Execute(ctx, "BEGIN"))
+		await(t, ctx, holder.Execute(ctx, "UPDATE accounts SET balance = 0 WHERE id = $1", 1))
+		// Both statements are known fast, which lets them share a
+		// pipeline.
+		pool.MarkFast(p, update)
+		pool.MarkFast(p, lookup)
+		// Another caller's update of the same row waits for the lock on a
+		// pooled connection.
+		waiting := p.Execute(ctx, update, 1)
+		waitFor(t, 10*time.Second, "the update to wait for the lock", func() bool {
+			return lockWaits(t, ctx, admin) == 1
+		})
+		// The holder looks something up before it commits: this must not
+		// wait behind the blocked update.
+		lookupCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		start := time.Now()
+		_, err = p.Execute(lookupCtx, lookup, 2).Await(lookupCtx)
+		cancel()
+		if err != nil {
+			t.Fatalf("round %d: the lock holder's lookup: %v (stalled behind the lock wait)", round, err)
+		}
+		t.Logf("round %d: lookup answered in %v while a pipelined neighbour waited for a lock", round, time.Since(start))
+		await(t, ctx, holder.Execute(ctx, "COMMIT"))
+		if err := p.PutConn(holder); err != nil {
+			t.Fatal(err)
+		}
+		await(t, ctx, waiting)
+	}
+}
+
+// lockWaits counts the server processes of admin's database waiting for
+// a lock.
+func lockWaits(t *testing.T, ctx context.Context, admin *pgx.Conn) int {
+	t.Helper()
+	var n int
+	err := admin.QueryRow(ctx,
+		"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestQueuedBehindALockWaitMoves: a request given to a pipeline before
+// its head began to wait, and not written yet, moves to another
+// connection once that head is late, instead of waiting for the lock.
+// Lateness is made to come when the test says, so that the request is
+// queued on the waiting pipeline first, on a machine of any speed.
+func TestQueuedBehindALockWaitMoves(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 3, MaxSize: 3})
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE accounts (id int PRIMARY KEY, balance int)"))
+	await(t, ctx, p.Execute(ctx, "INSERT INTO accounts VALUES (1, 0), (2, 42)"))
+	const (
+		update = "UPDATE accounts SET balance = balance + 1 WHERE id = $1"
+		lookup = "SELECT balance FROM accounts WHERE id = $1"
+	)
+	holder, err := p.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	await(t, ctx, holder.Execute(ctx, "BEGIN"))
+	await(t, ctx, holder.Execute(ctx, "UPDATE accounts SET balance = 0 WHERE id = $1", 1))
+
+	pool.SetLateHead(p, time.Hour)
+	pool.MarkFast(p, update)
+	pool.MarkFast(p, lookup)
+	waiting := p.Execute(ctx, update, 1)
+	waitFor(t, 10*time.Second, "the update to wait for the lock", func() bool { return lockWaits(t, ctx, admin) == 1 })
+	before := p.Stats()
+	found := p.Execute(ctx, lookup, 2)
+	if st := p.Stats(); st.Pipelined != before.Pipelined+1 {
+		t.Fatalf("the lookup was not queued behind the waiting update (pipelined %d, was %d)", st.Pipelined, before.Pipelined)
+	}
+	pool.SetLateHead(p, time.Millisecond)
+	waitFor(t, 10*time.Second, "the pipeline to be late", func() bool {
+		pool.MoveFromLate(p)
+		return p.Stats().MovedFromLate == 1
+	})
+	var balance int
+	if err := await(t, ctx, found).FetchOne(&balance); err != nil || balance != 42 {
+		t.Fatalf("the moved lookup: balance %d, %v; want 42", balance, err)
+	}
+	await(t, ctx, holder.Execute(ctx, "COMMIT"))
+	if err := p.PutConn(holder); err != nil {
+		t.Fatal(err)
+	}
+	await(t, ctx, waiting)
+}
