@@ -74,6 +74,11 @@
 // written fail with driver.ErrConnectionLost, since they may have run.
 // driver.Classify says what a caller may do with any error.
 //
+// A statement whose result takes more than a Cursor buffers (2 GiB) fails
+// with ErrResultTooLarge once its rows are read and dropped; the
+// connection, a Conn's open transaction and the statements pipelined
+// around it go on.
+//
 // A failed Transaction is rolled back and no connection goes back to the
 // pool inside a transaction, so one failed transaction cannot poison the
 // next caller's connection.

@@ -15,6 +15,9 @@ import (
 // reached the server (its connection broke before it was written) goes to
 // another connection.
 //
+// A statement whose result is too large to buffer fails with
+// ErrResultTooLarge; its connection goes on.
+//
 // With a pool made by FromDB, Execute runs through QueryContext, so
 // sqlmock users expect it with ExpectQuery. LISTEN fails with
 // ErrListenOnPool: it belongs on a Conn of one's own.

@@ -20,7 +20,7 @@ type prepared struct {
 	fields  []pgconn.FieldDescription // sd's fields with those formats; shared by cursors
 
 	// The size of its last result, so that the next one's buffers are
-	// allocated once.
+	// allocated once (up to presizeBytes and presizeValues).
 	lastBytes, lastValues int
 }
 
