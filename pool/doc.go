@@ -74,10 +74,12 @@
 // written fail with driver.ErrConnectionLost, since they may have run.
 // driver.Classify says what a caller may do with any error.
 //
-// A statement whose result takes more than a Cursor buffers (2 GiB) fails
-// with ErrResultTooLarge once its rows are read and dropped; the
-// connection, a Conn's open transaction and the statements pipelined
-// around it go on.
+// A statement that cannot be sent (65,536 arguments or more, a NUL byte
+// in its SQL, a message over 1 GiB) fails alone with ErrCannotSend before
+// anything of it is written; one whose result takes more than a Cursor
+// buffers (2 GiB) fails with ErrResultTooLarge once its rows are read and
+// dropped. Either way the connection, a Conn's open transaction and the
+// statements pipelined around it go on.
 //
 // A failed Transaction is rolled back and no connection goes back to the
 // pool inside a transaction, so one failed transaction cannot poison the

@@ -15,8 +15,10 @@ import (
 // reached the server (its connection broke before it was written) goes to
 // another connection.
 //
-// A statement whose result is too large to buffer fails with
-// ErrResultTooLarge; its connection goes on.
+// A statement that cannot be sent (65,536 arguments or more, a NUL byte in
+// its SQL) fails with ErrCannotSend before anything of it is written, and
+// one whose result is too large to buffer with ErrResultTooLarge; either
+// way its connection goes on.
 //
 // With a pool made by FromDB, Execute runs through QueryContext, so
 // sqlmock users expect it with ExpectQuery. LISTEN fails with

@@ -77,8 +77,9 @@ func (w *pipeline) expect(e ...expect) {
 
 // prepareFor reports whether every statement of r can be written now. If
 // not, it writes Prepares for what r lacks, and r waits for their answers;
-// an error is a Prepare that failed, for a request of one statement, which
-// then fails without anything of it written.
+// an error is a Prepare that failed, for a request of one statement, or a
+// statement that cannot be sent: r then fails without anything of it
+// written.
 func (w *pipeline) prepareFor(r *request) (bool, error) {
 	if r.ping {
 		return true, nil
@@ -89,7 +90,10 @@ func (w *pipeline) prepareFor(r *request) (bool, error) {
 	for i := range n {
 		sql := r.sqlAt(i)
 		if w.cache.get(sql) != nil {
-			continue
+			continue // its text was checked when it was prepared
+		}
+		if err := checkSQL(sql); err != nil {
+			return false, err
 		}
 		err, pending := w.preparing[sql]
 		if pending && err != nil && !r.held {
@@ -204,23 +208,6 @@ func (w *pipeline) writeAll(r *request, n int) error {
 		w.send(r, sql, bounds[i].prep, bounds[i].values, bounds[i].formats, i == n-1)
 	}
 	return nil
-}
-
-// build encodes args for p with the connection's types. Encoding calls
-// the arguments' Value methods, whose panics become errors here.
-func (w *pipeline) build(p *prepared, args []any) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("momoko: encoding an argument panicked: %v", v)
-		}
-	}()
-	if p == nil {
-		return w.eqb.Build(w.types, nil, args) // text parameters whose types the server infers
-	}
-	if len(args) != len(p.sd.ParamOIDs) {
-		return fmt.Errorf("momoko: expected %d arguments, got %d", len(p.sd.ParamOIDs), len(args))
-	}
-	return w.eqb.Build(w.types, p.sd, args)
 }
 
 // send writes one statement, and the Sync that ends r's statements when
