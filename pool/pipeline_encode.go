@@ -57,19 +57,21 @@ func checkParams(values [][]byte) error {
 }
 
 // build encodes args for p with the connection's types; p nil encodes
-// them in text, for the server to type (an unprepared statement).
-// Encoding calls the arguments' Value methods, whose panics become errors
-// here.
-func (w *pipeline) build(p *prepared, args []any) (err error) {
+// them in text, for the server to type (an unprepared statement). stale
+// reports an argument that did not encode for p's parameter types, which
+// a fresh description may cure: the column's type may have changed since
+// p was prepared. Encoding calls the arguments' Value methods, whose
+// panics become errors here.
+func (w *pipeline) build(p *prepared, args []any) (stale bool, err error) {
 	if len(args) > math.MaxUint16 {
-		return fmt.Errorf("%w: extended protocol limited to %d parameters, got %d", ErrCannotSend, math.MaxUint16, len(args))
+		return false, fmt.Errorf("%w: extended protocol limited to %d parameters, got %d", ErrCannotSend, math.MaxUint16, len(args))
 	}
 	if p != nil && len(args) != len(p.sd.ParamOIDs) {
-		return fmt.Errorf("momoko: expected %d arguments, got %d", len(p.sd.ParamOIDs), len(args))
+		return false, fmt.Errorf("momoko: expected %d arguments, got %d", len(p.sd.ParamOIDs), len(args))
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("momoko: encoding an argument panicked: %v", v)
+			stale, err = false, fmt.Errorf("momoko: encoding an argument panicked: %v", v)
 		}
 	}()
 	var sd *pgconn.StatementDescription
@@ -77,7 +79,36 @@ func (w *pipeline) build(p *prepared, args []any) (err error) {
 		sd = p.sd
 	}
 	if err := w.eqb.Build(w.types, sd, args); err != nil {
+		return p != nil, err
+	}
+	return false, checkParams(w.eqb.ParamValues)
+}
+
+// errPrepareAgain: the request's cached statement was forgotten, its
+// arguments not encoding for it; the request waits for a fresh Prepare
+// and is written then. Nothing of it was written.
+var errPrepareAgain = errors.New("momoko: prepare again")
+
+// encodeFailed handles err, an argument of r that did not encode for p
+// (nil: unprepared). A cached statement is forgotten, as pgx forgets a
+// statement after any error; if its description may have been stale and
+// r did not wait for a fresh one yet, r is to be prepared again
+// (errPrepareAgain), invisibly to its caller.
+func (w *pipeline) encodeFailed(r *request, p *prepared, stale bool, err error) error {
+	if !stale {
 		return err
 	}
-	return checkParams(w.eqb.ParamValues)
+	w.drop(p)
+	if r.described {
+		return err
+	}
+	return errPrepareAgain
+}
+
+// drop forgets a cached statement and deallocates it with the next
+// write.
+func (w *pipeline) drop(p *prepared) {
+	if w.cache.forget(p) {
+		w.evicted = append(w.evicted, p)
+	}
 }

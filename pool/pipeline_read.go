@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -47,6 +46,15 @@ func (w *pipeline) readNext() (*request, error) {
 			failed = false
 			if err := w.receive(readyForQuery); err != nil {
 				return nil, err
+			}
+			if e.req != nil && e.req.again != nil {
+				again, err := w.runAgain(e.req)
+				if err != nil {
+					return nil, err
+				}
+				if again {
+					continue // e is overwritten: r's statement is in flight again
+				}
 			}
 			if e.last && e.req.begin != "" && w.pg.TxStatus() != 'I' {
 				if err := w.rollback(); err != nil {
@@ -206,6 +214,9 @@ func (w *pipeline) readStatement(e *expect) error {
 		return nil
 	}
 	if err == nil {
+		if dropsPrepared(cur.tag) {
+			w.cache.clear()
+		}
 		r.curs = append(r.curs, cur)
 		return nil
 	}
@@ -213,12 +224,13 @@ func (w *pipeline) readStatement(e *expect) error {
 	if errors.As(err, &broken) {
 		return err
 	}
-	if e.prep != nil {
-		switch sqlState(err) {
-		case pgerrcode.InvalidSQLStatementName, pgerrcode.FeatureNotSupported:
-			// The server dropped the statement (DEALLOCATE ALL) or its
-			// plan no longer fits the schema: prepare it again next time.
-			w.cache.forget(e.prep.sql)
+	if e.prep != nil && errors.As(err, new(*pgconn.PgError)) {
+		// Its description may be stale: it is prepared again when next
+		// used, as pgx does after any error.
+		w.drop(e.prep)
+		if w.mayRunAgain(r, err) {
+			r.again = err
+			return err
 		}
 	}
 	if r.err == nil {

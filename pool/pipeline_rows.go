@@ -28,6 +28,7 @@ func (w *pipeline) readRows(cur *Cursor) error {
 	defer func() { cur.buf, cur.spans, cur.rows = buf, spans, cur.rows+rows }()
 	copyOut, copyIn, tooLarge := false, false, false
 	limit := maxResultBytes
+	w.bound = false
 	for {
 		m, err := w.pg.ReceiveMessage(context.Background())
 		if err != nil {
@@ -55,6 +56,8 @@ func (w *pipeline) readRows(cur *Cursor) error {
 				continue
 			}
 			rows++
+		case *pgproto3.BindComplete:
+			w.bound = true
 		case *pgproto3.RowDescription:
 			fields := fieldsOf(m)
 			cur.setFields(fields, w.p.decode.cover(w.types, fields))
