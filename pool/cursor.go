@@ -2,7 +2,9 @@ package pool
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 
@@ -19,6 +21,11 @@ import (
 // types such as hstore.Hstore included. A pool made by FromDB over
 // another driver keeps database/sql's driver values instead and scans them
 // with database/sql's conversions.
+//
+// A result whose values take more than 2 GiB is not buffered: its
+// statement fails with ErrResultTooLarge, after running to its end, and
+// the connection goes on. Page through such a result (LIMIT, a
+// server-side cursor with FETCH) or stream it with Conn.Raw.
 //
 // A Cursor is not safe for concurrent use.
 type Cursor struct {
@@ -47,7 +54,23 @@ type Cursor struct {
 
 const inlineValues = 4
 
+// span is a value's place in a Cursor's buffer, which maxResultBytes
+// keeps within reach of 32 bits.
 type span struct{ off, n int32 }
+
+// ErrResultTooLarge: a result's values take more than a Cursor buffers
+// (2 GiB). The statement ran to its end, and in a Transaction so did the
+// statements after it: the transaction committed unless one of them
+// failed. Its rows were read and dropped; the connection goes on.
+var ErrResultTooLarge = errors.New("momoko: the result is too large to buffer")
+
+// maxResultBytes bounds the bytes of values a Cursor buffers: a span's
+// offset and length are 32 bits. A variable, so that tests can lower it.
+var maxResultBytes = math.MaxInt32
+
+func resultTooLarge() error {
+	return fmt.Errorf("%w: its values take more than %d bytes", ErrResultTooLarge, maxResultBytes)
+}
 
 // scanPlan is a column's plan for the destination type it was last
 // scanned into.
@@ -62,8 +85,9 @@ func (c *Cursor) setFields(fields []pgconn.FieldDescription, types *pgtype.Map) 
 
 func (c *Cursor) setTag(tag string) { c.tag, c.known = tag, true }
 
-// appendRow copies one row as received.
-func (c *Cursor) appendRow(values [][]byte) {
+// appendRow copies one row as received, or fails with
+// ErrResultTooLarge, leaving c to be dropped.
+func (c *Cursor) appendRow(values [][]byte) error {
 	if c.spans == nil {
 		c.spans = c.spanBuf[:0]
 	}
@@ -72,10 +96,14 @@ func (c *Cursor) appendRow(values [][]byte) {
 			c.spans = append(c.spans, span{n: -1})
 			continue
 		}
+		if len(v) > maxResultBytes-len(c.buf) {
+			return resultTooLarge()
+		}
 		c.spans = append(c.spans, span{off: int32(len(c.buf)), n: int32(len(v))})
 		c.buf = append(c.buf, v...)
 	}
 	c.rows++
+	return nil
 }
 
 func (c *Cursor) width() int {

@@ -61,7 +61,13 @@ func queryDirect(ctx context.Context, conn *pgx.Conn, decode *decodeTypes, sql s
 	fields := append([]pgconn.FieldDescription(nil), rows.FieldDescriptions()...)
 	cur.setFields(fields, decode.cover(conn.TypeMap(), fields))
 	for rows.Next() {
-		cur.appendRow(rows.RawValues())
+		if err := cur.appendRow(rows.RawValues()); err != nil {
+			rows.Close() // reads the rest, so that the connection goes on
+			if rowsErr := rows.Err(); rowsErr != nil {
+				return nil, rowsErr
+			}
+			return nil, err
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

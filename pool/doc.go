@@ -48,7 +48,9 @@
 // seen before on that connection is bound to its prepared statement and
 // followed by its own Sync, so it keeps its own implicit transaction and
 // another caller's error never reaches it; a new one is prepared first, in
-// the same pipeline. The owner writes whatever queued while it read in one
+// the same pipeline. In a Transaction, statements after one that may
+// change the schema (DDL, SET, CALL, DO) go unprepared, so that they see
+// the change. The owner writes whatever queued while it read in one
 // write, and reads the results in order, keeping each result's rows as the
 // server sent them in one buffer. It resolves the future with a Cursor that
 // decodes on FetchOne with pgx's types. A connection's last request puts
@@ -83,6 +85,25 @@
 // kernel refuses whole counts as never written. Such requests walk past
 // every dead idle connection to a new one while the server can be reached.
 // driver.Classify says what a caller may do with any error.
+//
+// A statement that cannot be sent (65,536 arguments or more, a NUL byte
+// in its SQL, a message over 1 GiB) fails alone with ErrCannotSend before
+// anything of it is written; one whose result takes more than a Cursor
+// buffers (2 GiB) fails with ErrResultTooLarge once its rows are read and
+// dropped. Either way the connection, a Conn's open transaction and the
+// statements pipelined around it go on.
+//
+// A prepared statement is forgotten after any error of its own, and
+// prepared again when its arguments no longer encode for it (a column
+// became bigint), so a schema change fails a cached statement at most
+// once. When the server refuses it before running any of it, because
+// DEALLOCATE ALL or DISCARD ALL dropped it (26000) or its result changed
+// shape (0A000, cached plan must not change result type), it runs again at
+// once, unprepared, and the caller sees nothing: a statement run on the
+// pool (unless ReadYourWrites reads its WAL position), or on a Conn with
+// no transaction open and nothing pipelined behind it; not a statement of
+// a Transaction. DEALLOCATE ALL and DISCARD ALL run through Execute empty
+// the connection's statement cache as they complete.
 //
 // A failed Transaction is rolled back and no connection goes back to the
 // pool inside a transaction, so one failed transaction cannot poison the

@@ -15,6 +15,14 @@ import (
 // reached the server (its connection broke before it was written) goes to
 // another connection.
 //
+// A statement that cannot be sent (65,536 arguments or more, a NUL byte in
+// its SQL) fails with ErrCannotSend before anything of it is written, and
+// one whose result is too large to buffer with ErrResultTooLarge; either
+// way its connection goes on. Statements are prepared once per
+// connection; after a schema change, DEALLOCATE ALL or DISCARD ALL they
+// are prepared again, invisibly where nothing of them had run (see the
+// package documentation, Failures).
+//
 // With a pool made by FromDB, Execute runs through QueryContext, so
 // sqlmock users expect it with ExpectQuery. LISTEN fails with
 // ErrListenOnPool: it belongs on a Conn of one's own.

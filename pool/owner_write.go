@@ -63,12 +63,15 @@ func (o *owner) writeReady(w *pipeline) error {
 		if !ready || !o.enterFlight(r) {
 			break
 		}
-		next++
 		if err := w.write(r); err != nil {
 			o.leaveFlight(r)
-			o.settle(r, err)
+			if !errors.Is(err, errPrepareAgain) {
+				next++
+				o.settle(r, err)
+			}
 			continue
 		}
+		next++
 		if now.IsZero() {
 			now = time.Now()
 		}
@@ -143,10 +146,10 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 	d := o.d
 	d.mu.Lock()
 	o.account(r)
-	if len(o.flight) > 0 && o.flight[0] == r {
-		n := copy(o.flight, o.flight[1:])
-		o.flight[n] = nil
-		o.flight = o.flight[:n]
+	// Not always the oldest: the pipeline may run a statement again
+	// behind others (runAgain).
+	if i := slices.Index(o.flight, r); i >= 0 {
+		o.flight = slices.Delete(o.flight, i, i+1)
 		o.moved = time.Now()
 	}
 	o.txStatus = txStatus

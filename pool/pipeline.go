@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -57,6 +58,7 @@ type pipeline struct {
 	evicted   []*prepared      // to deallocate with the next write
 	lastRead  time.Time
 	unflushed bool
+	bound     bool // the statement last read got past its Bind
 }
 
 func newPipeline(p *Pool, conn *pgx.Conn, owner uint64) *pipeline {
@@ -77,19 +79,27 @@ func (w *pipeline) expect(e ...expect) {
 
 // prepareFor reports whether every statement of r can be written now. If
 // not, it writes Prepares for what r lacks, and r waits for their answers;
-// an error is a Prepare that failed, for a request of one statement, which
-// then fails without anything of it written.
+// an error is a Prepare that failed, for a request of one statement, or a
+// statement that cannot be sent: r then fails without anything of it
+// written.
 func (w *pipeline) prepareFor(r *request) (bool, error) {
 	if r.ping {
 		return true, nil
 	}
 	n := r.statementCount()
+	from := unpreparedFrom(r)
 	var missing []string
 	hold := false
 	for i := range n {
 		sql := r.sqlAt(i)
 		if w.cache.get(sql) != nil {
-			continue
+			continue // its text was checked when it was prepared
+		}
+		if err := checkSQL(sql); err != nil {
+			return false, err
+		}
+		if i >= from {
+			continue // unprepared, after a schema change
 		}
 		err, pending := w.preparing[sql]
 		if pending && err != nil && !r.held {
@@ -125,12 +135,13 @@ func (w *pipeline) prepareFor(r *request) (bool, error) {
 		hold = true
 	}
 	r.held = hold
+	r.described = r.described || hold
 	return !hold, nil
 }
 
 // write queues r's statements for the server; prepareFor must have
 // reported r ready. An error means r could not be encoded, and nothing of
-// it was written.
+// it was written; errPrepareAgain that r goes to prepareFor again.
 func (w *pipeline) write(r *request) error {
 	if r.ping {
 		// A lone Sync is the cheapest round trip the protocol has.
@@ -143,8 +154,8 @@ func (w *pipeline) write(r *request) error {
 	if n == 1 {
 		sql := r.sqlAt(0)
 		p := w.cache.get(sql)
-		if err := w.build(p, r.argsAt(0)); err != nil {
-			return err
+		if stale, err := w.build(p, r.argsAt(0)); err != nil {
+			return w.encodeFailed(r, p, stale, err)
 		}
 		w.sendEvictions()
 		w.send(r, sql, p, w.eqb.ParamValues, w.eqb.ParamFormats, true)
@@ -173,7 +184,8 @@ func (w *pipeline) sendPosition(r *request) {
 
 // writeAll writes a transaction's statements back to back, after
 // encoding all of them: an argument that cannot be encoded fails the
-// transaction before anything of it is written.
+// transaction before anything of it is written. Statements after a schema
+// change go unprepared (see unpreparedFrom).
 func (w *pipeline) writeAll(r *request, n int) error {
 	type bound struct {
 		prep    *prepared
@@ -181,10 +193,15 @@ func (w *pipeline) writeAll(r *request, n int) error {
 		formats []int16
 	}
 	bounds := make([]bound, n)
+	from := unpreparedFrom(r)
 	for i := range n {
-		prep := w.cache.get(r.sqlAt(i))
-		if err := w.build(prep, r.argsAt(i)); err != nil {
-			if r.begin != "" && i > 0 && i < n-1 {
+		var prep *prepared
+		if i < from {
+			prep = w.cache.get(r.sqlAt(i))
+		}
+		if stale, err := w.build(prep, r.argsAt(i)); err != nil {
+			err = w.encodeFailed(r, prep, stale, err)
+			if !errors.Is(err, errPrepareAgain) && r.begin != "" && i > 0 && i < n-1 {
 				err = fmt.Errorf("statement %d: %w", i-1, err)
 			}
 			return err
@@ -204,23 +221,6 @@ func (w *pipeline) writeAll(r *request, n int) error {
 		w.send(r, sql, bounds[i].prep, bounds[i].values, bounds[i].formats, i == n-1)
 	}
 	return nil
-}
-
-// build encodes args for p with the connection's types. Encoding calls
-// the arguments' Value methods, whose panics become errors here.
-func (w *pipeline) build(p *prepared, args []any) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("momoko: encoding an argument panicked: %v", v)
-		}
-	}()
-	if p == nil {
-		return w.eqb.Build(w.types, nil, args) // text parameters whose types the server infers
-	}
-	if len(args) != len(p.sd.ParamOIDs) {
-		return fmt.Errorf("momoko: expected %d arguments, got %d", len(p.sd.ParamOIDs), len(args))
-	}
-	return w.eqb.Build(w.types, p.sd, args)
 }
 
 // send writes one statement, and the Sync that ends r's statements when

@@ -3,14 +3,11 @@ package pool
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
-	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // errBroken wraps the error of a connection that broke: what was in
@@ -27,7 +24,7 @@ func (w *pipeline) readNext() (*request, error) {
 	if w.lastRead.IsZero() {
 		w.lastRead = time.Now()
 	}
-	var failed bool // the server skips to the next Sync after an error
+	var failed bool // the server skips to the next Sync after its error
 	for w.inFlight() {
 		e := &w.sent[w.head]
 		w.head++
@@ -50,6 +47,15 @@ func (w *pipeline) readNext() (*request, error) {
 			if err := w.receive(readyForQuery); err != nil {
 				return nil, err
 			}
+			if e.req != nil && e.req.again != nil {
+				again, err := w.runAgain(e.req)
+				if err != nil {
+					return nil, err
+				}
+				if again {
+					continue // e is overwritten: r's statement is in flight again
+				}
+			}
 			if e.last && e.req.begin != "" && w.pg.TxStatus() != 'I' {
 				if err := w.rollback(); err != nil {
 					return nil, err
@@ -67,7 +73,9 @@ func (w *pipeline) readNext() (*request, error) {
 		if errors.As(err, &broken) {
 			return nil, err
 		}
-		failed = err != nil
+		// An error of the pipeline's own (a result too large, a COPY
+		// refused) skips nothing on the server.
+		failed = errors.As(err, new(*pgconn.PgError))
 	}
 	return nil, nil // only Prepares were in flight
 }
@@ -126,66 +134,6 @@ func (w *pipeline) serverError(m *pgproto3.ErrorResponse) error {
 	return pgErr
 }
 
-// readRows reads a statement's messages up to its CommandComplete into
-// cur. Rows are appended through locals, not cur's fields, which would
-// cost a write barrier per value.
-func (w *pipeline) readRows(cur *Cursor) error {
-	buf, spans, rows := cur.buf, cur.spans, 0
-	if spans == nil {
-		spans = cur.spanBuf[:0]
-	}
-	defer func() { cur.buf, cur.spans, cur.rows = buf, spans, cur.rows+rows }()
-	copyOut, copyIn := false, false
-	for {
-		m, err := w.pg.ReceiveMessage(context.Background())
-		if err != nil {
-			return &errBroken{err}
-		}
-		switch m := m.(type) {
-		case *pgproto3.DataRow:
-			for _, v := range m.Values {
-				if v == nil {
-					spans = append(spans, span{n: -1})
-					continue
-				}
-				spans = append(spans, span{off: int32(len(buf)), n: int32(len(v))})
-				buf = append(buf, v...)
-			}
-			rows++
-		case *pgproto3.RowDescription:
-			fields := fieldsOf(m)
-			cur.setFields(fields, w.p.decode.cover(w.types, fields))
-		case *pgproto3.CommandComplete:
-			cur.setTag(string(m.CommandTag))
-			if copyOut {
-				return ErrCopyNeedsRaw
-			}
-			return nil
-		case *pgproto3.EmptyQueryResponse:
-			return nil
-		case *pgproto3.CopyInResponse:
-			// The server waits for data Execute has not got; refusing it
-			// ends the statement with an error. The server ignored the
-			// statement's Sync during the copy, so another ends it.
-			w.fe.Send(&pgproto3.CopyFail{Message: ErrCopyNeedsRaw.Error()})
-			w.fe.SendSync(&pgproto3.Sync{})
-			if err := w.fe.Flush(); err != nil {
-				return &errBroken{err}
-			}
-			copyIn = true
-		case *pgproto3.CopyOutResponse:
-			copyOut = true // its CopyData rows are not a result set
-		case *pgproto3.ErrorResponse:
-			err := w.serverError(m)
-			if _, ok := err.(*pgconn.PgError); ok && copyIn {
-				// The server's answer to the refusal.
-				return fmt.Errorf("%w (%w)", ErrCopyNeedsRaw, err)
-			}
-			return err
-		}
-	}
-}
-
 // shapeVaries reports whether the columns a statement returns can change
 // from one run to the next although its text does not: FETCH and MOVE take
 // whatever cursor has the name now, EXECUTE whatever statement, SHOW and
@@ -242,8 +190,8 @@ func (w *pipeline) readStatement(e *expect) error {
 		cur.setFields(e.prep.fields, w.p.decode.cover(w.types, e.prep.fields))
 	}
 	if p := e.prep; p != nil && p.lastValues > inlineValues {
-		cur.buf = make([]byte, 0, p.lastBytes)
-		cur.spans = make([]span, 0, p.lastValues)
+		cur.buf = make([]byte, 0, min(p.lastBytes, presizeBytes))
+		cur.spans = make([]span, 0, min(p.lastValues, presizeValues))
 	}
 	err := w.readRows(cur)
 	if p := e.prep; p != nil {
@@ -266,6 +214,9 @@ func (w *pipeline) readStatement(e *expect) error {
 		return nil
 	}
 	if err == nil {
+		if dropsPrepared(cur.tag) {
+			w.cache.clear()
+		}
 		r.curs = append(r.curs, cur)
 		return nil
 	}
@@ -273,12 +224,13 @@ func (w *pipeline) readStatement(e *expect) error {
 	if errors.As(err, &broken) {
 		return err
 	}
-	if e.prep != nil {
-		switch sqlState(err) {
-		case pgerrcode.InvalidSQLStatementName, pgerrcode.FeatureNotSupported:
-			// The server dropped the statement (DEALLOCATE ALL) or its
-			// plan no longer fits the schema: prepare it again next time.
-			w.cache.forget(e.prep.sql)
+	if e.prep != nil && errors.As(err, new(*pgconn.PgError)) {
+		// Its description may be stale: it is prepared again when next
+		// used, as pgx does after any error.
+		w.drop(e.prep)
+		if w.mayRunAgain(r, err) {
+			r.again = err
+			return err
 		}
 	}
 	if r.err == nil {
@@ -290,33 +242,3 @@ func (w *pipeline) readStatement(e *expect) error {
 // txStatus is the connection's transaction status after the last
 // result read: 'I' idle, 'T' in a transaction, 'E' in a failed one.
 func (w *pipeline) txStatus() byte { return w.pg.TxStatus() }
-
-// binaryResults are the types read in binary: intrinsic types whose binary
-// form pgx decodes into every Go type their text form would give, as pgx's
-// stdlib chooses for database/sql. Every other type comes as text, so that
-// a sql.Scanner (hstore.Hstore, jsonb.JSON) gets the text it parses.
-var binaryResults = map[uint32]bool{
-	pgtype.BoolOID: true, pgtype.ByteaOID: true, pgtype.CIDOID: true, pgtype.DateOID: true,
-	pgtype.Float4OID: true, pgtype.Float8OID: true, pgtype.Int2OID: true, pgtype.Int4OID: true,
-	pgtype.Int8OID: true, pgtype.OIDOID: true, pgtype.TimestampOID: true, pgtype.TimestamptzOID: true,
-	pgtype.XIDOID: true,
-}
-
-func resultFormat(oid uint32) int16 {
-	if binaryResults[oid] {
-		return pgtype.BinaryFormatCode
-	}
-	return pgtype.TextFormatCode
-}
-
-// fieldsOf describes a result's columns as pgx does.
-func fieldsOf(rd *pgproto3.RowDescription) []pgconn.FieldDescription {
-	fields := make([]pgconn.FieldDescription, len(rd.Fields))
-	for i, f := range rd.Fields {
-		fields[i] = pgconn.FieldDescription{
-			Name: string(f.Name), TableOID: f.TableOID, TableAttributeNumber: f.TableAttributeNumber,
-			DataTypeOID: f.DataTypeOID, DataTypeSize: f.DataTypeSize, TypeModifier: f.TypeModifier, Format: f.Format,
-		}
-	}
-	return fields
-}

@@ -40,6 +40,11 @@ type request struct {
 	idleDeaths int // connections it was given that had died while idle
 	written    bool
 	held       bool // waits for Prepares written for it; owner goroutine only
+	// described: it waited for Prepares, so the descriptions of its
+	// statements are fresh; again: the error of its statement that the
+	// pipeline may run a second time (see runAgain). Owner goroutine only.
+	described bool
+	again     error
 
 	// finish delivers the outcome to the future; it reports false when
 	// the future was already resolved (by cancellation).

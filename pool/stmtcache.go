@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,7 +21,7 @@ type prepared struct {
 	fields  []pgconn.FieldDescription // sd's fields with those formats; shared by cursors
 
 	// The size of its last result, so that the next one's buffers are
-	// allocated once.
+	// allocated once (up to presizeBytes and presizeValues).
 	lastBytes, lastValues int
 }
 
@@ -58,18 +59,22 @@ func (c *stmtCache) add(p *prepared) (evict *prepared) {
 	return evict
 }
 
-// forget drops a statement the server no longer has as prepared (after
-// DEALLOCATE ALL, or a schema change that invalidated its plan).
-func (c *stmtCache) forget(sql string) {
-	p := c.byQuery[sql]
-	if p == nil {
-		return
+// forget drops p, reporting whether it was cached: a statement whose
+// description may be stale (it failed on the server, or its arguments did
+// not encode) is prepared again when next used.
+func (c *stmtCache) forget(p *prepared) bool {
+	if c.byQuery[p.sql] != p {
+		return false
 	}
-	delete(c.byQuery, sql)
-	for i, q := range c.order {
-		if q == p {
-			c.order = append(c.order[:i], c.order[i+1:]...)
-			break
-		}
-	}
+	delete(c.byQuery, p.sql)
+	c.order = slices.DeleteFunc(c.order, func(q *prepared) bool { return q == p })
+	return true
+}
+
+// clear drops every statement: the server dropped them all (DEALLOCATE
+// ALL, DISCARD ALL).
+func (c *stmtCache) clear() {
+	clear(c.byQuery)
+	clear(c.order)
+	c.order = c.order[:0]
 }

@@ -72,6 +72,12 @@ func (o txOptions) begin() (string, error) {
 // is back outside any transaction. An argument that cannot be encoded
 // fails the transaction before anything is written.
 //
+// Statements are prepared ahead of BEGIN, except those after a statement
+// that may change the schema: anything but a query, DML (WITH, INSERT,
+// UPDATE, DELETE, MERGE), FETCH, MOVE, SHOW, LOCK and savepoints. Those are
+// sent unprepared, so that ALTER TABLE ... ADD COLUMN followed by SELECT *
+// sees the new column.
+//
 // With a pool made by FromDB, it runs through database/sql's BeginTx,
 // QueryContext and Commit (or Rollback), so sqlmock's ExpectBegin,
 // ExpectQuery and ExpectCommit match.

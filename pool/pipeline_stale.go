@@ -1,0 +1,88 @@
+package pool
+
+import (
+	"github.com/jackc/pgerrcode"
+)
+
+// A cached statement's description goes stale when the schema changes
+// under it (ALTER TABLE) or the server drops it (DEALLOCATE ALL, DISCARD
+// ALL). The pipeline forgets a statement after any error of its own, and
+// prepares it again when its arguments no longer encode for it (see
+// encodeFailed). When the server refused a statement before running it,
+// the pipeline runs it again where the caller cannot tell (runAgain).
+
+// unpreparedFrom is the index of r's first statement written unprepared:
+// in a transaction, every statement after one that may change the schema.
+// Prepared ahead of BEGIN, such a statement would be described as the
+// schema was before the change, which its run then meets: a SELECT *
+// fails with 0A000 after ADD COLUMN, an argument over int4 fails to encode
+// after a column became bigint.
+func unpreparedFrom(r *request) int {
+	n := r.statementCount()
+	if r.begin == "" {
+		return n
+	}
+	for i := 1; i < n-1; i++ { // between BEGIN and COMMIT
+		if changesSchema(r.sqlAt(i)) {
+			return i + 1
+		}
+	}
+	return n
+}
+
+// changesSchema reports whether a statement may change what statements
+// after it in its transaction are. Statements that only read or write rows,
+// move cursors, take locks or mark savepoints leave the schema alone;
+// anything else is taken to change it: DDL, but also SET (search_path
+// decides which table a name is), CALL and DO (whose bodies may run DDL),
+// and anything not listed here. A SELECT of a function that runs DDL is
+// not seen.
+func changesSchema(sql string) bool {
+	return !startsWith(sql, "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "VALUES", "TABLE",
+		"FETCH", "MOVE", "SHOW", "LOCK", "SAVEPOINT", "RELEASE", "ROLLBACK")
+}
+
+// dropsPrepared reports whether a statement of this command tag dropped
+// every prepared statement of its session. DISCARD PLANS only drops plans,
+// which the server makes again: its statements stay prepared.
+func dropsPrepared(tag string) bool { return tag == "DEALLOCATE ALL" || tag == "DISCARD ALL" }
+
+// mayRunAgain reports whether r's prepared statement, which failed with
+// err, may be run again if its Sync shows it outside a transaction block
+// (see runAgain): the server refused it at Bind, before running anything
+// of it, because the statement no longer exists (26000, after DEALLOCATE
+// ALL unseen here) or its result changed shape (0A000, cached plan must
+// not change result type), and r is a lone statement whose caller still
+// waits. Not a statement with the WAL position read behind it, which
+// would be read before the statement's second run.
+func (w *pipeline) mayRunAgain(r *request, err error) bool {
+	switch sqlState(err) {
+	case pgerrcode.InvalidSQLStatementName, pgerrcode.FeatureNotSupported:
+	default:
+		return false
+	}
+	return !w.bound && r.begin == "" && r.statementCount() == 1 && !r.positionAfter() && !r.cancel.Load()
+}
+
+// runAgain writes again, unprepared, the statement of r that the server
+// refused before running it (r.again), once its Sync is read, when the
+// caller cannot tell: the statement ran outside any transaction block, and
+// either r came through the pool, whose requests are independent of one
+// another, or nothing was written behind it on its Conn, whose statements
+// then keep their order. It reports whether it did; if not, r fails with
+// the error. The next use of the statement prepares it again.
+func (w *pipeline) runAgain(r *request) (bool, error) {
+	err := r.again
+	r.again = nil
+	if w.pg.TxStatus() != 'I' || !r.shared && w.inFlight() || r.cancel.Load() {
+		r.err = err
+		return false, nil
+	}
+	if _, buildErr := w.build(nil, r.argsAt(0)); buildErr != nil {
+		r.err = err
+		return false, nil
+	}
+	w.sendEvictions()
+	w.send(r, r.sqlAt(0), nil, w.eqb.ParamValues, w.eqb.ParamFormats, true)
+	return true, w.flush()
+}
