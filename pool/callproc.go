@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // ErrBadProcName is wrapped by CallProc's error for a name that is not a
@@ -69,9 +70,7 @@ func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *
 	if err != nil {
 		return future.Failed[*Cursor](err)
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = nilctx.Or(ctx)
 	if _, known := p.procKinds.Load(name); !known && p.connector == nil {
 		return p.callProcByTrying(ctx, c, name, quoted, args)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // NewWithConfig is New for a configuration built in code, as pgxpool's
@@ -70,6 +71,7 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 
 // OpenWithConfig is NewWithConfig followed by Connect.
 func OpenWithConfig(ctx context.Context, cfg *driver.Config, opts Options) (*Pool, error) {
+	ctx = nilctx.Or(ctx)
 	p, err := NewWithConfig(cfg, opts)
 	if err != nil {
 		return nil, err

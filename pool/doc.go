@@ -100,6 +100,11 @@
 // a second after one of its statements was cancelled (a network partition)
 // is closed and never handed out again.
 //
+// A nil context is context.Background(), for every function and method
+// that takes one, here and in packages driver and future: nothing bounds
+// the call, and the call does everything it does with a context (Raw
+// still ends its function's LISTEN, for one).
+//
 // # Results
 //
 // Execute, CallProc and Transaction resolve to buffered Cursors. FetchOne

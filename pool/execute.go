@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // Execute runs query with args ($1, $2, ... or one pgx.NamedArgs) on a
@@ -19,6 +20,7 @@ import (
 // sqlmock users expect it with ExpectQuery. LISTEN fails with
 // ErrListenOnPool: it belongs on a Conn of one's own.
 func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	ctx = nilctx.Or(ctx)
 	if isListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
@@ -31,6 +33,7 @@ func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.F
 
 // Ping checks that the server answers on a pooled connection.
 func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
+	ctx = nilctx.Or(ctx)
 	f, complete := future.New[struct{}]()
 	r := &request{ctx: ctx, ping: true, shared: true}
 	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
@@ -43,6 +46,7 @@ func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
 // reads from a pooled connection. It is a debugging and logging aid: run
 // queries with parameters, never with mogrified text.
 func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.Future[string] {
+	ctx = nilctx.Or(ctx)
 	if p.connector == nil {
 		// Other drivers are taken to run with PostgreSQL's default.
 		s, err := mogrify(query, true, args)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 var (
@@ -54,6 +55,7 @@ func (r *Replica) After(lsn LSN) *Replica {
 
 // Execute runs query on a standby; see Pool.Execute.
 func (r *Replica) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	ctx = nilctx.Or(ctx)
 	if isListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
@@ -67,15 +69,13 @@ func (r *Replica) Execute(ctx context.Context, query string, args ...any) *futur
 // CallProc calls a function on a standby; see Pool.CallProc. A procedure
 // that writes fails there with SQLSTATE 25006 (read_only_sql_transaction).
 func (r *Replica) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
+	ctx = nilctx.Or(ctx)
 	if r.p.replicas == nil {
 		return r.p.CallProc(ctx, name, args...)
 	}
 	quoted, err := quoteProcName(name)
 	if err != nil {
 		return future.Failed[*Cursor](err)
-	}
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	f, complete := future.New[*Cursor]()
 	r.read(ctx, oneCursor(complete), func(p *Pool) *request {
@@ -87,9 +87,7 @@ func (r *Replica) CallProc(ctx context.Context, name string, args ...any) *futur
 // Transaction runs stmts in one READ ONLY transaction on a standby; see
 // Pool.Transaction. ReadOnly is implied: a standby can run no other.
 func (r *Replica) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = nilctx.Or(ctx)
 	o, begin, err := applyTxOptions(append(opts[:len(opts):len(opts)], ReadOnly()))
 	if err != nil {
 		return future.Failed[[]*Cursor](err)
@@ -104,9 +102,6 @@ func (r *Replica) Transaction(ctx context.Context, stmts []Statement, opts ...Tx
 // read sends a request made by makeReq to a standby, finishing with
 // finish.
 func (r *Replica) read(ctx context.Context, finish func([]*Cursor, error) bool, makeReq func(*Pool) *request) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	rd := &replicaRead{p: r.p, ctx: ctx, after: r.after, finish: finish, makeReq: makeReq}
 	switch {
 	case r.p.replicas == nil:
