@@ -86,7 +86,10 @@
 // and within MaxReplicaLag, measured in the background every CheckPeriod;
 // a read that fails because its standby broke runs again elsewhere; with
 // no standby left, reads run on the primary (FallbackToPrimary) or fail
-// at once with ErrNoReplica. ReadYourWrites makes one caller's reads see
+// at once with ErrNoReplica. Reads are read only wherever they run: on the
+// primary (a pool without standbys, or a fallback) each runs in a READ
+// ONLY transaction of its own, so a write through Replica fails with
+// SQLSTATE 25006 there as on a standby. ReadYourWrites makes one caller's reads see
 // its own writes: they go to a standby that has replayed the caller's
 // last commit, or wait ReplayWait for one, or run on the primary.
 //

@@ -125,7 +125,7 @@ func (w *ReadYourWrites) CallProc(ctx context.Context, name string, args ...any)
 		return future.Failed[*Cursor](ErrNeedsMomokoDriver)
 	}
 	f, complete := future.New[*Cursor]()
-	w.write(ctx, w.p.procRequest(ctx, name, quoted, args, true), oneCursor(complete))
+	w.write(ctx, w.p.procRequest(ctx, name, quoted, args, true, false), oneCursor(complete))
 	return f
 }
 
