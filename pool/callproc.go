@@ -117,11 +117,16 @@ func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any,
 		if kind != nil {
 			p.procKinds.Store(name, procedure) // a name not found yet may be created later
 		}
-		cur, err := queryDirect(ctx, conn, &p.decode, callSQL(quoted, procedure, len(args)), args)
-		if err == nil {
-			r.curs = append(r.one[:0], cur)
+		sql := callSQL(quoted, procedure, len(args))
+		cur, err := queryDirect(ctx, conn, &p.decode, sql, args)
+		if err != nil {
+			return err
 		}
-		return err
+		r.curs = append(r.one[:0], cur)
+		if shared && changesSession(sql) {
+			p.sessionChanged(ctx, sql)
+		}
+		return nil
 	}
 	r.raw = call
 	if readOnly {

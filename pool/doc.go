@@ -155,6 +155,21 @@
 // session state (SET, temporary tables, advisory locks) is kept unless
 // Options.AfterRelease resets it.
 //
+// # Session state
+//
+// Statements through the pool (Execute, Transaction, CallProc, Replica)
+// share connections, and so their sessions: what a statement leaves on
+// its session stays for the connection's next callers. SET (but SET LOCAL,
+// SET TRANSACTION and SET CONSTRAINTS), RESET (RESET ALL drops
+// SetSession's settings too), DISCARD, and the session-level advisory
+// locks (pg_advisory_lock, pg_try_advisory_lock and their _shared forms)
+// run all the same; the pool tells them by their text, counts them in
+// Stats.SessionChanges, and warns through Options.Logger the first time
+// each statement runs (for the first 1024 statements). Session state
+// belongs on a Conn of one's own, or in a Transaction as SET LOCAL and
+// pg_advisory_xact_lock, which end with it; SetSession sets what every
+// connection needs.
+//
 // # Configuration
 //
 // New and Open take a DSN; NewWithConfig and OpenWithConfig a
@@ -172,7 +187,8 @@
 // closes) carry none. Attribute keys are stable: error, held and stack
 // (leaks), reconnect_interval, down_for and fast_failures (the database
 // down and back), missing and connections (reconnects), closed (shrinks),
-// cause, age and pid (a connection closed, at debug level).
+// cause, age and pid (a connection closed, at debug level), statement (a
+// session changed through the pool, with the caller's context).
 //
 // # Testing
 //

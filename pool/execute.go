@@ -19,6 +19,15 @@ import (
 // With a pool made by FromDB, Execute runs through QueryContext, so
 // sqlmock users expect it with ExpectQuery. LISTEN fails with
 // ErrListenOnPool: it belongs on a Conn of one's own.
+//
+// The connection is shared: what a statement leaves on its session stays
+// there for the connection's next callers. SET (not SET LOCAL), RESET
+// (RESET ALL drops SetSession's settings too), DISCARD and the
+// session-level advisory locks (pg_advisory_lock, pg_try_advisory_lock
+// and their _shared forms) still run; they are counted in
+// Stats.SessionChanges, and Options.Logger warns the first time each such
+// statement runs. Run them on a Conn of your own, or in a Transaction as
+// SET LOCAL and pg_advisory_xact_lock, which end with it.
 func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
 	ctx = nilctx.Or(ctx)
 	if isListen(query) {
@@ -138,6 +147,9 @@ func (p *Pool) rewrite(r *request, st *Statement) error {
 func (p *Pool) run(r *request) {
 	if !r.ready() {
 		return
+	}
+	if r.shared {
+		p.watchSession(r)
 	}
 	r.watch(p.disp.onCancel)
 	if p.connected.Load() {
