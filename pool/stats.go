@@ -53,11 +53,12 @@ type Stats struct {
 	// run. Requests whose caller had already given up are not counted.
 	Lost uint64
 	// SessionChanges counts the statements run through the pool (Execute,
-	// Transaction, CallProc, and Replica's reads on this pool's
-	// connections; not a Conn's) that succeeded and left state on their
-	// session, which the connection's next callers inherit: SET (not SET
-	// LOCAL), RESET, DISCARD, a session-level advisory lock. They are told
-	// by their text; Options.Logger warns of each statement's first.
+	// Transaction, CallProc, and Replica's reads on the primary; a
+	// standby's in its Replicas[i].Pool; not a Conn's) that succeeded and
+	// left state on their session, which the connection's next callers
+	// inherit: SET (not SET LOCAL), RESET, DISCARD, a session-level
+	// advisory lock. They are told by their text; Options.Logger warns of
+	// each statement's first.
 	SessionChanges uint64
 
 	// Gate is the momoko driver's fail-fast gate: whether the database is
