@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // Connector is a database/sql driver.Connector that opens connections
@@ -56,6 +57,7 @@ func NewConnector(cfg *Config) (*Connector, error) {
 // A connection whose setup fails (setsession, types, AfterConnect) is closed
 // and that error returned; it does not count as the database being down.
 func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
+	ctx = nilctx.Or(ctx)
 	if c.closed.Load() {
 		return nil, ErrConnectorClosed
 	}

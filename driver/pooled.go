@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // What a pool that owns its connections for long asks of the connector,
@@ -14,6 +15,7 @@ import (
 // RefreshTypes registers on conn the types enabled on c since conn was
 // opened (EnableHstore, EnableJSON through another connection).
 func (c *Connector) RefreshTypes(ctx context.Context, conn *pgx.Conn) error {
+	ctx = nilctx.Or(ctx)
 	return c.types.apply(ctx, conn)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // hstoreOIDQuery finds the hstore type of the hstore extension, whatever
@@ -96,6 +97,7 @@ func registerJSON(conn *pgx.Conn, jc *jsonCodecs) {
 // on on every connection of c: new ones as they connect, idle ones when they
 // are next taken from the pool.
 func (c *Connector) EnableHstore(ctx context.Context, conn *pgx.Conn) error {
+	ctx = nilctx.Or(ctx)
 	if conn == nil {
 		return &ConfigError{Key: "conn", Err: errors.New("nil *pgx.Conn")}
 	}

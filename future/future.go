@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // Future is a result that becomes available later: a value of type T, or an
@@ -71,9 +73,7 @@ func start[T any](ctx context.Context, ex Executor, fn func(context.Context) (T,
 	if fn == nil {
 		return Failed[T](nilArgument(name, "fn"))
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = nilctx.Or(ctx)
 	f := &Future[T]{done: make(chan struct{})}
 	f.run.Context = ctx
 	var fnCtx context.Context

@@ -15,7 +15,7 @@ type instruments struct {
 	dead, dialing, minConns, deepest                                          metric.Int64ObservableUpDownCounter
 	statements, pipelined, acquires, waits, cancelled                         metric.Int64ObservableCounter
 	waitDuration                                                              metric.Float64ObservableCounter
-	opens, openFailures, closes, retried, lost                                metric.Int64ObservableCounter
+	opens, openFailures, closes, retried, lost, sessionChanges                metric.Int64ObservableCounter
 	gateDown, gateDialing                                                     metric.Int64ObservableGauge
 	gateDownSince                                                             metric.Float64ObservableGauge
 	gateDials, gateDialFailures, gateRedials, gateFastFailures, gateCoalesced metric.Int64ObservableCounter
@@ -54,6 +54,7 @@ func newInstruments(b *builder) *instruments {
 	in.closes = b.counter("momoko.pool.connection.closes", "{connection}", "Connections the pool closed, by momoko.close.cause.")
 	in.retried = b.counter("momoko.pool.statements.retried", "{request}", "Requests sent to another connection because theirs broke before writing them.")
 	in.lost = b.counter("momoko.pool.statements.lost", "{request}", "Requests failed with ErrConnectionLost: their connection broke after they were written.")
+	in.sessionChanges = b.counter("momoko.pool.session_changes", "{statement}", "Statements through the pool that left state on their shared connection's session: SET, RESET, DISCARD, session advisory locks.")
 
 	in.gateDown = b.gauge("momoko.gate.down", "1", "1 while the database is considered down and calls fail fast, else 0.")
 	in.gateDownSince = b.floatGauge("momoko.gate.down_since", "s", "When the current outage was first seen, in seconds since the Unix epoch; 0 while up.")

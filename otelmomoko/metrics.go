@@ -106,6 +106,7 @@ func (in *instruments) observe(o metric.Observer, s pool.Stats, name string) {
 	o.ObserveInt64(in.closes, u(s.Closes.Broken), with(CauseKey.String("broken")))
 	o.ObserveInt64(in.retried, u(s.Retried), only)
 	o.ObserveInt64(in.lost, u(s.Lost), only)
+	o.ObserveInt64(in.sessionChanges, u(s.SessionChanges), only)
 
 	g := s.Gate
 	down, since := int64(0), 0.0

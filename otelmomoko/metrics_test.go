@@ -52,6 +52,10 @@ func TestMetricsMatchStatsUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
+	// A session change, so that its counter is exported non-zero.
+	if _, err := p.Execute(ctx, "SET search_path TO public").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer provider.Shutdown(context.Background())
@@ -154,6 +158,7 @@ func compare(t *testing.T, rm metricdata.ResourceMetrics, s pool.Stats) {
 		"momoko.pool.connection.closes{momoko.close.cause=broken}":       {float64(s.Closes.Broken), "{connection}"},
 		"momoko.pool.statements.retried":                                 {float64(s.Retried), "{request}"},
 		"momoko.pool.statements.lost":                                    {float64(s.Lost), "{request}"},
+		"momoko.pool.session_changes":                                    {float64(s.SessionChanges), "{statement}"},
 		"momoko.gate.down":                                               {down, "1"},
 		"momoko.gate.down_since":                                         {since, "s"},
 		"momoko.gate.dials.in_progress":                                  {float64(s.Gate.Dialing), "{dial}"},

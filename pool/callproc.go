@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // ErrBadProcName is wrapped by CallProc's error for a name that is not a
@@ -69,14 +70,16 @@ func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *
 	if err != nil {
 		return future.Failed[*Cursor](err)
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = nilctx.Or(ctx)
 	if _, known := p.procKinds.Load(name); !known && p.connector == nil {
-		return p.callProcByTrying(ctx, c, name, quoted, args)
+		execute := p.Execute
+		if c != nil {
+			execute = c.Execute
+		}
+		return p.callProcByTrying(ctx, execute, name, quoted, args)
 	}
 	f, complete := future.New[*Cursor]()
-	r := p.procRequest(ctx, name, quoted, args, c == nil)
+	r := p.procRequest(ctx, name, quoted, args, c == nil, false)
 	r.finish = oneCursor(complete)
 	if c != nil {
 		c.submit(r)
@@ -88,14 +91,19 @@ func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *
 
 // procRequest makes the request that calls name, quoted: an ordinary
 // statement once p knows whether name is a procedure, else the catalog
-// query and the call, run on the connection by pgx. Its finish is the
-// caller's to set. Without the momoko driver p must know name's kind.
-func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any, shared bool) *request {
+// query and the call, run on the connection by pgx. readOnly runs it in
+// a READ ONLY transaction (a replica read on the primary). Its finish is
+// the caller's to set. Without the momoko driver p must know name's kind.
+func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any, shared, readOnly bool) *request {
 	if kind, ok := p.procKinds.Load(name); ok {
-		return p.statement(ctx, callSQL(quoted, kind.(bool), len(args)), args, shared)
+		st := Statement{SQL: callSQL(quoted, kind.(bool), len(args)), Args: args}
+		if readOnly {
+			return p.readOnly(ctx, st)
+		}
+		return p.statement(ctx, st.SQL, st.Args, shared)
 	}
 	r := &request{ctx: ctx, shared: shared}
-	r.raw = func(conn *pgx.Conn) error {
+	call := func(conn *pgx.Conn) error {
 		parts := strings.Split(name, ".")
 		schema := ""
 		if len(parts) > 1 {
@@ -109,24 +117,33 @@ func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any,
 		if kind != nil {
 			p.procKinds.Store(name, procedure) // a name not found yet may be created later
 		}
-		cur, err := queryDirect(ctx, conn, &p.decode, callSQL(quoted, procedure, len(args)), args)
-		if err == nil {
-			r.curs = append(r.one[:0], cur)
+		sql := callSQL(quoted, procedure, len(args))
+		cur, err := queryDirect(ctx, conn, &p.decode, sql, args)
+		if err != nil {
+			return err
 		}
-		return err
+		r.curs = append(r.one[:0], cur)
+		if shared && changesSession(sql) {
+			p.sessionChanged(ctx, sql)
+		}
+		return nil
+	}
+	r.raw = call
+	if readOnly {
+		r.raw = func(conn *pgx.Conn) error {
+			return pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(pgx.Tx) error { return call(conn) })
+		}
 	}
 	return r
 }
 
 // callProcByTrying is callProc for other drivers, which the catalog query
-// may not suit (sqlmock): it tries name as a function first; PostgreSQL
-// rejects that for a procedure while analysing the statement, before
-// anything runs, so calling it again with CALL cannot run it twice.
-func (p *Pool) callProcByTrying(ctx context.Context, c *Conn, name, quoted string, args []any) *future.Future[*Cursor] {
-	execute := p.Execute
-	if c != nil {
-		execute = c.Execute
-	}
+// may not suit (sqlmock): it tries name as a function first, through
+// execute; PostgreSQL rejects that for a procedure while analysing the
+// statement, before anything runs, so calling it again with CALL cannot
+// run it twice.
+func (p *Pool) callProcByTrying(ctx context.Context, execute func(context.Context, string, ...any) *future.Future[*Cursor],
+	name, quoted string, args []any) *future.Future[*Cursor] {
 	return future.Go(ctx, func(ctx context.Context) (*Cursor, error) {
 		cur, err := execute(ctx, callSQL(quoted, false, len(args)), args...).Await(ctx)
 		if sqlState(err) == pgerrcode.WrongObjectType {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // Executor runs a statement and resolves to its Cursor: a *Pool, or a
@@ -25,6 +26,7 @@ var (
 //	users, err := pool.Collect(ctx, p, pgx.RowToStructByName[User],
 //		"SELECT email, id, name FROM users").Await(ctx)
 func Collect[T any](ctx context.Context, e Executor, fn pgx.RowToFunc[T], query string, args ...any) *future.Future[[]T] {
+	ctx = nilctx.Or(ctx)
 	return future.Then(e.Execute(ctx, query, args...), func(_ context.Context, cur *Cursor) ([]T, error) {
 		return pgx.CollectRows(cur.Rows(), fn)
 	})
@@ -34,6 +36,7 @@ func Collect[T any](ctx context.Context, e Executor, fn pgx.RowToFunc[T], query 
 // fn, or fails with pgx.ErrNoRows (which is sql.ErrNoRows to errors.Is)
 // when there is none.
 func CollectOne[T any](ctx context.Context, e Executor, fn pgx.RowToFunc[T], query string, args ...any) *future.Future[T] {
+	ctx = nilctx.Or(ctx)
 	return future.Then(e.Execute(ctx, query, args...), func(_ context.Context, cur *Cursor) (T, error) {
 		return pgx.CollectOneRow(cur.Rows(), fn)
 	})

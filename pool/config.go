@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // NewWithConfig is New for a configuration built in code, as pgxpool's
@@ -27,6 +28,7 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 		return nil, fmt.Errorf("%w: nil *driver.Config", ErrInvalidOptions)
 	}
 	c := *cfg
+	given := opts // a standby's DSN fills what the caller left zero, not the primary's
 	opts.fromDSN(&c)
 	o, err := opts.resolve()
 	if err != nil {
@@ -34,18 +36,13 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	}
 	c.SetSession = append(slices.Clip(cfg.SetSession), o.SetSession...)
 	c.ReconnectInterval = o.ReconnectInterval
-	switch {
-	case o.PingAfterIdle < 0:
-		c.PingAfterIdle = -1
-	case o.PingAfterIdle > 0:
-		c.PingAfterIdle = o.PingAfterIdle
-	}
+	c.PingAfterIdle = o.PingAfterIdle
 	if c.Logger == nil {
 		c.Logger = opts.Logger
 	}
 	var members []*member
 	if len(o.Replicas.Standbys) > 0 {
-		if members, err = newMembers(o.Replicas, o); err != nil {
+		if members, err = newMembers(o.Replicas, given, o.Logger); err != nil {
 			return nil, err
 		}
 	}
@@ -70,6 +67,7 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 
 // OpenWithConfig is NewWithConfig followed by Connect.
 func OpenWithConfig(ctx context.Context, cfg *driver.Config, opts Options) (*Pool, error) {
+	ctx = nilctx.Or(ctx)
 	p, err := NewWithConfig(cfg, opts)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // Conn is one connection of the caller's own: taken from a pool with
@@ -58,9 +59,7 @@ func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Futur
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = nilctx.Or(ctx)
 	taker := p.takerStack()
 	// A connection nobody takes goes back: one found after ctx ended the
 	// future or an Await gave up, or one a combinator drops.
@@ -78,9 +77,7 @@ func (p *Pool) GetConn(ctx context.Context, opts ...GetConnOption) *future.Futur
 // database/sql's users do: it returns the connection itself. Put it back
 // with PutConn (or c.Close).
 func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = nilctx.Or(ctx)
 	return p.acquire(ctx, true, p.takerStack())
 }
 

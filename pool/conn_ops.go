@@ -5,10 +5,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // Execute runs query on c after what c runs already; see Pool.Execute.
 func (c *Conn) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	ctx = nilctx.Or(ctx)
 	if c == nil {
 		return future.Failed[*Cursor](ErrConnClosed)
 	}
@@ -32,6 +34,7 @@ func (c *Conn) CallProc(ctx context.Context, name string, args ...any) *future.F
 
 // Transaction runs stmts in one transaction on c; see Pool.Transaction.
 func (c *Conn) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
+	ctx = nilctx.Or(ctx)
 	if c == nil {
 		return future.Failed[[]*Cursor](ErrConnClosed)
 	}
@@ -47,6 +50,7 @@ func (c *Conn) Transaction(ctx context.Context, stmts []Statement, opts ...TxOpt
 
 // Ping checks that the server answers on c.
 func (c *Conn) Ping(ctx context.Context) *future.Future[struct{}] {
+	ctx = nilctx.Or(ctx)
 	if c == nil {
 		return future.Failed[struct{}](ErrConnClosed)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // Connect opens Size connections concurrently, or as many as the floor
@@ -16,6 +17,7 @@ import (
 // that was never connected connect it first. With standbys, Connect also
 // waits for their first check, so that reads go to them from the start.
 func (p *Pool) Connect(ctx context.Context) *future.Future[*Pool] {
+	ctx = nilctx.Or(ctx)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.connectLocked(ctx)

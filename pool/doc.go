@@ -117,7 +117,10 @@
 // and within MaxReplicaLag, measured in the background every CheckPeriod;
 // a read that fails because its standby broke runs again elsewhere; with
 // no standby left, reads run on the primary (FallbackToPrimary) or fail
-// at once with ErrNoReplica. ReadYourWrites makes one caller's reads see
+// at once with ErrNoReplica. Reads are read only wherever they run: on the
+// primary (a pool without standbys, or a fallback) each runs in a READ
+// ONLY transaction of its own, so a write through Replica fails with
+// SQLSTATE 25006 there as on a standby. ReadYourWrites makes one caller's reads see
 // its own writes: they go to a standby that has replayed the caller's
 // last commit, or wait ReplayWait for one, or run on the primary.
 //
@@ -130,6 +133,11 @@
 // lands on a neighbour's statement. A connection that finishes nothing for
 // a second after one of its statements was cancelled (a network partition)
 // is closed and never handed out again.
+//
+// A nil context is context.Background(), for every function and method
+// that takes one, here and in packages driver and future: nothing bounds
+// the call, and the call does everything it does with a context (Raw
+// still ends its function's LISTEN, for one).
 //
 // # Results
 //
@@ -178,6 +186,21 @@
 // session state (SET, temporary tables, advisory locks) is kept unless
 // Options.AfterRelease resets it.
 //
+// # Session state
+//
+// Statements through the pool (Execute, Transaction, CallProc, Replica)
+// share connections, and so their sessions: what a statement leaves on
+// its session stays for the connection's next callers. SET (but SET LOCAL,
+// SET TRANSACTION and SET CONSTRAINTS), RESET (RESET ALL drops
+// SetSession's settings too), DISCARD, and the session-level advisory
+// locks (pg_advisory_lock, pg_try_advisory_lock and their _shared forms)
+// run all the same; the pool tells them by their text, counts them in
+// Stats.SessionChanges, and warns through Options.Logger the first time
+// each statement runs (for the first 1024 statements). Session state
+// belongs on a Conn of one's own, or in a Transaction as SET LOCAL and
+// pg_advisory_xact_lock, which end with it; SetSession sets what every
+// connection needs.
+//
 // # Configuration
 //
 // New and Open take a DSN; NewWithConfig and OpenWithConfig a
@@ -195,7 +218,8 @@
 // closes) carry none. Attribute keys are stable: error, held and stack
 // (leaks), reconnect_interval, down_for and fast_failures (the database
 // down and back), missing and connections (reconnects), closed (shrinks),
-// cause, age and pid (a connection closed, at debug level).
+// cause, age and pid (a connection closed, at debug level), statement (a
+// session changed through the pool, with the caller's context).
 //
 // # Testing
 //

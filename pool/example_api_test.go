@@ -183,12 +183,16 @@ func ExamplePool_Manage() {
 
 // Reads through Replica go to the pool's standbys (Options.Replicas), and
 // those of a ReadYourWrites see its writes. A pool without standbys, as
-// here, runs them on the primary.
+// here, runs them on the primary, each in a read-only transaction of its
+// own, which sqlmock matches with ExpectBegin and ExpectCommit.
 func ExamplePool_Replica() {
 	p, mock := mockPool(func(m sqlmock.Sqlmock) {
 		m.ExpectQuery("UPDATE users").WithArgs("Ann", 1).WillReturnRows(sqlmock.NewRows(nil))
 		m.ExpectQuery("pg_current_wal_insert_lsn").WillReturnRows(sqlmock.NewRows([]string{"lsn"}).AddRow("0/16B3748"))
+		// Without standbys the read runs on the primary, read only.
+		m.ExpectBegin()
 		m.ExpectQuery("SELECT name").WithArgs(1).WillReturnRows(sqlmock.NewRows([]string{"name"}).AddRow("Ann"))
+		m.ExpectCommit()
 	})
 	ctx := context.Background()
 

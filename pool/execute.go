@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // Execute runs query with args ($1, $2, ... or one pgx.NamedArgs) on a
@@ -26,7 +27,17 @@ import (
 // With a pool made by FromDB, Execute runs through QueryContext, so
 // sqlmock users expect it with ExpectQuery. LISTEN fails with
 // ErrListenOnPool: it belongs on a Conn of one's own.
+//
+// The connection is shared: what a statement leaves on its session stays
+// there for the connection's next callers. SET (not SET LOCAL), RESET
+// (RESET ALL drops SetSession's settings too), DISCARD and the
+// session-level advisory locks (pg_advisory_lock, pg_try_advisory_lock
+// and their _shared forms) still run; they are counted in
+// Stats.SessionChanges, and Options.Logger warns the first time each such
+// statement runs. Run them on a Conn of your own, or in a Transaction as
+// SET LOCAL and pg_advisory_xact_lock, which end with it.
 func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	ctx = nilctx.Or(ctx)
 	if isListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
@@ -39,6 +50,7 @@ func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.F
 
 // Ping checks that the server answers on a pooled connection.
 func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
+	ctx = nilctx.Or(ctx)
 	f, complete := future.New[struct{}]()
 	r := &request{ctx: ctx, ping: true, shared: true}
 	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
@@ -51,6 +63,7 @@ func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
 // reads from a pooled connection. It is a debugging and logging aid: run
 // queries with parameters, never with mogrified text.
 func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.Future[string] {
+	ctx = nilctx.Or(ctx)
 	if p.connector == nil {
 		// Other drivers are taken to run with PostgreSQL's default.
 		s, err := mogrify(query, true, args)
@@ -142,6 +155,9 @@ func (p *Pool) rewrite(r *request, st *Statement) error {
 func (p *Pool) run(r *request) {
 	if !r.ready() {
 		return
+	}
+	if r.shared {
+		p.watchSession(r)
 	}
 	r.watch(p.disp.onCancel)
 	if p.connected.Load() {

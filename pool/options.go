@@ -28,7 +28,7 @@ type Options struct {
 	// ReconnectInterval throttles dialing after a failed dial: within it,
 	// calls fail at once with driver.ErrDatabaseNotAvailable instead of
 	// waiting for a dead server. It is also how often the pool repairs its
-	// floor. Default 500ms.
+	// floor. Default from the DSN's reconnect_interval, else 500ms.
 	ReconnectInterval time.Duration
 	// SetSession statements run in one transaction on every new physical
 	// connection, reconnects included; they are added to any given by the
@@ -72,6 +72,8 @@ type Options struct {
 	// PingAfterIdle: a connection idle for longer is pinged before reuse,
 	// and replaced without the caller noticing if the ping fails. Default
 	// from the DSN's ping_after_idle, else 1s; negative never pings.
+	// Options() shows 0 when the connector pings on every reuse (the
+	// DSN's ping_after_idle=0).
 	PingAfterIdle time.Duration
 	// MaxLifetime bounds how long a connection lives: one older than its
 	// lifetime is closed when it next goes idle, never while a statement,
@@ -144,9 +146,17 @@ const (
 // options that make no sense.
 var ErrInvalidOptions = errors.New("momoko: invalid pool options")
 
-// fromDSN takes the lifecycle settings the DSN gives where o leaves them
-// zero.
+// fromDSN takes the settings the DSN gives (momoko's keys, through cfg)
+// where o leaves them zero. A DSN's reconnect_interval of 0 is the pool's
+// default too, and a negative one is rejected, as in Options: the pool
+// needs a period to repair its floor at.
 func (o *Options) fromDSN(cfg *driver.Config) {
+	if o.ReconnectInterval == 0 {
+		o.ReconnectInterval = cfg.ReconnectInterval
+	}
+	if o.PingAfterIdle == 0 {
+		o.PingAfterIdle = cfg.PingAfterIdle
+	}
 	if o.MaxLifetime == 0 {
 		o.MaxLifetime = cfg.MaxLifetime
 	}

@@ -32,6 +32,7 @@ type Pool struct {
 	decode    decodeTypes
 	speeds    speeds
 	procKinds sync.Map // CallProc name → true for a procedure
+	sessions  sessionWatch
 
 	// fillMu serializes fill.
 	fillMu sync.Mutex

@@ -3,6 +3,8 @@ package pool
 import (
 	"context"
 	"errors"
+
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // ErrNeedsTwoConnections: SessionsPooled compares two connections, which a
@@ -24,6 +26,7 @@ var ErrNeedsTwoConnections = errors.New("momoko: SessionsPooled needs MaxSize of
 // It takes two connections at once: with MaxSize 2, a caller holding a
 // connection from GetConn waits until ctx ends.
 func (p *Pool) SessionsPooled(ctx context.Context) (bool, error) {
+	ctx = nilctx.Or(ctx)
 	if err := p.awaitConnected(ctx); err != nil {
 		return false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // positionUnknown stands for a commit whose WAL position could not be
@@ -20,6 +21,7 @@ const walInsertPosition = "SELECT pg_current_wal_insert_lsn()::text"
 // commit acknowledged before the call is at or before it. Reads through
 // Replica().After(position) see those commits.
 func (p *Pool) WALPosition(ctx context.Context) *future.Future[LSN] {
+	ctx = nilctx.Or(ctx)
 	f, complete := future.New[LSN]()
 	p.walPosition(ctx, func(lsn LSN, err error) { complete(lsn, err) })
 	return f
@@ -103,6 +105,7 @@ func (w *ReadYourWrites) Replica() *Replica { return w.p.Replica().After(w.LSN()
 
 // Execute runs query on the primary; see Pool.Execute.
 func (w *ReadYourWrites) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	ctx = nilctx.Or(ctx)
 	if isListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
@@ -117,20 +120,19 @@ func (w *ReadYourWrites) CallProc(ctx context.Context, name string, args ...any)
 	if err != nil {
 		return future.Failed[*Cursor](err)
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = nilctx.Or(ctx)
 	if w.p.connector == nil {
 		return future.Failed[*Cursor](ErrNeedsMomokoDriver)
 	}
 	f, complete := future.New[*Cursor]()
-	w.write(ctx, w.p.procRequest(ctx, name, quoted, args, true), oneCursor(complete))
+	w.write(ctx, w.p.procRequest(ctx, name, quoted, args, true, false), oneCursor(complete))
 	return f
 }
 
 // Transaction runs stmts in one transaction on the primary; see
 // Pool.Transaction.
 func (w *ReadYourWrites) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
+	ctx = nilctx.Or(ctx)
 	r, err := w.p.transaction(ctx, stmts, opts, true)
 	if err != nil {
 		return future.Failed[[]*Cursor](err)
@@ -147,9 +149,6 @@ func (w *ReadYourWrites) Transaction(ctx context.Context, stmts []Statement, opt
 // write still succeeded, and the caller's reads go to the primary until a
 // later write's position is known.
 func (w *ReadYourWrites) write(ctx context.Context, r *request, deliver func([]*Cursor, error) bool) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	w.mu.Lock()
 	w.writes++
 	seq := w.writes

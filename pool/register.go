@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // JSONOption configures RegisterJSON.
@@ -50,6 +51,7 @@ func (p *Pool) RegisterJSON(ctx context.Context, opts ...JSONOption) *future.Fut
 }
 
 func (p *Pool) register(ctx context.Context, enable func(context.Context, *pgx.Conn) error) *future.Future[struct{}] {
+	ctx = nilctx.Or(ctx)
 	if p.connector == nil {
 		return future.Failed[struct{}](ErrNeedsMomokoDriver)
 	}
@@ -86,6 +88,7 @@ func (c *Conn) RegisterJSON(ctx context.Context, opts ...JSONOption) *future.Fut
 }
 
 func (c *Conn) register(ctx context.Context, enable func(context.Context, *pgx.Conn) error) *future.Future[struct{}] {
+	ctx = nilctx.Or(ctx)
 	if c == nil {
 		return future.Failed[struct{}](ErrConnClosed)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 var (
@@ -31,6 +32,14 @@ var (
 // only, so running it again cannot write twice. A pool without standbys
 // runs them on the primary.
 //
+// Every read is read only, wherever it runs: a statement that writes
+// fails with SQLSTATE 25006 (read_only_sql_transaction) and changes
+// nothing. On a standby the session is read only; on the primary, whose
+// sessions can write, each read runs in a READ ONLY transaction of its
+// own (BEGIN READ ONLY and COMMIT written with it, in the same round
+// trip), which keeps its connection from taking pipelined work until the
+// read is done.
+//
 // Get one with Pool.Replica; it satisfies Executor, so Collect and
 // CollectOne take it. It is safe for concurrent use.
 type Replica struct {
@@ -52,34 +61,40 @@ func (r *Replica) After(lsn LSN) *Replica {
 	return &Replica{p: r.p, after: max(r.after, lsn)}
 }
 
-// Execute runs query on a standby; see Pool.Execute.
+// Execute runs query on a standby; see Pool.Execute. A query that writes
+// fails with SQLSTATE 25006.
 func (r *Replica) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
+	ctx = nilctx.Or(ctx)
 	if isListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
 	f, complete := future.New[*Cursor]()
-	r.read(ctx, oneCursor(complete), func(p *Pool) *request {
+	r.read(ctx, oneCursor(complete), func(p *Pool, primary bool) *request {
+		if primary {
+			return p.readOnly(ctx, Statement{SQL: query, Args: args})
+		}
 		return p.statement(ctx, query, args, true)
 	})
 	return f
 }
 
-// CallProc calls a function on a standby; see Pool.CallProc. A procedure
-// that writes fails there with SQLSTATE 25006 (read_only_sql_transaction).
+// CallProc calls a function on a standby; see Pool.CallProc. A function
+// or procedure that writes fails with SQLSTATE 25006
+// (read_only_sql_transaction).
 func (r *Replica) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
-	if r.p.replicas == nil {
-		return r.p.CallProc(ctx, name, args...)
-	}
+	ctx = nilctx.Or(ctx)
 	quoted, err := quoteProcName(name)
 	if err != nil {
 		return future.Failed[*Cursor](err)
 	}
-	if ctx == nil {
-		ctx = context.Background()
+	if _, known := r.p.procKinds.Load(name); !known && r.p.connector == nil {
+		// Only a pool without standbys has no connector: every read is
+		// the primary's, each through Execute's read-only transaction.
+		return r.p.callProcByTrying(ctx, r.Execute, name, quoted, args)
 	}
 	f, complete := future.New[*Cursor]()
-	r.read(ctx, oneCursor(complete), func(p *Pool) *request {
-		return p.procRequest(ctx, name, quoted, args, true)
+	r.read(ctx, oneCursor(complete), func(p *Pool, primary bool) *request {
+		return p.procRequest(ctx, name, quoted, args, true, primary)
 	})
 	return f
 }
@@ -87,26 +102,32 @@ func (r *Replica) CallProc(ctx context.Context, name string, args ...any) *futur
 // Transaction runs stmts in one READ ONLY transaction on a standby; see
 // Pool.Transaction. ReadOnly is implied: a standby can run no other.
 func (r *Replica) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = nilctx.Or(ctx)
 	o, begin, err := applyTxOptions(append(opts[:len(opts):len(opts)], ReadOnly()))
 	if err != nil {
 		return future.Failed[[]*Cursor](err)
 	}
 	f, complete := future.New[[]*Cursor]()
-	r.read(ctx, complete, func(p *Pool) *request {
+	r.read(ctx, complete, func(p *Pool, _ bool) *request {
 		return p.txRequest(ctx, stmts, o, begin, true)
 	})
 	return f
 }
 
+// readOnly makes the request of a read that runs on the primary, whose
+// sessions can write: the statement in a READ ONLY transaction of its
+// own, as Transaction's with ReadOnly, resolving to its cursor alone.
+func (p *Pool) readOnly(ctx context.Context, st Statement) *request {
+	return p.txRequest(ctx, []Statement{st}, txOptions{readOnly: true}, beginReadOnly, true)
+}
+
+// beginReadOnly is the BEGIN of txOptions{readOnly: true}.
+const beginReadOnly = "BEGIN READ ONLY"
+
 // read sends a request made by makeReq to a standby, finishing with
-// finish.
-func (r *Replica) read(ctx context.Context, finish func([]*Cursor, error) bool, makeReq func(*Pool) *request) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+// finish. makeReq is told whether the request runs on the primary,
+// whose sessions, unlike a standby's, can write.
+func (r *Replica) read(ctx context.Context, finish func([]*Cursor, error) bool, makeReq func(p *Pool, primary bool) *request) {
 	rd := &replicaRead{p: r.p, ctx: ctx, after: r.after, finish: finish, makeReq: makeReq}
 	switch {
 	case r.p.replicas == nil:
@@ -132,7 +153,7 @@ type replicaRead struct {
 	ctx      context.Context
 	after    LSN
 	finish   func([]*Cursor, error) bool
-	makeReq  func(*Pool) *request
+	makeReq  func(p *Pool, primary bool) *request
 	tries    int
 	lastErr  error
 	deadline time.Time // of the wait for a standby to replay after
@@ -196,7 +217,7 @@ func (rd *replicaRead) fallBack() {
 // the promoted server instead, once, through the standby's read-only
 // sessions.
 func (rd *replicaRead) onPrimary() {
-	req := rd.makeReq(rd.p)
+	req := rd.makeReq(rd.p, true)
 	req.finish = rd.finish
 	if rs := rd.p.replicas; rs != nil && !rd.promotedTried {
 		req.finish = func(curs []*Cursor, err error) bool {
@@ -218,7 +239,7 @@ func (rd *replicaRead) onPrimary() {
 // read is routed again.
 func (rd *replicaRead) send(m *member) {
 	m.inFlight.Add(1)
-	req := rd.makeReq(m.pool)
+	req := rd.makeReq(m.pool, false)
 	req.finish = func(curs []*Cursor, err error) bool {
 		m.inFlight.Add(-1)
 		if err != nil && rd.ctx.Err() == nil && standbyFailed(err) {

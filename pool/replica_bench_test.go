@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
 
@@ -43,4 +44,41 @@ func BenchmarkReplicaReads(b *testing.B) {
 	st := p.Stats()
 	b.Logf("reads per standby: %s %d, %s %d; on the primary by fallback %d",
 		st.Replicas[0].Name, st.Replicas[0].Reads, st.Replicas[1].Name, st.Replicas[1].Reads, st.ReadsOnPrimary)
+}
+
+// BenchmarkReplicaReadsOnPrimary is what read-only costs a read through
+// Replica that runs on the primary (no standbys, or FallbackToPrimary):
+// each runs in a READ ONLY transaction of its own, against the same read
+// through Execute, by one caller and by 16.
+func BenchmarkReplicaReadsOnPrimary(b *testing.B) {
+	ctx := context.Background()
+	srv := pgtest.Shared(b)
+	p, err := pool.Open(ctx, srv.NewDatabase(b), pool.Options{Size: 4, MaxSize: 8})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	for _, c := range []struct {
+		name string
+		on   pool.Executor
+	}{{"execute", p}, {"replica", p.Replica()}} {
+		b.Run(c.name+"/1", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.on.Execute(ctx, "SELECT 1").Await(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"/16", func(b *testing.B) {
+			b.SetParallelism(8) // 16 callers on 2 cores
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := c.on.Execute(ctx, "SELECT 1").Await(ctx); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }

@@ -63,8 +63,9 @@ type member struct {
 }
 
 // newMembers makes one member per host of each standby DSN, with the
-// primary's options for everything but the size.
-func newMembers(ro ReplicaOptions, primary Options) ([]*member, error) {
+// options given for the primary, but the size, and with the standby
+// DSN's keys where those leave a field zero.
+func newMembers(ro ReplicaOptions, primary Options, logger *slog.Logger) ([]*member, error) {
 	var ms []*member
 	seen := map[string]bool{}
 	for i, dsn := range ro.Standbys {
@@ -81,7 +82,7 @@ func newMembers(ro ReplicaOptions, primary Options) ([]*member, error) {
 			o := primary
 			o.Replicas = ReplicaOptions{}
 			o.Size, o.MaxSize = ro.Size, ro.MaxSize
-			o.Logger = primary.Logger.With(slog.String("standby", name))
+			o.Logger = logger.With(slog.String("standby", name))
 			p, err := NewWithConfig(host, o)
 			if err != nil {
 				closeMembers(ms)

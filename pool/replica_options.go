@@ -17,7 +17,9 @@ type ReplicaOptions struct {
 	// idle connections of its own). target_session_attrs is ignored for
 	// standbys. Each standby has connections, a floor and a fail-fast
 	// gate of its own, sized by Size and MaxSize, and the pool's other
-	// Options (lifetimes, health checks, SetSession) apply to it too. Its
+	// Options (lifetimes, health checks, SetSession) apply to it too;
+	// momoko's keys in the standby's own DSN (reconnect_interval,
+	// max_lifetime, ...) fill the fields those leave zero. Its
 	// sessions start read only (default_transaction_read_only), so that a
 	// read cannot write, even on a standby promoted since its last check.
 	// The checks run on a connection of their own per server, never

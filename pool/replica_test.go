@@ -223,7 +223,10 @@ func TestReplicaWithoutStandbysReadsThePrimary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
+	// On the primary, a read runs in a read-only transaction of its own.
+	mock.ExpectBegin()
 	mock.ExpectQuery("SELECT 1").WillReturnRows(sqlmock.NewRows([]string{"n"}).AddRow(1))
+	mock.ExpectCommit()
 	cur, err := p.Replica().Execute(t.Context(), "SELECT 1").Await(t.Context())
 	var n int
 	if err != nil || cur.FetchOne(&n) != nil || n != 1 {

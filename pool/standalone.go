@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // ConnOptions configure a standalone connection.
@@ -24,9 +25,7 @@ func Connect(ctx context.Context, dsn string, opts ConnOptions) *future.Future[*
 		return future.Failed[*Conn](err)
 	}
 	p.connected.Store(true) // nothing to wait for: the one connection is dialed below
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = nilctx.Or(ctx)
 	// A connection nobody takes (ctx ended, a combinator dropped it) is
 	// closed, as GetConn's go back.
 	f, complete := future.NewWithRelease(func(c *Conn) { c.Close() })

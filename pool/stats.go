@@ -56,6 +56,14 @@ type Stats struct {
 	// written: they failed with driver.ErrConnectionLost, as they may have
 	// run. Requests whose caller had already given up are not counted.
 	Lost uint64
+	// SessionChanges counts the statements run through the pool (Execute,
+	// Transaction, CallProc, and Replica's reads on the primary; a
+	// standby's in its Replicas[i].Pool; not a Conn's) that succeeded and
+	// left state on their session, which the connection's next callers
+	// inherit: SET (not SET LOCAL), RESET, DISCARD, a session-level
+	// advisory lock. They are told by their text; Options.Logger warns of
+	// each statement's first.
+	SessionChanges uint64
 
 	// Gate is the momoko driver's fail-fast gate: whether the database is
 	// considered down and since when, its dials, dial failures and fast
@@ -168,6 +176,7 @@ func (p *Pool) Stats() Stats {
 		s.Gate = p.connector.Stats()
 	}
 	s.Dead, s.Size, s.MaxSize, s.Closed, s.DB = dead, p.opts.Size, p.opts.MaxSize, closed, db
+	s.SessionChanges = p.sessions.changes.Load()
 	s.Total = s.Free + s.Busy + s.Dead + s.Pending
 	if p.replicas != nil {
 		s.Replicas, s.ReadsOnPrimary = p.replicas.stats()
@@ -175,12 +184,16 @@ func (p *Pool) Stats() Stats {
 	return s
 }
 
-// String is Momoko's ConnectionContainer repr.
+// String is Momoko's ConnectionContainer repr, with the session changes
+// when there were any.
 func (s Stats) String() string {
-	state := ""
+	state, changes := "", ""
 	if s.Closed {
 		state = " (closed)"
 	}
-	return fmt.Sprintf("<momoko.Pool%s: %d free, %d busy, %d dead, %d pending, %d waiting>",
-		state, s.Free, s.Busy, s.Dead, s.Pending, s.Waiting)
+	if s.SessionChanges > 0 {
+		changes = fmt.Sprintf(", %d session changes", s.SessionChanges)
+	}
+	return fmt.Sprintf("<momoko.Pool%s: %d free, %d busy, %d dead, %d pending, %d waiting%s>",
+		state, s.Free, s.Busy, s.Dead, s.Pending, s.Waiting, changes)
 }

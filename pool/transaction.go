@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // Statement is one statement of a Transaction.
@@ -82,6 +83,7 @@ func (o txOptions) begin() (string, error) {
 // QueryContext and Commit (or Rollback), so sqlmock's ExpectBegin,
 // ExpectQuery and ExpectCommit match.
 func (p *Pool) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
+	ctx = nilctx.Or(ctx)
 	r, err := p.transaction(ctx, stmts, opts, true)
 	if err != nil {
 		return future.Failed[[]*Cursor](err)

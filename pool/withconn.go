@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
 // WithConn runs fn with one of the pool's connections as a *sql.Conn, for
@@ -29,6 +30,7 @@ func (p *Pool) WithConn(ctx context.Context, fn func(*sql.Conn) error) *future.F
 // for what fn listened to. It fails with ErrNeedsMomokoDriver on a pool
 // over another driver.
 func (p *Pool) Raw(ctx context.Context, fn func(*pgx.Conn) error) *future.Future[struct{}] {
+	ctx = nilctx.Or(ctx)
 	f, r := rawRequest(ctx, func(ctx context.Context, conn *pgx.Conn) error {
 		err := fn(conn)
 		// fn may have listened, unseen: the next caller must not receive

@@ -91,6 +91,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(d.closed, s.Closes.Broken, "broken")
 	counter(d.retried, s.Retried)
 	counter(d.lost, s.Lost)
+	counter(d.sessionChanges, s.SessionChanges)
 
 	g := s.Gate
 	down, since := 0.0, 0.0

@@ -49,6 +49,10 @@ func TestCollectorMatchesStatsUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
+	// A session change, so that its counter is exported non-zero.
+	if _, err := p.Execute(ctx, "SET search_path TO public").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
 	rec := &recorder{p: p}
 	c := prommomoko.NewCollector(rec, prommomoko.Opts{ConstLabels: prometheus.Labels{"pool": "test"}})
 	reg := prometheus.NewPedanticRegistry()
@@ -161,6 +165,7 @@ func compare(t *testing.T, fams []*dto.MetricFamily, s pool.Stats) {
 		"momoko_pool_connections_closed_total{cause=broken}":       float64(s.Closes.Broken),
 		"momoko_pool_statements_retried_total":                     float64(s.Retried),
 		"momoko_pool_statements_lost_total":                        float64(s.Lost),
+		"momoko_pool_session_changes_total":                        float64(s.SessionChanges),
 		"momoko_gate_down":                                         down,
 		"momoko_gate_down_start_time_seconds":                      since,
 		"momoko_gate_dials_in_progress":                            float64(s.Gate.Dialing),

@@ -8,7 +8,7 @@ type descs struct {
 	connections, waiting, minSize, maxSize, deepest                           *prometheus.Desc
 	statements, pipelined                                                     *prometheus.Desc
 	acquires, waits, waitSeconds, timeouts, cancelled                         *prometheus.Desc
-	opened, openFailures, closed, retried, lost                               *prometheus.Desc
+	opened, openFailures, closed, retried, lost, sessionChanges               *prometheus.Desc
 	gateDown, gateDownSince, gateDialing                                      *prometheus.Desc
 	gateDials, gateDialFailures, gateRedials, gateFastFailures, gateCoalesced *prometheus.Desc
 
@@ -44,6 +44,8 @@ func newDescs(ns string, labels prometheus.Labels) descs {
 		retried:      pool("statements_retried_total", "Requests sent to another connection because theirs broke before writing them."),
 		lost:         pool("statements_lost_total", "Requests failed with ErrConnectionLost: their connection broke after they were written."),
 
+		sessionChanges: pool("session_changes_total", "Statements through the pool that left state on their shared connection's session: SET, RESET, DISCARD, session advisory locks."),
+
 		gateDown:      gate("down", "1 while the database is considered down and calls fail fast, else 0."),
 		gateDownSince: gate("down_start_time_seconds", "When the current outage was first seen, in seconds since the Unix epoch; 0 while up."),
 		gateDialing:   gate("dials_in_progress", "Dials in flight now."),
@@ -65,7 +67,7 @@ func (d *descs) all() []*prometheus.Desc {
 		d.connections, d.waiting, d.minSize, d.maxSize, d.deepest,
 		d.statements, d.pipelined,
 		d.acquires, d.waits, d.waitSeconds, d.timeouts, d.cancelled,
-		d.opened, d.openFailures, d.closed, d.retried, d.lost,
+		d.opened, d.openFailures, d.closed, d.retried, d.lost, d.sessionChanges,
 		d.gateDown, d.gateDownSince, d.gateDialing,
 		d.gateDials, d.gateDialFailures, d.gateRedials, d.gateFastFailures, d.gateCoalesced,
 	}, d.replicas.all()...)
