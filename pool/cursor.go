@@ -152,8 +152,16 @@ func (c *Cursor) raw(row, i int) []byte {
 	if s.n < 0 {
 		return nil
 	}
+	if s.n == 0 {
+		// Not c.buf[0:0]: before the first byte the buffer is nil, and a
+		// nil value is NULL to pgx.
+		return emptyValue
+	}
 	return c.buf[s.off : s.off+s.n : s.off+s.n]
 }
+
+// emptyValue is a zero-length value that is not NULL.
+var emptyValue = []byte{}
 
 // FetchOne scans the next row into dest, one destination per column. It
 // returns sql.ErrNoRows when no row is left. A nil destination skips its
