@@ -1,0 +1,69 @@
+package pgfake
+
+import (
+	"net"
+	"sync"
+)
+
+// outbox writes what the server sends on a goroutine of its own, so that
+// the server goes on reading while the client has not read its answers
+// yet: over net.Pipe, which has no buffer, a client writing a long
+// pipeline and a server answering it would otherwise wait for each other.
+type outbox struct {
+	nc     net.Conn
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  [][]byte
+	closed bool
+	gone   chan struct{} // closed once the connection is
+}
+
+func newOutbox(nc net.Conn) *outbox {
+	o := &outbox{nc: nc, gone: make(chan struct{})}
+	o.cond = sync.NewCond(&o.mu)
+	go o.drain()
+	return o
+}
+
+// Write queues a copy of p; it never blocks.
+func (o *outbox) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return 0, net.ErrClosed
+	}
+	o.queue = append(o.queue, append([]byte(nil), p...))
+	o.cond.Signal()
+	return len(p), nil
+}
+
+// close closes the connection once what was queued has been written, as
+// a kernel delivers what a process sent before it closed its socket.
+func (o *outbox) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.cond.Signal()
+	o.mu.Unlock()
+}
+
+func (o *outbox) drain() {
+	defer close(o.gone)
+	for {
+		o.mu.Lock()
+		for len(o.queue) == 0 && !o.closed {
+			o.cond.Wait()
+		}
+		if len(o.queue) == 0 {
+			o.mu.Unlock()
+			o.nc.Close()
+			return
+		}
+		b := o.queue[0]
+		o.queue = o.queue[1:]
+		o.mu.Unlock()
+		if _, err := o.nc.Write(b); err != nil {
+			o.nc.Close()
+			return
+		}
+	}
+}

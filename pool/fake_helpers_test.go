@@ -1,0 +1,108 @@
+package pool_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/internal/pgfake"
+	"github.com/momoko-go/momoko/pool"
+)
+
+// The tests named TestFake... run the pool against internal/pgfake, a
+// fake server over net.Pipe: they need no PostgreSQL and make the faults
+// a real server makes only by chance.
+
+// fakeStatements is a fake server's catalogue of SQL texts.
+type fakeStatements struct {
+	mu sync.Mutex
+	m  map[string]pgfake.Statement
+}
+
+func (f *fakeStatements) set(sql string, st pgfake.Statement) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.m[sql] = st
+}
+
+func (f *fakeStatements) lookup(sql string) (pgfake.Statement, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st, ok := f.m[sql]
+	if !ok {
+		return st, pgfake.Fail("42601", "syntax error")
+	}
+	return st, nil
+}
+
+// fakeServer is a fake server that knows "SELECT 'one'" (one text row)
+// and "INSERT INTO t VALUES (1)", plus what the test adds.
+func fakeServer(t *testing.T) (*pgfake.Server, *fakeStatements) {
+	t.Helper()
+	sts := &fakeStatements{m: map[string]pgfake.Statement{
+		"SELECT 'one'": {Fields: []pgproto3.FieldDescription{pgfake.TextColumn("v")},
+			Run: func(context.Context, *pgfake.Conn, [][]byte) ([][][]byte, string, error) {
+				return [][][]byte{pgfake.Row("one")}, "SELECT 1", nil
+			}},
+		"INSERT INTO t VALUES (1)": {Run: func(context.Context, *pgfake.Conn, [][]byte) ([][][]byte, string, error) {
+			return nil, "INSERT 0 1", nil
+		}},
+		"BEGIN":  {Run: tagged("BEGIN")},
+		"COMMIT": {Run: tagged("COMMIT")},
+	}}
+	srv := &pgfake.Server{Lookup: sts.lookup}
+	t.Cleanup(srv.Close)
+	return srv, sts
+}
+
+// tagged runs a statement that returns no rows, only tag.
+func tagged(tag string) func(context.Context, *pgfake.Conn, [][]byte) ([][][]byte, string, error) {
+	return func(context.Context, *pgfake.Conn, [][]byte) ([][][]byte, string, error) { return nil, tag, nil }
+}
+
+// fakePool opens a pool on srv, closed at cleanup.
+func fakePool(t *testing.T, srv *pgfake.Server, opts pool.Options) *pool.Pool {
+	t.Helper()
+	cfg, err := driver.ParseConfig("postgres://fake@fake.invalid:5432/fake?sslmode=disable&connect_timeout=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.DialFunc = srv.Dial
+	cfg.ConnConfig.LookupFunc = func(context.Context, string) ([]string, error) { return []string{"127.0.0.1"}, nil }
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := pool.OpenWithConfig(ctx, cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// textOf is the one text value of a one-row result.
+func textOf(t *testing.T, cur *pool.Cursor) string {
+	t.Helper()
+	var s string
+	if err := cur.FetchOne(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// blocking is a statement that runs until release is closed or it is
+// cancelled, telling started when it begins.
+func blocking(started chan<- *pgfake.Conn, release <-chan struct{}) pgfake.Statement {
+	return pgfake.Statement{Fields: []pgproto3.FieldDescription{pgfake.TextColumn("v")},
+		Run: func(ctx context.Context, c *pgfake.Conn, _ [][]byte) ([][][]byte, string, error) {
+			started <- c
+			select {
+			case <-release:
+				return [][][]byte{pgfake.Row("done")}, "SELECT 1", nil
+			case <-ctx.Done():
+				return nil, "", pgfake.Fail("57014", "canceling statement due to user request")
+			}
+		}}
+}
