@@ -175,4 +175,3 @@ func TestFakeTooManyParametersKeepTheConnection(t *testing.T) {
 		t.Errorf("Lost = %d, want 0", st.Lost)
 	}
 }
-
