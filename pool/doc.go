@@ -240,5 +240,8 @@
 // waiting for a connection of their own; a Cursor keeps rows as received.
 //
 // The pool and database/sql share MaxSize: callers of DB() that wait for a
-// connection get one of the pool's idle ones within ten milliseconds.
+// connection get one of the pool's idle ones within ten milliseconds,
+// without the statements the pool prepared on it: the pool closes them
+// first (one round trip), and prepares again whatever it runs on that
+// connection once it has it back.
 package pool

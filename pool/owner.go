@@ -120,6 +120,9 @@ func (o *owner) run() {
 		if lost != nil || o.closes() {
 			return sqldriver.ErrBadConn // database/sql closes it
 		}
+		if lost = w.handBack(); lost != nil {
+			return sqldriver.ErrBadConn
+		}
 		return nil
 	})
 	if errors.Is(err, errNotPgx) {

@@ -71,8 +71,12 @@ func newPipeline(p *Pool, conn *pgx.Conn, owner uint64) *pipeline {
 func (w *pipeline) inFlight() bool { return w.head < len(w.sent) }
 
 func (w *pipeline) expect(e ...expect) {
-	if w.head == len(w.sent) {
-		w.sent, w.head, w.flushed = w.sent[:0], 0, 0
+	// What was read is dropped once it is half the array, so that a
+	// pipeline that never drains does not grow for good.
+	if w.head > 0 && w.head*2 >= len(w.sent) {
+		n := copy(w.sent, w.sent[w.head:])
+		clear(w.sent[n:])
+		w.sent, w.flushed, w.head = w.sent[:n], max(w.flushed-w.head, 0), 0
 	}
 	w.sent = append(w.sent, e...)
 }

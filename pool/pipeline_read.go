@@ -26,7 +26,11 @@ func (w *pipeline) readNext() (*request, error) {
 	}
 	var failed bool // the server skips to the next Sync after its error
 	for w.inFlight() {
-		e := &w.sent[w.head]
+		// Cleared as it is taken: it holds its request, and through it
+		// the caller's cursors, which the pipeline must not keep alive.
+		entry := w.sent[w.head]
+		w.sent[w.head] = expect{}
+		e := &entry
 		w.head++
 		if failed && e.kind != expectSync {
 			continue
