@@ -15,13 +15,13 @@ import (
 	"github.com/momoko-go/momoko/pool"
 )
 
-// warm runs query until the pool knows it is fast: two calls of it
-// submitted together are then pipelined. One slow run (a checkpoint, a
-// busy machine) makes a statement slow at once, so a fixed number of runs
-// is not enough.
+// warm makes the pool take query for fast and runs it until two calls of
+// it submitted together are pipelined. The pool is told, not left to
+// learn it: on a busy machine no statement may look fast.
 func warm(t *testing.T, ctx context.Context, p *pool.Pool, query string, args ...any) {
 	t.Helper()
 	for range 200 {
+		pool.MarkFast(p, query)
 		before := p.Stats().Pipelined
 		a, b := p.Execute(ctx, query, args...), p.Execute(ctx, query, args...)
 		await(t, ctx, a)

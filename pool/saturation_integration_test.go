@@ -80,9 +80,9 @@ func TestDBCallersAndPoolCallsBothProgress(t *testing.T) {
 			}
 		}
 		took := time.Since(start)
-		if saturated.Load() == from {
-			t.Fatal("the pool's callers made no progress while the DB caller ran")
-		}
+		// Neither side starves: the saturating callers progress too,
+		// however fast the other's calls went on this machine.
+		waitFor(t, bound, "the pool's callers to progress", func() bool { return saturated.Load() > from })
 		t.Logf("%d DB queries in %v while pool callers made %d calls", n, took, saturated.Load()-from)
 	})
 
@@ -107,9 +107,7 @@ func TestDBCallersAndPoolCallsBothProgress(t *testing.T) {
 			}
 		}
 		took := time.Since(start)
-		if saturated.Load() == from {
-			t.Fatal("the DB callers made no progress while the pool caller ran")
-		}
+		waitFor(t, bound, "the DB callers to progress", func() bool { return saturated.Load() > from })
 		t.Logf("%d pool calls in %v while DB callers made %d calls", n, took, saturated.Load()-from)
 	})
 }

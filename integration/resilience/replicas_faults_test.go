@@ -18,9 +18,9 @@ import (
 //
 // Two members, A and B, are one standby behind two faultproxies: a
 // network that flaps. B is partitioned, so that the reads given to it
-// hang; A's connections are cut, so that the reads in flight on A fail
-// and go to B (first failure). Once A is usable again it is partitioned
-// in turn and B's connections are cut: the reads hanging on B fail
+// hang; A is partitioned too and its connections cut, so that the reads
+// in flight on A fail and go to B (first failure). Once A is usable again
+// it is partitioned and B's connections are cut: the reads hanging on B fail
 // (second failure) and go to A, the only standby usable. Cutting A's
 // connections fails them a third time. Every read must still succeed, on
 // the primary.
@@ -66,8 +66,17 @@ func TestReplicaReadFailingOnEveryStandbyFallsBack(t *testing.T) {
 	waitFor(t, 10*time.Second, "reads to hang on B while others run on A", func() bool {
 		return member(t, p, portB).InFlight > 0 && member(t, p, portA).InFlight > 0
 	})
+	// The reads on A hang too, so that the cut finds reads written on
+	// it (a cut finding A's connections idle fails nothing: they are seen
+	// dead before anything is written to them).
+	a.Blackhole()
+	waitFor(t, 10*time.Second, "reads to hang on A", func() bool {
+		m := member(t, p, portA)
+		return !m.Usable && m.InFlight > 0
+	})
 	start := time.Now()
 	a.CutAll()
+	a.Heal()
 	waitFor(t, 10*time.Second, "the reads cut on A to go to B", func() bool {
 		m := member(t, p, portA)
 		return m.Retried > 0 && m.InFlight == 0
