@@ -1,135 +1,16 @@
 package pool
 
 import (
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 // ErrCannotMogrify is wrapped by Mogrify's error for an argument it cannot
 // render as a literal safely (a NUL byte, an unsupported type) and for a
 // query whose placeholders do not match the arguments.
-var ErrCannotMogrify = errors.New("momoko: cannot mogrify")
-
-// mogrify replaces the placeholders of query outside strings, quoted
-// identifiers and comments: $n with args[n-1], or, when the only argument
-// is a pgx.NamedArgs, @name with its value (NULL when absent, as pgx does).
-// scs is the server's standard_conforming_strings.
-func mogrify(query string, scs bool, args []any) (string, error) {
-	var named pgx.NamedArgs
-	if len(args) == 1 {
-		named, _ = args[0].(pgx.NamedArgs)
-	}
-	m := mogrifier{src: query, scs: scs, args: args, named: named}
-	if err := m.run(); err != nil {
-		return "", err
-	}
-	if named == nil && m.maxArg != len(args) {
-		return "", fmt.Errorf("%w: the query has %d placeholder(s), %d argument(s) were given", ErrCannotMogrify, m.maxArg, len(args))
-	}
-	return m.out.String(), nil
-}
-
-type mogrifier struct {
-	src    string
-	scs    bool
-	args   []any
-	named  pgx.NamedArgs
-	out    strings.Builder
-	maxArg int
-}
-
-func (m *mogrifier) run() error {
-	s := m.src
-	paramEnd := -1 // a '$' right after a placeholder starts a new token
-	for i := 0; i < len(s); {
-		c := s[i]
-		var end int
-		var err error
-		switch {
-		case c == '\'':
-			escapes := !m.scs || (i > 0 && (s[i-1] == 'e' || s[i-1] == 'E') && (i < 2 || !isIdentChar(s[i-2])))
-			end, err = skipString(s, i, escapes)
-		case c == '"':
-			end, err = skipTo(s, i+1, `"`, "quoted identifier")
-		case c == '-' && strings.HasPrefix(s[i:], "--"):
-			end = strings.IndexByte(s[i:], '\n')
-			if end < 0 {
-				end = len(s)
-			} else {
-				end += i + 1
-			}
-		case c == '/' && strings.HasPrefix(s[i:], "/*"):
-			end, err = skipBlockComment(s, i)
-		case c == '$' && (i == 0 || !isIdentChar(s[i-1]) || i == paramEnd):
-			if i+1 < len(s) && isDigit(s[i+1]) && m.named == nil {
-				i, err = m.positional(i)
-				if err != nil {
-					return err
-				}
-				paramEnd = i
-				continue
-			}
-			end, err = skipDollarQuote(s, i)
-		case c == '@' && m.named != nil && i+1 < len(s) && (isLetter(s[i+1]) || s[i+1] == '_'):
-			i, err = m.namedArg(i)
-			if err != nil {
-				return err
-			}
-			continue
-		default:
-			m.out.WriteByte(c)
-			i++
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		m.out.WriteString(s[i:end])
-		i = end
-	}
-	return nil
-}
-
-func (m *mogrifier) positional(i int) (int, error) {
-	j := i + 1
-	for j < len(m.src) && isDigit(m.src[j]) {
-		j++
-	}
-	n, err := strconv.Atoi(m.src[i+1 : j])
-	if err != nil || n < 1 || n > len(m.args) {
-		return 0, fmt.Errorf("%w: placeholder %s but %d argument(s)", ErrCannotMogrify, m.src[i:j], len(m.args))
-	}
-	m.maxArg = max(m.maxArg, n)
-	return j, m.write(m.args[n-1], m.src[i:j])
-}
-
-func (m *mogrifier) namedArg(i int) (int, error) {
-	j := i + 1
-	for j < len(m.src) && (isLetter(m.src[j]) || isDigit(m.src[j]) || m.src[j] == '_') {
-		j++
-	}
-	return j, m.write(m.named[m.src[i+1:j]], m.src[i:j])
-}
-
-func (m *mogrifier) write(v any, placeholder string) error {
-	lit, err := literal(v, m.scs)
-	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrCannotMogrify, placeholder, err)
-	}
-	// A literal must not fuse with what precedes it: '' followed by 'x' is
-	// one string, and x followed by '01' a bit string.
-	if n := m.out.Len(); n > 0 {
-		if prev := m.out.String()[n-1]; prev == '\'' || isIdentChar(prev) {
-			m.out.WriteByte(' ')
-		}
-	}
-	m.out.WriteString(lit)
-	return nil
-}
+var ErrCannotMogrify = sqltext.ErrCannotMogrify
 
 // skipString returns the index after the string literal opening at i.
 // With escapes (E” strings, or any string when standard_conforming_strings
