@@ -87,7 +87,7 @@ func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any,
 			return err
 		}
 		r.curs = append(r.one[:0], cur)
-		if shared && changesSession(sql) {
+		if shared && sqltext.ChangesSession(sql) {
 			p.sessionChanged(ctx, sql)
 		}
 		return nil

@@ -15,7 +15,7 @@ func (c *Conn) Execute(ctx context.Context, query string, args ...any) *future.F
 	if c == nil {
 		return future.Failed[*Cursor](ErrConnClosed)
 	}
-	if isListen(query) {
+	if sqltext.IsListen(query) {
 		c.listened.Store(true)
 	}
 	f, complete := future.New[*Cursor]()

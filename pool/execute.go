@@ -39,7 +39,7 @@ import (
 // SET LOCAL and pg_advisory_xact_lock, which end with it.
 func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
 	ctx = nilctx.Or(ctx)
-	if isListen(query) {
+	if sqltext.IsListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
 	f, complete := future.New[*Cursor]()
@@ -113,7 +113,7 @@ func (p *Pool) prepareStatements(r *request) error {
 				return err
 			}
 		}
-		if mustRunAlone(firstWord(st.SQL), r.shared) {
+		if mustRunAlone(sqltext.FirstWord(st.SQL), r.shared) {
 			r.alone = true
 		}
 		if r.fast && !p.speeds.fast(st.SQL) {

@@ -107,7 +107,7 @@ func (w *ReadYourWrites) Replica() *Replica { return w.p.Replica().After(w.LSN()
 // Execute runs query on the primary; see Pool.Execute.
 func (w *ReadYourWrites) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
 	ctx = nilctx.Or(ctx)
-	if isListen(query) {
+	if sqltext.IsListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
 	f, complete := future.New[*Cursor]()

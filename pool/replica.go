@@ -66,7 +66,7 @@ func (r *Replica) After(lsn LSN) *Replica {
 // fails with SQLSTATE 25006.
 func (r *Replica) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
 	ctx = nilctx.Or(ctx)
-	if isListen(query) {
+	if sqltext.IsListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
 	f, complete := future.New[*Cursor]()
