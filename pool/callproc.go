@@ -3,45 +3,18 @@ package pool
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
 	"github.com/momoko-go/momoko/internal/nilctx"
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 // ErrBadProcName is wrapped by CallProc's error for a name that is not a
 // valid, possibly schema-qualified, identifier.
-var ErrBadProcName = errors.New("momoko: bad function or procedure name")
-
-// quoteProcName quotes each dot-separated part of name as an identifier.
-func quoteProcName(name string) (string, error) {
-	parts := strings.Split(name, ".")
-	if len(parts) > 3 {
-		return "", fmt.Errorf("%w %q: at most database.schema.name", ErrBadProcName, name)
-	}
-	for _, part := range parts {
-		if part == "" || strings.IndexByte(part, 0) >= 0 {
-			return "", fmt.Errorf("%w %q", ErrBadProcName, name)
-		}
-	}
-	return pgx.Identifier(parts).Sanitize(), nil
-}
-
-func placeholders(n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(i + 1))
-	}
-	return b.String()
-}
+var ErrBadProcName = sqltext.ErrBadProcName
 
 // procKindQuery tells whether a name visible from the connection is a
 // procedure (true) or a function (false), NULL when there is none: $1 is
@@ -53,20 +26,11 @@ WHERE p.proname = $1 AND CASE WHEN $2 = ''
 	THEN pg_catalog.pg_function_is_visible(p.oid)
 	ELSE p.pronamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = $2) END`
 
-// callSQL is the statement that calls name, quoted: SELECT * FROM name(...)
-// for a function, CALL name(...) for a procedure.
-func callSQL(quoted string, procedure bool, nargs int) string {
-	if procedure {
-		return "CALL " + quoted + "(" + placeholders(nargs) + ")"
-	}
-	return "SELECT * FROM " + quoted + "(" + placeholders(nargs) + ")"
-}
-
 // callProc calls name on the pool, or on c when not nil. The pool learns
 // each name's kind once, with a catalog query, and from then on sends the
 // call as an ordinary statement.
 func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *future.Future[*Cursor] {
-	quoted, err := quoteProcName(name)
+	quoted, err := sqltext.QuoteProcName(name)
 	if err != nil {
 		return future.Failed[*Cursor](err)
 	}
@@ -96,7 +60,7 @@ func (p *Pool) callProc(ctx context.Context, c *Conn, name string, args []any) *
 // the caller's to set. Without the momoko driver p must know name's kind.
 func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any, shared, readOnly bool) *request {
 	if kind, ok := p.procKinds.Load(name); ok {
-		st := Statement{SQL: callSQL(quoted, kind.(bool), len(args)), Args: args}
+		st := Statement{SQL: sqltext.CallSQL(quoted, kind.(bool), len(args)), Args: args}
 		if readOnly {
 			return p.readOnly(ctx, st)
 		}
@@ -117,13 +81,13 @@ func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any,
 		if kind != nil {
 			p.procKinds.Store(name, procedure) // a name not found yet may be created later
 		}
-		sql := callSQL(quoted, procedure, len(args))
+		sql := sqltext.CallSQL(quoted, procedure, len(args))
 		cur, err := queryDirect(ctx, conn, &p.decode, sql, args)
 		if err != nil {
 			return err
 		}
 		r.curs = append(r.one[:0], cur)
-		if shared && changesSession(sql) {
+		if shared && sqltext.ChangesSession(sql) {
 			p.sessionChanged(ctx, sql)
 		}
 		return nil
@@ -145,10 +109,10 @@ func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any,
 func (p *Pool) callProcByTrying(ctx context.Context, execute func(context.Context, string, ...any) *future.Future[*Cursor],
 	name, quoted string, args []any) *future.Future[*Cursor] {
 	return future.Go(ctx, func(ctx context.Context) (*Cursor, error) {
-		cur, err := execute(ctx, callSQL(quoted, false, len(args)), args...).Await(ctx)
+		cur, err := execute(ctx, sqltext.CallSQL(quoted, false, len(args)), args...).Await(ctx)
 		if sqlState(err) == pgerrcode.WrongObjectType {
 			p.procKinds.Store(name, true)
-			return execute(ctx, callSQL(quoted, true, len(args)), args...).Await(ctx)
+			return execute(ctx, sqltext.CallSQL(quoted, true, len(args)), args...).Await(ctx)
 		}
 		if err == nil {
 			p.procKinds.Store(name, false)

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
 	"github.com/momoko-go/momoko/internal/nilctx"
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 // Execute runs query on c after what c runs already; see Pool.Execute.
@@ -14,7 +15,7 @@ func (c *Conn) Execute(ctx context.Context, query string, args ...any) *future.F
 	if c == nil {
 		return future.Failed[*Cursor](ErrConnClosed)
 	}
-	if isListen(query) {
+	if sqltext.IsListen(query) {
 		c.listened.Store(true)
 	}
 	f, complete := future.New[*Cursor]()
@@ -68,7 +69,7 @@ func (c *Conn) Mogrify(query string, args ...any) (string, error) {
 		return "", ErrConnClosed
 	}
 	if c.pool.connector == nil {
-		return mogrify(query, true, args)
+		return sqltext.Mogrify(query, true, args)
 	}
 	scs := true
 	if err := c.Raw(func(conn *pgx.Conn) error {
@@ -77,5 +78,5 @@ func (c *Conn) Mogrify(query string, args ...any) (string, error) {
 	}); err != nil {
 		return "", err
 	}
-	return mogrify(query, scs, args)
+	return sqltext.Mogrify(query, scs, args)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
 	"github.com/momoko-go/momoko/internal/nilctx"
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 // Execute runs query with args ($1, $2, ... or one pgx.NamedArgs) on a
@@ -38,7 +39,7 @@ import (
 // SET LOCAL and pg_advisory_xact_lock, which end with it.
 func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
 	ctx = nilctx.Or(ctx)
-	if isListen(query) {
+	if sqltext.IsListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
 	f, complete := future.New[*Cursor]()
@@ -66,7 +67,7 @@ func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.F
 	ctx = nilctx.Or(ctx)
 	if p.connector == nil {
 		// Other drivers are taken to run with PostgreSQL's default.
-		s, err := mogrify(query, true, args)
+		s, err := sqltext.Mogrify(query, true, args)
 		return settled(s, err)
 	}
 	f, complete := future.New[string]()
@@ -79,7 +80,7 @@ func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.F
 		if err != nil {
 			return complete("", err)
 		}
-		return complete(mogrify(query, scs, args))
+		return complete(sqltext.Mogrify(query, scs, args))
 	}
 	p.run(r)
 	return f
@@ -112,7 +113,7 @@ func (p *Pool) prepareStatements(r *request) error {
 				return err
 			}
 		}
-		if mustRunAlone(firstWord(st.SQL), r.shared) {
+		if mustRunAlone(sqltext.FirstWord(st.SQL), r.shared) {
 			r.alone = true
 		}
 		if r.fast && !p.speeds.fast(st.SQL) {

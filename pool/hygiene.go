@@ -23,9 +23,6 @@ import (
 //     pg_advisory_unlock_all(); not DISCARD ALL nor DEALLOCATE ALL, which
 //     drop the pool's own prepared statements).
 
-// isListen reports whether the statement's first word is LISTEN.
-func isListen(query string) bool { return startsWith(query, "LISTEN") }
-
 // cleanUp submits, ahead of c's release, what its borrower's session
 // needs undone: it runs after c's other work, before anyone else's.
 // c was put back by the caller just now.

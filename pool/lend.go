@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 // lendSQLConn runs fn with dc, the driver connection an owner holds, as a
@@ -63,7 +64,7 @@ type lentConn struct {
 }
 
 func (l lentConn) saw(query string) {
-	if isListen(query) {
+	if sqltext.IsListen(query) {
 		l.listened.Store(true)
 	}
 }

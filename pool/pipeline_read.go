@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 // errBroken wraps the error of a connection that broke: what was in
@@ -138,14 +139,6 @@ func (w *pipeline) serverError(m *pgproto3.ErrorResponse) error {
 	return pgErr
 }
 
-// shapeVaries reports whether the columns a statement returns can change
-// from one run to the next although its text does not: FETCH and MOVE take
-// whatever cursor has the name now, EXECUTE whatever statement, SHOW and
-// EXPLAIN their argument's.
-func shapeVaries(sql string) bool {
-	return startsWith(sql, "FETCH", "MOVE", "EXECUTE", "SHOW", "EXPLAIN")
-}
-
 // readPrepare reads a Prepare's ParseComplete, ParameterDescription and
 // RowDescription (or NoData).
 func (w *pipeline) readPrepare(e *expect) error {
@@ -168,7 +161,7 @@ func (w *pipeline) readPrepare(e *expect) error {
 		return err
 	}
 	delete(w.preparing, e.sql)
-	if shapeVaries(p.sql) {
+	if sqltext.ShapeVaries(p.sql) {
 		// Its fields at prepare time say nothing of the next run's: every
 		// run describes its own, in text.
 		p.sd.Fields = nil
@@ -218,7 +211,7 @@ func (w *pipeline) readStatement(e *expect) error {
 		return nil
 	}
 	if err == nil {
-		if dropsPrepared(cur.tag) {
+		if sqltext.DropsPrepared(cur.tag) {
 			w.cache.clear()
 		}
 		r.curs = append(r.curs, cur)

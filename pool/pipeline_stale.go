@@ -2,6 +2,7 @@ package pool
 
 import (
 	"github.com/jackc/pgerrcode"
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 // A cached statement's description goes stale when the schema changes
@@ -23,29 +24,12 @@ func unpreparedFrom(r *request) int {
 		return n
 	}
 	for i := 1; i < n-1; i++ { // between BEGIN and COMMIT
-		if changesSchema(r.sqlAt(i)) {
+		if sqltext.ChangesSchema(r.sqlAt(i)) {
 			return i + 1
 		}
 	}
 	return n
 }
-
-// changesSchema reports whether a statement may change what statements
-// after it in its transaction are. Statements that only read or write rows,
-// move cursors, take locks or mark savepoints leave the schema alone;
-// anything else is taken to change it: DDL, but also SET (search_path
-// decides which table a name is), CALL and DO (whose bodies may run DDL),
-// and anything not listed here. A SELECT of a function that runs DDL is
-// not seen.
-func changesSchema(sql string) bool {
-	return !startsWith(sql, "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "VALUES", "TABLE",
-		"FETCH", "MOVE", "SHOW", "LOCK", "SAVEPOINT", "RELEASE", "ROLLBACK")
-}
-
-// dropsPrepared reports whether a statement of this command tag dropped
-// every prepared statement of its session. DISCARD PLANS only drops plans,
-// which the server makes again: its statements stay prepared.
-func dropsPrepared(tag string) bool { return tag == "DEALLOCATE ALL" || tag == "DISCARD ALL" }
 
 // mayRunAgain reports whether r's prepared statement, which failed with
 // err, may be run again if its Sync shows it outside a transaction block

@@ -7,6 +7,7 @@ import (
 
 	"github.com/momoko-go/momoko/future"
 	"github.com/momoko-go/momoko/internal/nilctx"
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 // positionUnknown stands for a commit whose WAL position could not be
@@ -106,7 +107,7 @@ func (w *ReadYourWrites) Replica() *Replica { return w.p.Replica().After(w.LSN()
 // Execute runs query on the primary; see Pool.Execute.
 func (w *ReadYourWrites) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
 	ctx = nilctx.Or(ctx)
-	if isListen(query) {
+	if sqltext.IsListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
 	f, complete := future.New[*Cursor]()
@@ -116,7 +117,7 @@ func (w *ReadYourWrites) Execute(ctx context.Context, query string, args ...any)
 
 // CallProc calls name on the primary; see Pool.CallProc.
 func (w *ReadYourWrites) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
-	quoted, err := quoteProcName(name)
+	quoted, err := sqltext.QuoteProcName(name)
 	if err != nil {
 		return future.Failed[*Cursor](err)
 	}

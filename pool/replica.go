@@ -9,6 +9,7 @@ import (
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
 	"github.com/momoko-go/momoko/internal/nilctx"
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 var (
@@ -65,7 +66,7 @@ func (r *Replica) After(lsn LSN) *Replica {
 // fails with SQLSTATE 25006.
 func (r *Replica) Execute(ctx context.Context, query string, args ...any) *future.Future[*Cursor] {
 	ctx = nilctx.Or(ctx)
-	if isListen(query) {
+	if sqltext.IsListen(query) {
 		return future.Failed[*Cursor](ErrListenOnPool)
 	}
 	f, complete := future.New[*Cursor]()
@@ -83,7 +84,7 @@ func (r *Replica) Execute(ctx context.Context, query string, args ...any) *futur
 // (read_only_sql_transaction).
 func (r *Replica) CallProc(ctx context.Context, name string, args ...any) *future.Future[*Cursor] {
 	ctx = nilctx.Or(ctx)
-	quoted, err := quoteProcName(name)
+	quoted, err := sqltext.QuoteProcName(name)
 	if err != nil {
 		return future.Failed[*Cursor](err)
 	}

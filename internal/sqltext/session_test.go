@@ -1,4 +1,4 @@
-package pool
+package sqltext
 
 import "testing"
 
@@ -50,8 +50,8 @@ func TestChangesSession(t *testing.T) {
 		{"SELECT 'unterminated pg_advisory_lock(1)", false},
 	}
 	for _, tt := range tests {
-		if got := changesSession(tt.sql); got != tt.want {
-			t.Errorf("changesSession(%q) = %v, want %v", tt.sql, got, tt.want)
+		if got := ChangesSession(tt.sql); got != tt.want {
+			t.Errorf("ChangesSession(%q) = %v, want %v", tt.sql, got, tt.want)
 		}
 	}
 }
@@ -66,7 +66,7 @@ func BenchmarkChangesSession(b *testing.B) {
 	} {
 		b.Run(sql[:6], func(b *testing.B) {
 			for b.Loop() {
-				changesSession(sql)
+				ChangesSession(sql)
 			}
 		})
 	}

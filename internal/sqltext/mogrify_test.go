@@ -1,4 +1,4 @@
-package pool
+package sqltext
 
 import (
 	"database/sql"
@@ -42,15 +42,15 @@ func TestMogrify(t *testing.T) {
 		{"SELECT @a, @b, '@a', @a", true, []any{pgx.NamedArgs{"a": "x"}}, "SELECT 'x', NULL, '@a', 'x'"},
 	}
 	for _, c := range cases {
-		got, err := mogrify(c.query, c.scs, c.args)
+		got, err := Mogrify(c.query, c.scs, c.args)
 		if c.want == "" {
 			if err == nil {
-				t.Errorf("mogrify(%q, %v) = %q, want an error", c.query, c.args, got)
+				t.Errorf("Mogrify(%q, %v) = %q, want an error", c.query, c.args, got)
 			}
 			continue
 		}
 		if err != nil || got != c.want {
-			t.Errorf("mogrify(%q, scs=%v, %v) = %q, %v; want %q", c.query, c.scs, c.args, got, err, c.want)
+			t.Errorf("Mogrify(%q, scs=%v, %v) = %q, %v; want %q", c.query, c.scs, c.args, got, err, c.want)
 		}
 	}
 }
@@ -73,13 +73,13 @@ func TestMogrifyRejects(t *testing.T) {
 		{"SELECT $1", []any{time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)}},
 	}
 	for _, c := range cases {
-		if got, err := mogrify(c.query, true, c.args); !errors.Is(err, ErrCannotMogrify) {
-			t.Errorf("mogrify(%q, %v) = %q, %v; want ErrCannotMogrify", c.query, c.args, got, err)
+		if got, err := Mogrify(c.query, true, c.args); !errors.Is(err, ErrCannotMogrify) {
+			t.Errorf("Mogrify(%q, %v) = %q, %v; want ErrCannotMogrify", c.query, c.args, got, err)
 		}
 	}
 }
 
-// FuzzMogrifyLeavesNoPlaceholder: whatever the query, mogrify either
+// FuzzMogrifyLeavesNoPlaceholder: whatever the query, Mogrify either
 // rejects it or returns SQL with no placeholder left outside strings and
 // comments, which mogrifying again with no arguments leaves unchanged.
 func FuzzMogrifyLeavesNoPlaceholder(f *testing.F) {
@@ -87,13 +87,13 @@ func FuzzMogrifyLeavesNoPlaceholder(f *testing.F) {
 	f.Add("E'\\''$1", "\\", false)
 	f.Add("SELECT 1 -$1", "-", true)
 	f.Fuzz(func(t *testing.T, query, arg string, scs bool) {
-		out, err := mogrify(query, scs, []any{arg})
+		out, err := Mogrify(query, scs, []any{arg})
 		if err != nil {
 			return
 		}
-		again, err := mogrify(out, scs, nil)
+		again, err := Mogrify(out, scs, nil)
 		if err != nil || again != out {
-			t.Fatalf("mogrify(%q, %q) = %q, which mogrifies again to %q, %v", query, arg, out, again, err)
+			t.Fatalf("Mogrify(%q, %q) = %q, which mogrifies again to %q, %v", query, arg, out, again, err)
 		}
 	})
 }

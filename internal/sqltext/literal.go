@@ -1,4 +1,4 @@
-package pool
+package sqltext
 
 import (
 	"database/sql/driver"

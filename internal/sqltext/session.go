@@ -1,0 +1,121 @@
+package sqltext
+
+import (
+	"slices"
+	"strings"
+)
+
+// sessionLocks are the advisory lock functions whose locks belong to the
+// session, not the transaction: they outlive the call on a pooled
+// connection.
+var sessionLocks = []string{"pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared"}
+
+// ChangesSession reports whether sql leaves state on its session that
+// outlives its transaction: SET (but SET LOCAL, SET TRANSACTION and SET
+// CONSTRAINTS, which end with the transaction), RESET (RESET ALL drops
+// SetSession's settings too), DISCARD, and a session-level advisory lock.
+// It reads the text only, as FirstWord does: a function that runs SET
+// inside, or a statement after the first in a multi-statement string,
+// goes unseen.
+func ChangesSession(sql string) bool {
+	i := skipToWord(sql, 0)
+	w := wordAt(sql, i)
+	switch {
+	case strings.EqualFold(w, "SET"):
+		return !wordIn(wordAt(sql, skipToWord(sql, i+len(w))), "LOCAL", "TRANSACTION", "CONSTRAINTS")
+	case wordIn(w, "RESET", "DISCARD"):
+		return true
+	}
+	return callsSessionLock(sql)
+}
+
+// callsSessionLock reports whether sql calls one of sessionLocks outside
+// string literals, quoted text and comments, in any case, quoted or
+// schema-qualified.
+func callsSessionLock(s string) bool {
+	if !containsFold(s, "advisory_lock") {
+		return false // almost every statement: one pass, no parsing
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		end := i + 1
+		var err error
+		switch {
+		case c == '\'':
+			escapes := i > 0 && (s[i-1] == 'e' || s[i-1] == 'E') && (i < 2 || !isIdentChar(s[i-2]))
+			end, err = skipString(s, i, escapes)
+		case c == '"':
+			end, err = skipTo(s, i+1, `"`, "quoted identifier")
+			if err == nil && slices.Contains(sessionLocks, s[i+1:end-1]) && opensCall(s, end) {
+				return true
+			}
+		case c == '-' && strings.HasPrefix(s[i:], "--"):
+			end = len(s)
+			if nl := strings.IndexByte(s[i:], '\n'); nl >= 0 {
+				end = i + nl + 1
+			}
+		case c == '/' && strings.HasPrefix(s[i:], "/*"):
+			end, err = skipBlockComment(s, i)
+		case c == '$' && (i == 0 || !isIdentChar(s[i-1])):
+			end, err = skipDollarQuote(s, i)
+		case isLetter(c) || c == '_' || c >= 0x80:
+			for end < len(s) && isIdentChar(s[end]) {
+				end++
+			}
+			if isSessionLock(s[i:end]) && opensCall(s, end) {
+				return true
+			}
+		}
+		if err != nil {
+			return false // unterminated: the server rejects it anyway
+		}
+		i = end
+	}
+	return false
+}
+
+func isSessionLock(ident string) bool {
+	for _, name := range sessionLocks {
+		if strings.EqualFold(ident, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// opensCall reports whether the first byte from i on that is neither
+// white space nor inside a comment is '('.
+func opensCall(s string, i int) bool {
+	for i < len(s) {
+		switch {
+		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f':
+			i++
+		case strings.HasPrefix(s[i:], "--"):
+			nl := strings.IndexByte(s[i:], '\n')
+			if nl < 0 {
+				return false
+			}
+			i += nl + 1
+		case strings.HasPrefix(s[i:], "/*"):
+			end, err := skipBlockComment(s, i)
+			if err != nil {
+				return false
+			}
+			i = end
+		default:
+			return s[i] == '('
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains sub, an ASCII lower-case word,
+// in any case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
