@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/momoko-go/momoko/internal/replica"
 )
 
 // replicas routes the reads of Pool.Replica to the standbys.
@@ -14,8 +16,8 @@ type replicas struct {
 	members []*member
 	next    atomic.Uint32 // where the search for the least busy starts
 
-	primary   *monitor    // the checks' connection to the primary
-	history   *walHistory // the check goroutine's
+	primary   *monitor         // the checks' connection to the primary
+	history   *replica.History // the check goroutine's
 	blockSize atomic.Int64
 
 	checked chan struct{} // closed once the first check is done
@@ -117,11 +119,11 @@ func (rs *replicas) check(p *Pool) {
 	err := rs.primary.query(pctx, primaryCheck, &position, &timeline, &blockSize)
 	var flushed LSN
 	if err == nil {
-		flushed, err = scanLSN(position)
+		flushed, err = replica.ScanLSN(position)
 	}
 	primaryKnown := err == nil && position != nil
 	if primaryKnown {
-		rs.history.add(walSample{at: sampled, lsn: flushed}, timeline)
+		rs.history.Add(replica.Sample{At: sampled, LSN: flushed}, timeline)
 		rs.blockSize.Store(blockSize)
 	}
 	if p.ctx.Err() != nil {
@@ -138,7 +140,7 @@ func (rs *replicas) check(p *Pool) {
 			m.failCheck(errAhead)
 			continue
 		}
-		lag := standbyLag(rs.history, s.replayed, now, primaryKnown, s.replayAge, s.receiveLag)
+		lag := replica.StandbyLag(rs.history, s.replayed, now, primaryKnown, s.replayAge, s.receiveLag)
 		m.classify(s, lag, start, now, rs.opts.MaxReplicaLag)
 	}
 }
@@ -156,7 +158,7 @@ func (m *member) ask(ctx context.Context) (standbyState, error) {
 		return s, err
 	}
 	var err error
-	s.replayed, err = scanLSN(position)
+	s.replayed, err = replica.ScanLSN(position)
 	return s, err
 }
 

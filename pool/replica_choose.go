@@ -3,6 +3,8 @@ package pool
 import (
 	"context"
 	"time"
+
+	"github.com/momoko-go/momoko/internal/replica"
 )
 
 // awaitReplay polls m, the usable standby furthest along, until it has
@@ -33,7 +35,7 @@ func (rd *replicaRead) awaitReplay(m *member) {
 			return
 		}
 		m.observe(lsn)
-		if rs.covers(lsn, rd.after) {
+		if replica.Covers(lsn, rd.after, rs.blockSize.Load()) {
 			if m.usable.Load() {
 				rd.send(m)
 			} else {
@@ -58,25 +60,6 @@ func replayPosition(ctx context.Context, p *Pool) (LSN, error) {
 	return cursorLSN(cur)
 }
 
-// longPageHeader is the size of the header that starts each WAL segment
-// (40 bytes; other pages start with a 24-byte one).
-const longPageHeader = 40
-
-// covers reports whether a standby that has replayed up to replayed has
-// replayed everything before after. That is so when it is at or past
-// after, and also when replayed is a page boundary and after lies within
-// the page header that follows: the primary's insert position after a
-// record that ended on a boundary, which replay never reports. No record
-// ends there: the next one starts after the header and is at least 24
-// bytes long.
-func (rs *replicas) covers(replayed, after LSN) bool {
-	if replayed >= after {
-		return true
-	}
-	block := uint64(rs.blockSize.Load())
-	return block > 0 && uint64(replayed)%block == 0 && after-replayed <= longPageHeader
-}
-
 // leastBusy is the usable standby with the fewest reads in flight among
 // those known to have replayed after; ties go round, so that an idle pool
 // spreads its reads too.
@@ -87,7 +70,7 @@ func (rs *replicas) leastBusy(after LSN) *member {
 	var load int64
 	for i := range n {
 		m := rs.members[(start+i)%n]
-		if !m.usable.Load() || !rs.covers(LSN(m.replayed.Load()), after) {
+		if !m.usable.Load() || !replica.Covers(LSN(m.replayed.Load()), after, rs.blockSize.Load()) {
 			continue
 		}
 		if l := m.inFlight.Load(); best == nil || l < load {
