@@ -238,18 +238,18 @@ func (rd *replicaRead) onPrimary() {
 // went away, m takes no more reads until its next check succeeds, and the
 // read is routed again.
 func (rd *replicaRead) send(m *member) {
-	m.inFlight.Add(1)
+	m.InFlight.Add(1)
 	req := rd.makeReq(m.pool, false)
 	req.finish = func(curs []*Cursor, err error) bool {
-		m.inFlight.Add(-1)
+		m.InFlight.Add(-1)
 		if err != nil && rd.ctx.Err() == nil && standbyFailed(err) {
-			m.retried.Add(1)
+			m.Retried.Add(1)
 			// Not on the owner's goroutine, which may be the one to serve
 			// the next attempt.
 			go rd.elsewhere(m, err)
 			return true
 		}
-		m.reads.Add(1)
+		m.Reads.Add(1)
 		return rd.finish(curs, err)
 	}
 	m.pool.run(req)
@@ -259,7 +259,7 @@ func (rd *replicaRead) send(m *member) {
 // and routes the read again: to another standby, or to the primary when
 // every standby has failed it (however the checks rate them meanwhile).
 func (rd *replicaRead) elsewhere(m *member, err error) {
-	m.fail(err)
+	m.Fail(err)
 	rd.tries++
 	rd.lastErr = err
 	if rd.tries < len(rd.p.replicas.members) {

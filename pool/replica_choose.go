@@ -34,9 +34,9 @@ func (rd *replicaRead) awaitReplay(m *member) {
 			rd.finish(nil, err)
 			return
 		}
-		m.observe(lsn)
+		m.Observe(lsn)
 		if replica.Covers(lsn, rd.after, rs.blockSize.Load()) {
-			if m.usable.Load() {
+			if m.Usable.Load() {
 				rd.send(m)
 			} else {
 				rd.route()
@@ -70,10 +70,10 @@ func (rs *replicas) leastBusy(after LSN) *member {
 	var load int64
 	for i := range n {
 		m := rs.members[(start+i)%n]
-		if !m.usable.Load() || !replica.Covers(LSN(m.replayed.Load()), after, rs.blockSize.Load()) {
+		if !m.Usable.Load() || !replica.Covers(LSN(m.Replayed.Load()), after, rs.blockSize.Load()) {
 			continue
 		}
-		if l := m.inFlight.Load(); best == nil || l < load {
+		if l := m.InFlight.Load(); best == nil || l < load {
 			best, load = m, l
 		}
 	}
@@ -84,10 +84,7 @@ func (rs *replicas) leastBusy(after LSN) *member {
 // or nil.
 func (rs *replicas) promoted() *member {
 	for _, m := range rs.members {
-		m.mu.Lock()
-		role := m.role
-		m.mu.Unlock()
-		if role == RolePrimary {
+		if m.Role() == RolePrimary {
 			return m
 		}
 	}
@@ -98,7 +95,7 @@ func (rs *replicas) promoted() *member {
 func (rs *replicas) furthest() *member {
 	var best *member
 	for _, m := range rs.members {
-		if m.usable.Load() && (best == nil || m.replayed.Load() > best.replayed.Load()) {
+		if m.Usable.Load() && (best == nil || m.Replayed.Load() > best.Replayed.Load()) {
 			best = m
 		}
 	}
