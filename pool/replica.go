@@ -9,6 +9,7 @@ import (
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
 	"github.com/momoko-go/momoko/internal/nilctx"
+	"github.com/momoko-go/momoko/internal/replica"
 )
 
 var (
@@ -174,12 +175,12 @@ func (rd *replicaRead) route() {
 		rd.fallBack()
 		return
 	}
-	if m := rs.leastBusy(rd.after); m != nil {
+	if m, ok := replica.LeastBusy(rs.members, rs.next.Add(1), rd.after, rs.blockSize.Load()); ok {
 		rd.send(m)
 		return
 	}
 	if rd.after > 0 && rs.opts.ReplayWait > 0 {
-		if m := rs.furthest(); m != nil {
+		if m, ok := replica.Furthest(rs.members); ok {
 			go rd.awaitReplay(m)
 			return
 		}
@@ -222,7 +223,7 @@ func (rd *replicaRead) onPrimary() {
 	if rs := rd.p.replicas; rs != nil && !rd.promotedTried {
 		req.finish = func(curs []*Cursor, err error) bool {
 			if err != nil && rd.ctx.Err() == nil && driver.Classify(err) == driver.ClassSafeToRetry {
-				if m := rs.promoted(); m != nil {
+				if m, ok := replica.Promoted(rs.members); ok {
 					rd.promotedTried = true
 					go rd.send(m)
 					return true

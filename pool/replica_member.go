@@ -38,6 +38,9 @@ type member struct {
 	monitor *monitor // the checks' own connection
 }
 
+// State is what the checks and the reads know of m, for choosing.
+func (m *member) State() *replica.Standby { return &m.Standby }
+
 // newMembers makes one member per host of each standby DSN, with the
 // options given for the primary, but the size, and with the standby
 // DSN's keys where those leave a field zero.
