@@ -8,6 +8,7 @@ import (
 
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/internal/nilctx"
+	"github.com/momoko-go/momoko/internal/replica"
 )
 
 // NewWithConfig is New for a configuration built in code, as pgxpool's
@@ -59,7 +60,7 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	p.connector = connector
 	p.pipelines = connector.Pipelines()
 	if members != nil {
-		p.replicas = &replicas{opts: o.Replicas, members: members, history: newWALHistory(o.Replicas),
+		p.replicas = &replicas{opts: o.Replicas, members: members, history: replica.NewHistory(o.Replicas.MaxReplicaLag, o.Replicas.CheckPeriod),
 			primary: newMonitor(cfg.ConnConfig), checked: make(chan struct{})}
 	}
 	return p, nil

@@ -135,7 +135,7 @@ func (p *Pool) Close() error {
 		// Reads from now on find no standby, and resolve with
 		// ErrPoolClosed.
 		for _, m := range p.replicas.members {
-			m.usable.Store(false)
+			m.Usable.Store(false)
 		}
 	}
 

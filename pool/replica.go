@@ -9,6 +9,7 @@ import (
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
 	"github.com/momoko-go/momoko/internal/nilctx"
+	"github.com/momoko-go/momoko/internal/replica"
 	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
@@ -175,12 +176,12 @@ func (rd *replicaRead) route() {
 		rd.fallBack()
 		return
 	}
-	if m := rs.leastBusy(rd.after); m != nil {
+	if m, ok := replica.LeastBusy(rs.members, rs.next.Add(1), rd.after, rs.blockSize.Load()); ok {
 		rd.send(m)
 		return
 	}
 	if rd.after > 0 && rs.opts.ReplayWait > 0 {
-		if m := rs.furthest(); m != nil {
+		if m, ok := replica.Furthest(rs.members); ok {
 			go rd.awaitReplay(m)
 			return
 		}
@@ -223,7 +224,7 @@ func (rd *replicaRead) onPrimary() {
 	if rs := rd.p.replicas; rs != nil && !rd.promotedTried {
 		req.finish = func(curs []*Cursor, err error) bool {
 			if err != nil && rd.ctx.Err() == nil && driver.Classify(err) == driver.ClassSafeToRetry {
-				if m := rs.promoted(); m != nil {
+				if m, ok := replica.Promoted(rs.members); ok {
 					rd.promotedTried = true
 					go rd.send(m)
 					return true
@@ -239,18 +240,18 @@ func (rd *replicaRead) onPrimary() {
 // went away, m takes no more reads until its next check succeeds, and the
 // read is routed again.
 func (rd *replicaRead) send(m *member) {
-	m.inFlight.Add(1)
+	m.InFlight.Add(1)
 	req := rd.makeReq(m.pool, false)
 	req.finish = func(curs []*Cursor, err error) bool {
-		m.inFlight.Add(-1)
+		m.InFlight.Add(-1)
 		if err != nil && rd.ctx.Err() == nil && standbyFailed(err) {
-			m.retried.Add(1)
+			m.Retried.Add(1)
 			// Not on the owner's goroutine, which may be the one to serve
 			// the next attempt.
 			go rd.elsewhere(m, err)
 			return true
 		}
-		m.reads.Add(1)
+		m.Reads.Add(1)
 		return rd.finish(curs, err)
 	}
 	m.pool.run(req)
@@ -260,7 +261,7 @@ func (rd *replicaRead) send(m *member) {
 // and routes the read again: to another standby, or to the primary when
 // every standby has failed it (however the checks rate them meanwhile).
 func (rd *replicaRead) elsewhere(m *member, err error) {
-	m.fail(err)
+	m.Fail(err)
 	rd.tries++
 	rd.lastErr = err
 	if rd.tries < len(rd.p.replicas.members) {

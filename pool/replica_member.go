@@ -1,66 +1,45 @@
 package pool
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/internal/replica"
 )
 
 // Role is what a standby's server was found to be at its last check.
-type Role int
+// String names it in words.
+type Role = replica.Role
 
 const (
 	// RoleUnknown: not checked yet.
-	RoleUnknown Role = iota
+	RoleUnknown Role = replica.RoleUnknown
 	// RoleStandby: in recovery, streaming from the primary; it takes reads
 	// while its lag is within MaxReplicaLag.
-	RoleStandby
+	RoleStandby Role = replica.RoleStandby
 	// RolePrimary: not in recovery (promoted, or the primary itself, as
 	// one host of a multi-host DSN): it takes no replica reads.
-	RolePrimary
+	RolePrimary Role = replica.RolePrimary
 	// RoleDown: the last check, or a read, failed to reach it.
-	RoleDown
+	RoleDown Role = replica.RoleDown
 )
-
-var roleNames = [...]string{"unknown", "standby", "primary", "down"}
-
-// String returns the role in words.
-func (r Role) String() string {
-	if r < 0 || int(r) >= len(roleNames) {
-		return "invalid"
-	}
-	return roleNames[r]
-}
 
 // member is one standby: a pool of its own, and what the background check
 // last found.
 type member struct {
+	replica.Standby
 	name    string // host:port, never the password
 	pool    *Pool
 	monitor *monitor // the checks' own connection
-
-	inFlight atomic.Int64  // reads given to it and not resolved yet
-	replayed atomic.Uint64 // the highest LSN it is known to have replayed
-	usable   atomic.Bool   // it may take reads: a standby, within the lag bound
-	reads    atomic.Uint64
-	retried  atomic.Uint64 // reads that failed on it and went elsewhere
-
-	mu       sync.Mutex // guards the rest
-	role     Role
-	lag      time.Duration
-	checked  time.Time
-	failedAt time.Time
-	lastErr  string
-	diverged bool // seen ahead of the primary: on another timeline
 }
+
+// State is what the checks and the reads know of m, for choosing.
+func (m *member) State() *replica.Standby { return &m.Standby }
 
 // newMembers makes one member per host of each standby DSN, with the
 // options given for the primary, but the size, and with the standby
@@ -133,41 +112,6 @@ func closeMembers(ms []*member) {
 	}
 }
 
-// observe records that m has replayed at least lsn.
-func (m *member) observe(lsn LSN) {
-	for {
-		old := m.replayed.Load()
-		if uint64(lsn) <= old || m.replayed.CompareAndSwap(old, uint64(lsn)) {
-			return
-		}
-	}
-}
-
-// fail takes m out of the reads after a read or a check could not reach
-// it; the next successful check brings it back.
-func (m *member) fail(err error) {
-	m.mu.Lock()
-	m.failLocked(err)
-	m.mu.Unlock()
-}
-
-// failCheck is fail for a check: one that found m ahead of the primary
-// marks it diverged; one that could not reach it clears that, as it may
-// have been restarted or re-seeded since.
-func (m *member) failCheck(err error) {
-	m.mu.Lock()
-	m.failLocked(err)
-	m.diverged = errors.Is(err, errAhead)
-	m.mu.Unlock()
-}
-
-func (m *member) failLocked(err error) {
-	m.usable.Store(false)
-	m.role = RoleDown
-	m.failedAt = time.Now()
-	m.lastErr = err.Error()
-}
-
 // ReplicaStats is one standby as the pool last saw it.
 type ReplicaStats struct {
 	Name      string        // host:port
@@ -186,13 +130,12 @@ type ReplicaStats struct {
 func (rs *replicas) stats() ([]ReplicaStats, uint64) {
 	out := make([]ReplicaStats, len(rs.members))
 	for i, m := range rs.members {
-		m.mu.Lock()
-		out[i] = ReplicaStats{Name: m.name, Role: m.role, Lag: m.lag, Checked: m.checked, LastError: m.lastErr}
-		m.mu.Unlock()
-		out[i].Usable = m.usable.Load()
-		out[i].Replayed = LSN(m.replayed.Load())
-		out[i].InFlight = int(m.inFlight.Load())
-		out[i].Reads, out[i].Retried = m.reads.Load(), m.retried.Load()
+		st := m.Status()
+		out[i] = ReplicaStats{Name: m.name, Role: st.Role, Lag: st.Lag, Checked: st.Checked, LastError: st.LastError}
+		out[i].Usable = m.Usable.Load()
+		out[i].Replayed = LSN(m.Replayed.Load())
+		out[i].InFlight = int(m.InFlight.Load())
+		out[i].Reads, out[i].Retried = m.Reads.Load(), m.Retried.Load()
 		out[i].Pool = m.pool.Stats()
 	}
 	return out, rs.fellBack.Load()
