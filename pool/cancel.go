@@ -57,31 +57,6 @@ func (d *dispatcher) onCancel(r *request) {
 // on a Prepare written for it), and a slow connection is not given up.
 func (o *owner) wanted() bool { return o.depth > o.cancelled }
 
-// dropWaiter takes a request out of line, reporting whether it was
-// there; d.mu is held.
-func (d *dispatcher) dropWaiter(r *request) bool {
-	if !d.removeWaiter(func(w waiter) bool { return w.req == r }) {
-		return false
-	}
-	if r.waitTimer != nil {
-		r.waitTimer.Stop()
-	}
-	return true
-}
-
-// removeWaiter takes the first waiter that matches out of line,
-// counting its wait, and reports whether there was one; d.mu is held.
-func (d *dispatcher) removeWaiter(match func(waiter) bool) bool {
-	for i, w := range d.waiters {
-		if match(w) {
-			d.counts.waited(w)
-			d.waiters = append(d.waiters[:i], d.waiters[i+1:]...)
-			return true
-		}
-	}
-	return false
-}
-
 // startCancel sends a CancelRequest for r, in flight on o with nothing
 // else that is still wanted, and closes the connection if r has not
 // finished after cancelGrace; d.mu is held.

@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 )
@@ -52,47 +51,6 @@ type dispatcher struct {
 	statements uint64
 	closes     [closeCauses]uint64 // connections closed, by cause
 	counts     counters            // the rest of Stats' cumulative counters
-}
-
-// limitWait fails r with ErrAcquireTimeout if it still waits after
-// Options.AcquireTimeout; d.mu is held.
-func (d *dispatcher) limitWait(r *request) {
-	timeout := d.p.opts.AcquireTimeout
-	if timeout <= 0 {
-		return
-	}
-	r.waitTimer = time.AfterFunc(timeout, func() {
-		d.mu.Lock()
-		waiting := d.dropWaiter(r)
-		if waiting {
-			d.counts.timeouts++
-		}
-		d.mu.Unlock()
-		if waiting {
-			r.done(fmt.Errorf("%w after %v", ErrAcquireTimeout, timeout))
-		}
-	})
-}
-
-// waiter is a request, or a caller wanting a connection of its own,
-// waiting for capacity.
-type waiter struct {
-	req   *request
-	conn  *connWaiter
-	since time.Time // when it joined the queue, for Stats.Queue.WaitTime
-}
-
-// connWaiter is a caller of GetConn or Acquire waiting for an owner.
-type connWaiter struct {
-	ch chan ownerOrErr // cap 1
-	// fail: a failed dial is the caller's answer, even when it could wait
-	// for a busy connection (Connect reports each failure).
-	fail bool
-}
-
-type ownerOrErr struct {
-	o   *owner
-	err error
 }
 
 func newDispatcher(p *Pool, o Options) *dispatcher {
@@ -208,56 +166,6 @@ func (d *dispatcher) newOwner(state ownerState, caller context.Context) *owner {
 	return o
 }
 
-// serveWaiters gives o what waits, as far as o can take it; d.mu is held.
-func (d *dispatcher) serveWaiters(o *owner) {
-	for len(d.waiters) > 0 && !d.closed && !o.quit && !o.yielding && !o.expired && o.state == ownerShared {
-		w := d.waiters[0]
-		if w.conn != nil {
-			if o.depth > 0 {
-				return
-			}
-			d.popWaiter()
-			d.removeShared(o)
-			o.state = ownerPinned
-			w.conn.ch <- ownerOrErr{o: o}
-			return
-		}
-		if o.depth > 0 && (!w.req.fast || w.req.alone || o.slow > 0 || o.alone || o.cancelling.Load() || o.depth >= d.maxPipe) {
-			return
-		}
-		d.popWaiter()
-		if w.req.cancel.Load() {
-			d.counts.cancelled++
-			continue
-		}
-		d.assign(o, w.req)
-	}
-}
-
-func (d *dispatcher) popWaiter() {
-	if r := d.waiters[0].req; r != nil && r.waitTimer != nil {
-		r.waitTimer.Stop()
-	}
-	d.counts.waited(d.waiters[0])
-	d.waiters[0] = waiter{}
-	d.waiters = d.waiters[1:]
-}
-
-// startForWaiters opens owners for waiters while below MaxSize; d.mu is
-// held.
-func (d *dispatcher) startForWaiters() {
-	for len(d.waiters) > 0 && !d.closed && len(d.all) < d.max {
-		w := d.waiters[0]
-		if w.conn != nil {
-			d.popWaiter()
-			o := d.newOwner(ownerPinned, nil)
-			o.waiter = w.conn
-			continue
-		}
-		d.serveWaiters(d.newOwner(ownerShared, w.req.ctx))
-	}
-}
-
 func (d *dispatcher) removeShared(o *owner) { d.shared = without(d.shared, o) }
 
 // without removes o from list, whose order does not matter.
@@ -281,71 +189,6 @@ func (d *dispatcher) removeIdle(o *owner) bool {
 		}
 	}
 	return false
-}
-
-// acquire takes an owner for the caller's exclusive use: an idle one, a
-// new one below MaxSize, or the first to become idle. timedOut tells, once
-// ctx ended, whether it was AcquireTimeout rather than the caller.
-func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool) (*owner, error) {
-	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
-		return nil, ErrPoolClosed
-	}
-	cw := &connWaiter{ch: make(chan ownerOrErr, 1)}
-	switch {
-	case len(d.waiters) > 0:
-		d.enqueue(waiter{conn: cw}, false)
-	case len(d.idle) > 0:
-		n := len(d.idle)
-		o := d.idle[n-1]
-		d.idle = d.idle[:n-1]
-		o.state = ownerPinned
-		d.counts.acquires++
-		d.mu.Unlock()
-		return o, nil
-	case len(d.all) < d.max:
-		d.newOwner(ownerPinned, ctx).waiter = cw
-	default:
-		d.enqueue(waiter{conn: cw}, false)
-	}
-	d.mu.Unlock()
-	select {
-	case got := <-cw.ch:
-		if got.o != nil {
-			d.mu.Lock()
-			d.counts.acquires++
-			d.mu.Unlock()
-		}
-		return got.o, got.err
-	case <-ctx.Done():
-	}
-	d.mu.Lock()
-	if d.removeWaiter(func(w waiter) bool { return w.conn == cw }) {
-		if timedOut() {
-			d.counts.timeouts++
-		} else {
-			d.counts.cancelled++
-		}
-		d.mu.Unlock()
-		return nil, ctx.Err()
-	}
-	for _, o := range d.all {
-		if o.waiter == cw {
-			// Still dialing for this caller: the connection joins the pool
-			// once dialed.
-			o.waiter = nil
-			o.state = ownerReleasing
-			d.mu.Unlock()
-			return nil, ctx.Err()
-		}
-	}
-	d.mu.Unlock()
-	// Handed an owner (or an error) just as ctx ended: give it back.
-	if got := <-cw.ch; got.o != nil {
-		d.release(got.o)
-	}
-	return nil, ctx.Err()
 }
 
 // release takes back an owner from its caller: it serves the pool again
@@ -434,50 +277,4 @@ func (d *dispatcher) close() {
 	}
 }
 
-// shrink stops idle owners unused for longer than delay, least recently
-// used first, keeping at least floor owners.
-func (d *dispatcher) shrink(delay time.Duration, floor int) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	cutoff := time.Now().Add(-delay)
-	closed := 0
-	for len(d.idle) > 0 && len(d.all)-closed > floor && d.idle[0].lastUsed.Before(cutoff) {
-		o := d.idle[0]
-		d.idle = d.idle[1:]
-		d.retire(o, closeShrink)
-		closed++
-	}
-	return closed
-}
-
 func (d *dispatcher) removeAll(o *owner) { d.all = without(d.all, o) }
-
-// shareWithDB hands a connection to database/sql's own callers when they
-// waited since the last look: the pool's least recently used idle one, or
-// the least loaded busy one once it has finished its work.
-func (d *dispatcher) shareWithDB() {
-	waits := uint64(d.p.db.Stats().WaitCount)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if waits <= d.dbWaits || d.closed {
-		d.dbWaits = max(d.dbWaits, waits)
-		return
-	}
-	d.dbWaits = waits
-	if len(d.idle) == 0 {
-		var least *owner
-		for _, o := range d.shared {
-			if !o.quit && !o.yielding && (least == nil || o.depth < least.depth) {
-				least = o
-			}
-		}
-		if least != nil {
-			least.yielding = true
-		}
-		return
-	}
-	o := d.idle[0]
-	d.idle = d.idle[1:]
-	o.quit, o.giveBack = true, true
-	o.signal()
-}

@@ -105,18 +105,6 @@ type counters struct {
 	movedLate                            uint64
 }
 
-// enqueue puts w in the queue, at the front for a request that was in
-// line already (its connection broke before writing it); d.mu is held.
-func (d *dispatcher) enqueue(w waiter, front bool) {
-	w.since = time.Now()
-	d.counts.waits++
-	if front {
-		d.waiters = append([]waiter{w}, d.waiters...)
-		return
-	}
-	d.waiters = append(d.waiters, w)
-}
-
 // waited adds the time w spent in the queue, which it is leaving; d.mu is
 // held.
 func (c *counters) waited(w waiter) {
