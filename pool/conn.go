@@ -111,7 +111,7 @@ func (p *Pool) acquire(ctx context.Context, ping bool, taker []byte) (*Conn, err
 			failed++
 		}
 	}
-	return nil, fmt.Errorf("%w: %d connections in a row failed their ping: %w", driver.ErrDatabaseNotAvailable, getConnAttempts, err)
+	return nil, fmt.Errorf("%w: connections in a row failed their ping: %w", driver.ErrDatabaseNotAvailable, err)
 }
 
 // pin makes o the owner of a new Conn.

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -43,6 +44,7 @@ type dispatcher struct {
 	lateTimer *time.Timer
 	lateArmed bool
 	lateAfter time.Duration // lateHead; tests change it
+	avoid     []*owner      // late owners, while their requests move away
 
 	pipelined  uint64 // requests written behind another in flight
 	deepest    int
@@ -117,7 +119,10 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.yielding || o.expired || o.depth >= limit {
 			continue
 		}
-		if len(o.flight) > 0 {
+		if slices.Contains(d.avoid, o) {
+			continue
+		}
+		if o.reading.Load() {
 			if now.IsZero() {
 				now = time.Now()
 			}

@@ -12,9 +12,11 @@ import (
 // sit idle. So a pipeline whose head is late takes no new work, and what
 // was given to it but is not written yet moves on:
 //
-//   - a connection's pipeline is late when something is in flight on it
-//     and it has finished nothing for lateHead (the time of eight fast
-//     statements). choose never joins a late pipeline;
+//   - a connection's pipeline is late when its owner has waited for the
+//     server for lateHead (the time of eight fast statements) without
+//     finishing a request, whatever it waits for: a statement, or the
+//     Prepare of one (a Parse waits for the lock an ALTER TABLE holds).
+//     choose never joins a late pipeline;
 //   - requests given to a connection are written only when its owner is
 //     not waiting for the server, so while it waits they sit in its queue.
 //     A timer, armed while some connection has requests queued, moves
@@ -34,7 +36,16 @@ const lateHead = 8 * fastStatement
 
 // late reports whether o's pipeline waits for a late head; d.mu is held.
 func (o *owner) late(now time.Time) bool {
-	return len(o.flight) > 0 && now.Sub(o.moved) > o.d.lateAfter
+	return o.waited(now) > o.d.lateAfter
+}
+
+// waited is how long o's owner has been waiting for the server without
+// finishing a request; 0 while it is not waiting.
+func (o *owner) waited(now time.Time) time.Duration {
+	if !o.reading.Load() {
+		return 0
+	}
+	return time.Duration(now.UnixNano() - o.readSince.Load())
 }
 
 // armLate makes sure the pool looks for late pipelines within after;
@@ -63,21 +74,19 @@ func (d *dispatcher) moveFromLate() {
 	}
 	now := time.Now()
 	var moved []*request
+	var late []*owner
 	next := time.Duration(-1)
 	for _, o := range d.shared {
 		if len(o.queue) == 0 || o.state != ownerShared {
 			continue
 		}
 		if !o.late(now) {
-			wait := d.lateAfter
-			if len(o.flight) > 0 {
-				wait -= now.Sub(o.moved)
-			}
-			if next < 0 || wait < next {
+			if wait := d.lateAfter - o.waited(now); next < 0 || wait < next {
 				next = wait
 			}
 			continue
 		}
+		late = append(late, o)
 		keep := o.queue[:0]
 		for _, r := range o.queue {
 			if !r.shared {
@@ -90,17 +99,27 @@ func (d *dispatcher) moveFromLate() {
 		}
 		clear(o.queue[len(keep):])
 		o.queue = keep
+		if len(o.flight) > 0 && !o.wanted() {
+			// What kept a cancelled head from being cancelled on the
+			// server has moved away.
+			o.startCancel(o.flight[0])
+		}
 	}
 	d.counts.movedLate += uint64(len(moved))
+	// Not back to where they came from, however briefly those owners
+	// look not to be waiting (between two reads).
+	d.avoid = late
+	defer func() { d.avoid = nil }()
 	var line []*request
 	for _, r := range moved {
 		if r.cancel.Load() {
-			d.counts.cancelled++ // its future is resolved already
-			continue
+			continue // its future is resolved already
 		}
-		if o := d.choose(r); o != nil && len(d.waiters) == 0 && len(line) == 0 {
-			d.assign(o, r)
-			continue
+		if len(d.waiters) == 0 && len(line) == 0 {
+			if o := d.choose(r); o != nil {
+				d.assign(o, r)
+				continue
+			}
 		}
 		line = append(line, r)
 	}

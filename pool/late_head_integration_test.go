@@ -118,11 +118,53 @@ func TestQueuedBehindALockWaitMoves(t *testing.T) {
 	pool.SetLateHead(p, time.Millisecond)
 	waitFor(t, 10*time.Second, "the pipeline to be late", func() bool {
 		pool.MoveFromLate(p)
-		return p.Stats().MovedFromLate == 1
+		return p.Stats().MovedFromLate >= 1
 	})
 	var balance int
 	if err := await(t, ctx, found).FetchOne(&balance); err != nil || balance != 42 {
 		t.Fatalf("the moved lookup: balance %d, %v; want 42", balance, err)
+	}
+	await(t, ctx, holder.Execute(ctx, "COMMIT"))
+	if err := p.PutConn(holder); err != nil {
+		t.Fatal(err)
+	}
+	await(t, ctx, waiting)
+}
+
+// TestNoStallBehindAPrepareWaitingForALock: a statement's first use on a
+// connection sends a Prepare first, and its Parse can wait for a lock (an
+// ALTER TABLE's): that pipeline is late as well, though no request is in
+// flight on it yet. The lookup stalled 5 s with a connection idle.
+func TestNoStallBehindAPrepareWaitingForALock(t *testing.T) {
+	ctx := testContext(t)
+	dsn := pgtest.Shared(t).NewDatabase(t)
+	p := openPool(t, ctx, dsn, pool.Options{Size: 3, MaxSize: 3})
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE accounts (id int PRIMARY KEY, balance int)"))
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE other (id int PRIMARY KEY)"))
+	const (
+		count  = "SELECT count(*) FROM accounts"
+		lookup = "SELECT count(*) FROM other WHERE id = $1"
+	)
+	holder, err := p.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	await(t, ctx, holder.Execute(ctx, "BEGIN"))
+	await(t, ctx, holder.Execute(ctx, "ALTER TABLE accounts ADD COLUMN note text"))
+	pool.MarkFast(p, count)
+	pool.MarkFast(p, lookup)
+	waiting := p.Execute(ctx, count) // its Parse waits for the ALTER's lock
+	waitFor(t, 10*time.Second, "the Parse to wait for the lock", func() bool { return lockWaits(t, ctx, admin) == 1 })
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	_, err = p.Execute(lctx, lookup, 1).Await(lctx)
+	cancel()
+	if err != nil {
+		t.Fatalf("the lock holder's lookup stalled behind a Prepare waiting for the lock: %v", err)
 	}
 	await(t, ctx, holder.Execute(ctx, "COMMIT"))
 	if err := p.PutConn(holder); err != nil {

@@ -42,7 +42,6 @@ type owner struct {
 	yielding   bool       // takes no more work, then gives its connection back
 	lastUsed   time.Time
 	flight     []*request // written, oldest first
-	moved      time.Time  // when its pipeline last finished something, or began
 	waiter     *connWaiter
 	cancelDone chan struct{} // closed once a CancelRequest sent for it is over
 	txStatus   byte          // after the last request, for a pinned owner
@@ -60,6 +59,7 @@ type owner struct {
 	wake       chan struct{} // cap 1: there is something to look at
 	cancelling atomic.Bool   // no writes until the CancelRequest is over
 	reading    atomic.Bool   // waiting for the server
+	readSince  atomic.Int64  // when that wait began, in Unix nanoseconds
 	reads      atomic.Uint64 // reads done, for a cancelled request to see progress
 
 	// The owner goroutine's own.
@@ -193,7 +193,7 @@ func (o *owner) serve(w *pipeline) error {
 			}
 		}
 		if !w.inFlight() && len(o.pending) > 0 {
-			if err := peerGone(w.pg.Conn()); err != nil {
+			if err := w.probe.gone(w.fe.ReadBufferLen() > 0); err != nil {
 				return &deadBeforeWrite{err: err, parked: o.parked}
 			}
 		}
@@ -213,6 +213,7 @@ func (o *owner) serve(w *pipeline) error {
 		if len(o.pending) > 0 {
 			o.unpend()
 		}
+		o.readSince.Store(time.Now().UnixNano())
 		o.reading.Store(true)
 		r, err := w.readNext()
 		o.reading.Store(false)

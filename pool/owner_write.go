@@ -95,9 +95,6 @@ func (o *owner) enterFlight(r *request) bool {
 		return false
 	}
 	r.written = true
-	if len(o.flight) == 0 {
-		o.moved = time.Now()
-	}
 	o.flight = append(o.flight, r)
 	return true
 }
@@ -150,7 +147,6 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 	// behind others (runAgain).
 	if i := slices.Index(o.flight, r); i >= 0 {
 		o.flight = slices.Delete(o.flight, i, i+1)
-		o.moved = time.Now()
 	}
 	o.txStatus = txStatus
 	if len(o.flight) > 0 && !o.wanted() {
@@ -202,6 +198,11 @@ func (o *owner) lose(w *pipeline, err error) error {
 	}
 	lost := fmt.Errorf("%w: %w", driver.ErrConnectionLost, err)
 	o.d.mu.Lock()
+	if o.broken {
+		// Lost already (runAlone loses the connection, then serve).
+		o.d.mu.Unlock()
+		return err
+	}
 	flight := o.flight
 	o.flight = nil
 	o.broken = true
@@ -230,7 +231,8 @@ func (o *owner) lose(w *pipeline, err error) error {
 		r.done(lost)
 	}
 	w.sent, w.head, w.flushed = nil, 0, 0
-	if n == 0 {
+	if n == 0 && len(back) > 0 {
+		// The kernel refused the write whole and nothing written is lost.
 		return &deadBeforeWrite{err: err, parked: o.parked}
 	}
 	return err

@@ -24,14 +24,20 @@ import (
 // idle.
 var errPeerGone = errors.New("momoko: the server closed the connection while it was idle")
 
-// peerGone reports errPeerGone, or the socket's error, when c's peer has
-// closed it; nil when it looks open or cannot be told (another kind of
-// connection, another system). It never blocks and never consumes a byte.
-func peerGone(c net.Conn) error {
-	plain := true
+// socketProbe looks at one connection's socket; made once per
+// connection, so that a look allocates nothing.
+type socketProbe struct {
+	plain bool         // no TLS: the first unread byte is a message type
+	look  func() error // nil: the socket cannot be looked at
+}
+
+// newSocketProbe finds the socket under c, below TLS and the driver's
+// byte counter.
+func newSocketProbe(c net.Conn) *socketProbe {
+	sp := &socketProbe{plain: true}
 	for {
 		if _, ok := c.(*tls.Conn); ok {
-			plain = false
+			sp.plain = false
 		}
 		u, ok := c.(interface{ NetConn() net.Conn })
 		if !ok {
@@ -43,5 +49,28 @@ func peerGone(c net.Conn) error {
 		}
 		c = inner
 	}
-	return peekClosed(c, plain)
+	sp.look = peeker(c)
+	return sp
 }
+
+// gone reports errPeerGone, or the socket's error, when the peer has
+// closed the connection; nil when it looks open or cannot be told. It
+// never blocks and never consumes a byte. buffered: the client holds
+// unread bytes of the server's, so the socket's next byte may be in the
+// middle of a message, not a message type.
+func (sp *socketProbe) gone(buffered bool) error {
+	if sp.look == nil {
+		return nil
+	}
+	err := sp.look()
+	if errors.Is(err, errErrorResponse) {
+		if !sp.plain || buffered {
+			return nil
+		}
+		return errPeerGone
+	}
+	return err
+}
+
+// errErrorResponse: the socket's next byte is an ErrorResponse's type.
+var errErrorResponse = errors.New("momoko: an error response waits on the socket")

@@ -7,9 +7,10 @@ import (
 	"syscall"
 )
 
-// peekClosed looks at the first unread byte of c's socket without waiting
-// or consuming it. plain: no TLS, so the byte is a message type.
-func peekClosed(c net.Conn, plain bool) error {
+// peeker returns a function that looks at the first unread byte of c's
+// socket without waiting or consuming it: errPeerGone at the end of the
+// stream, errErrorResponse for an 'E', the socket's error, or nil.
+func peeker(c net.Conn) func() error {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return nil
@@ -23,23 +24,26 @@ func peekClosed(c net.Conn, plain bool) error {
 		n    int
 		perr error
 	)
-	// Control, not Read: pgconn may have a read of its own pending on the
-	// socket (its background reader finishes a read it began), and Read
-	// would wait for it. A peek that does not wait needs no lock.
-	if err := raw.Control(func(fd uintptr) {
+	peek := func(fd uintptr) {
 		n, _, perr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	}); err != nil {
-		return err
 	}
-	switch {
-	case perr == syscall.EAGAIN || perr == syscall.EINTR:
+	return func() error {
+		// Control, not Read: pgconn may have a read of its own pending on
+		// the socket (its background reader finishes a read it began), and
+		// Read would wait for it. A peek that does not wait needs no lock.
+		if err := raw.Control(peek); err != nil {
+			return err
+		}
+		switch {
+		case perr == syscall.EAGAIN || perr == syscall.EINTR:
+			return nil
+		case perr != nil:
+			return perr
+		case n == 0:
+			return errPeerGone
+		case buf[0] == 'E':
+			return errErrorResponse
+		}
 		return nil
-	case perr != nil:
-		return perr
-	case n == 0:
-		return errPeerGone
-	case buf[0] == 'E' && plain:
-		return errPeerGone
 	}
-	return nil
 }

@@ -58,13 +58,14 @@ type pipeline struct {
 	evicted   []*prepared      // to deallocate with the next write
 	lastRead  time.Time
 	unflushed bool
-	bound     bool // the statement last read got past its Bind
+	bound     bool         // the statement last read got past its Bind
+	probe     *socketProbe // looks whether the server closed the idle connection
 }
 
 func newPipeline(p *Pool, conn *pgx.Conn, owner uint64) *pipeline {
 	return &pipeline{
 		p: p, conn: conn, pg: conn.PgConn(), fe: conn.PgConn().Frontend(), types: conn.TypeMap(),
-		cache: newStmtCache(owner), preparing: make(map[string]error),
+		cache: newStmtCache(owner), preparing: make(map[string]error), probe: newSocketProbe(conn.PgConn().Conn()),
 	}
 }
 

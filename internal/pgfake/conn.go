@@ -44,7 +44,7 @@ type portal struct {
 func newConn(s *Server, nc net.Conn, id uint32) *Conn {
 	out := newOutbox(nc)
 	return &Conn{
-		s: s, nc: nc, be: pgproto3.NewBackend(nc, out), out: out, pid: 1000 + id, secret: []byte{byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)},
+		s: s, nc: nc, be: pgproto3.NewBackend(newInbox(nc), out), out: out, pid: 1000 + id, secret: []byte{byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)},
 		done: make(chan struct{}), prepared: make(map[string]string), txStatus: 'I',
 	}
 }

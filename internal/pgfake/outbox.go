@@ -67,3 +67,52 @@ func (o *outbox) drain() {
 		}
 	}
 }
+
+// inbox reads what the client sends on a goroutine of its own, so that a
+// client's write never waits for the server to finish a statement: a
+// socket's buffer would take it, net.Pipe has none.
+type inbox struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	buf  []byte
+	err  error // the connection's read error, once all of buf is read
+}
+
+func newInbox(nc net.Conn) *inbox {
+	in := &inbox{}
+	in.cond = sync.NewCond(&in.mu)
+	go in.fill(nc)
+	return in
+}
+
+func (in *inbox) fill(nc net.Conn) {
+	chunk := make([]byte, 8192)
+	for {
+		n, err := nc.Read(chunk)
+		in.mu.Lock()
+		in.buf = append(in.buf, chunk[:n]...)
+		if err != nil {
+			in.err = err
+		}
+		in.cond.Signal()
+		in.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Read reads what the client sent, waiting for it.
+func (in *inbox) Read(p []byte) (int, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for len(in.buf) == 0 && in.err == nil {
+		in.cond.Wait()
+	}
+	if len(in.buf) == 0 {
+		return 0, in.err
+	}
+	n := copy(p, in.buf)
+	in.buf = in.buf[n:]
+	return n, nil
+}
