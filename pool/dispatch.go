@@ -139,7 +139,7 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 
 // assign gives r to o; d.mu is held.
 func (d *dispatcher) assign(o *owner, r *request) {
-	r.owner, r.held = o, false
+	r.owner, r.held, r.described = o, false, false
 	o.queue = append(o.queue, r)
 	o.depth++
 	if o.depth > 1 {

@@ -84,6 +84,9 @@
 // connection the server or a proxy closed gets nothing; a write the
 // kernel refuses whole counts as never written. Such requests walk past
 // every dead idle connection to a new one while the server can be reached.
+// Over TLS the look sees a connection closed, but not the server's
+// goodbye before it (encrypted): a session the server ended while idle is
+// found by the ping of PingAfterIdle, or else reported lost.
 // driver.Classify says what a caller may do with any error.
 //
 // A statement that cannot be sent (65,536 arguments or more, a NUL byte

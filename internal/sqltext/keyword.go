@@ -44,11 +44,17 @@ func ShapeVaries(sql string) bool {
 // ChangesSchema reports whether a statement may change what statements
 // after it in its transaction are. Statements that only read or write rows,
 // move cursors, take locks or mark savepoints leave the schema alone;
-// anything else is taken to change it: DDL, but also SET (search_path
-// decides which table a name is), CALL and DO (whose bodies may run DDL),
-// and anything not listed here. A SELECT of a function that runs DDL is
-// not seen.
+// anything else is taken to change it: DDL, SET and RESET of what decides
+// which table a name is (search_path, the role, everything at once), CALL
+// and DO (whose bodies may run DDL), and anything not listed here. Other
+// settings (SET LOCAL app.tenant = ..., as row-level security has every
+// transaction begin) change no schema. A SELECT of a function that runs
+// DDL is not seen.
 func ChangesSchema(sql string) bool {
+	if StartsWith(sql, "SET", "RESET") {
+		return containsFold(sql, "search_path") || containsFold(sql, "role") ||
+			containsFold(sql, "authorization") || containsFold(sql, "all")
+	}
 	return !StartsWith(sql, "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "VALUES", "TABLE",
 		"FETCH", "MOVE", "SHOW", "LOCK", "SAVEPOINT", "RELEASE", "ROLLBACK")
 }

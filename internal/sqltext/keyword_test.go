@@ -85,3 +85,26 @@ func BenchmarkFirstWord(b *testing.B) {
 		})
 	}
 }
+
+func TestChangesSchema(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"SELECT * FROM t":                            false,
+		"insert into t values (1)":                   false,
+		"ALTER TABLE t ADD COLUMN c int":             true,
+		"CREATE TABLE t (id int)":                    true,
+		"SET search_path TO app, public":             true,
+		"SET LOCAL search_path = app":                true,
+		"SET ROLE reader":                            true,
+		"SET SESSION AUTHORIZATION alice":            true,
+		"RESET ALL":                                  true,
+		"SET LOCAL app.tenant = '42'":                false,
+		"SET statement_timeout = '1s'":               false,
+		"RESET statement_timeout":                    false,
+		"CALL refresh()":                             true,
+		"DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$": true,
+	} {
+		if got := ChangesSchema(sql); got != want {
+			t.Errorf("ChangesSchema(%q) = %v, want %v", sql, got, want)
+		}
+	}
+}
