@@ -18,7 +18,8 @@ import (
 // session) mean the connection is dead and nothing has been written to
 // it, so its requests go to another connection. A close that reaches the
 // client after this look and before the write is still seen as a lost
-// connection: that window is one write long.
+// connection: that window is one write long. Over TLS the ErrorResponse
+// is encrypted: only the close after it is seen.
 
 // errPeerGone: the server or a proxy closed the connection while it was
 // idle.
