@@ -74,13 +74,17 @@ func (w *pipeline) readNext() (*request, error) {
 			}
 			continue
 		}
+		if err == nil {
+			continue // no error value to look into: errors.As would allocate
+		}
 		var broken *errBroken
 		if errors.As(err, &broken) {
 			return nil, err
 		}
 		// An error of the pipeline's own (a result too large, a COPY
 		// refused) skips nothing on the server.
-		failed = errors.As(err, new(*pgconn.PgError))
+		var pgErr *pgconn.PgError
+		failed = errors.As(err, &pgErr)
 	}
 	return nil, nil // only Prepares were in flight
 }
