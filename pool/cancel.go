@@ -79,7 +79,8 @@ func (o *owner) startCancel(r *request) {
 
 // watchProgress closes o's connection if, cancelGrace after r was
 // cancelled, r has not finished, o is still waiting in the read it was in,
-// and nothing in flight is wanted any more; d.mu is held.
+// and nothing in flight is wanted any more; d.mu is held. A nil r: what o
+// was given moved away (late.go) and it waits for what nobody wants.
 func (o *owner) watchProgress(r *request) {
 	if o.conn == nil {
 		return
@@ -89,7 +90,7 @@ func (o *owner) watchProgress(r *request) {
 	time.AfterFunc(cancelGrace, func() {
 		o.d.mu.Lock()
 		defer o.d.mu.Unlock()
-		if !r.finished && !o.broken && o.reading.Load() && o.reads.Load() == reads && !o.wanted() {
+		if (r == nil || !r.finished) && !o.broken && o.reading.Load() && o.reads.Load() == reads && !o.wanted() {
 			// The owner's read fails: the connection is given up. Under
 			// d.mu, so that nothing wanted is written meanwhile.
 			pg.Conn().SetDeadline(time.Now())

@@ -145,7 +145,7 @@ func (d *dispatcher) assign(o *owner, r *request) {
 	if o.depth > 1 {
 		d.pipelined++
 		d.deepest = max(d.deepest, o.depth)
-		d.armLate(d.lateAfter)
+		d.armLate(o.lateAfter())
 	}
 	if !r.fast {
 		o.slow++

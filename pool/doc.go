@@ -61,8 +61,9 @@
 // with Momoko; fast ones share round trips, which makes concurrent futures
 // faster than one query per connection at a time. A fast statement can
 // still wait (for a lock): a pipeline that has finished nothing for 2ms
-// takes no new work, and requests given to it but not yet written move to
-// another connection (Stats.MovedFromLate). Only statements already
+// plus four times its connection's usual wait for a result takes no new
+// work, and requests given to it but not yet written move to another
+// connection (Stats.MovedFromLate). Only statements already
 // written behind it wait with it: they were written while it was moving. A Transaction's
 // statements are written back to back, BEGIN to COMMIT, one round trip.
 // Statements that change the transaction state (BEGIN, COMMIT, SAVEPOINT)

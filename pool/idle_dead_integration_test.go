@@ -130,7 +130,7 @@ func TestIdleConnectionsTerminatedAfterIdleFailNobody(t *testing.T) {
 }
 
 // terminateAll ends every other server process of dsn's database (given
-// without momoko's own keys) and waits until they are gone.
+// without momoko's own keys) and waits until those are gone.
 func terminateAll(t *testing.T, ctx context.Context, srv *pgtest.Server, dsn string) {
 	t.Helper()
 	admin, err := pgx.Connect(ctx, srv.DatabaseDSN(databaseName(t, dsn)))
@@ -138,13 +138,21 @@ func terminateAll(t *testing.T, ctx context.Context, srv *pgtest.Server, dsn str
 		t.Fatal(err)
 	}
 	defer admin.Close(context.WithoutCancel(ctx))
-	const others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) "+others); err != nil {
+	rows, err := admin.Query(ctx, `SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the server processes to end", func() bool {
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM unnest($1::int4[]) pid", pids); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the server processes to end", func() bool {
 		var n int
-		err := admin.QueryRow(ctx, "SELECT count(*) "+others).Scan(&n)
+		err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)", pids).Scan(&n)
 		return err == nil && n == 0
 	})
 }

@@ -13,10 +13,14 @@ import (
 // was given to it but is not written yet moves on:
 //
 //   - a connection's pipeline is late when its owner has waited for the
-//     server for lateHead (the time of eight fast statements) without
-//     finishing a request, whatever it waits for: a statement, or the
-//     Prepare of one (a Parse waits for the lock an ALTER TABLE holds).
-//     choose never joins a late pipeline;
+//     server without finishing a request for lateHead (the time of eight
+//     fast statements) plus four times what such a wait usually lasts on
+//     that connection, whatever it waits for: a statement, or the Prepare
+//     of one (a Parse waits for the lock an ALTER TABLE holds). The usual
+//     wait is learnt per connection, so that a server across a network
+//     (a round trip of milliseconds) or a machine busy with other work
+//     does not make every pipeline late. choose never joins a late
+//     pipeline;
 //   - requests given to a connection are written only when its owner is
 //     not waiting for the server, so while it waits they sit in its queue.
 //     A timer, armed while some connection has requests queued, moves
@@ -36,7 +40,23 @@ const lateHead = 8 * fastStatement
 
 // late reports whether o's pipeline waits for a late head; d.mu is held.
 func (o *owner) late(now time.Time) bool {
-	return o.waited(now) > o.d.lateAfter
+	return o.waited(now) > o.lateAfter()
+}
+
+// lateAfter is how long o may wait for the server without finishing a
+// request before it counts as late; d.mu is held.
+func (o *owner) lateAfter() time.Duration {
+	return o.d.lateAfter + 4*time.Duration(o.usualWait.Load())
+}
+
+// learnWait adds one wait that ended with a finished request to what o
+// takes for usual: a moving average over about eight waits, each counted
+// at most as four times the average so far plus lateHead, so that a lock
+// wait does not teach it that waits are long.
+func (o *owner) learnWait(d time.Duration) {
+	usual := time.Duration(o.usualWait.Load())
+	d = min(d, 4*usual+lateHead)
+	o.usualWait.Store(int64(usual + (d-usual)/8))
 }
 
 // waited is how long o's owner has been waiting for the server without
@@ -81,7 +101,7 @@ func (d *dispatcher) moveFromLate() {
 			continue
 		}
 		if !o.late(now) {
-			if wait := d.lateAfter - o.waited(now); next < 0 || wait < next {
+			if wait := o.lateAfter() - o.waited(now); next < 0 || wait < next {
 				next = wait
 			}
 			continue
@@ -89,7 +109,11 @@ func (d *dispatcher) moveFromLate() {
 		late = append(late, o)
 		keep := o.queue[:0]
 		for _, r := range o.queue {
-			if !r.shared {
+			// A Conn's requests belong to its session; one held for its
+			// Prepare waits for what it sent itself (a Parse waiting for
+			// a lock would wait as well on the next connection, and hold
+			// that one up too).
+			if !r.shared || r.held {
 				keep = append(keep, r)
 				continue
 			}
@@ -99,10 +123,16 @@ func (d *dispatcher) moveFromLate() {
 		}
 		clear(o.queue[len(keep):])
 		o.queue = keep
-		if len(o.flight) > 0 && !o.wanted() {
+		switch {
+		case o.wanted():
+		case len(o.flight) > 0:
 			// What kept a cancelled head from being cancelled on the
 			// server has moved away.
 			o.startCancel(o.flight[0])
+		default:
+			// It waits for Prepares of what moved: a connection caught
+			// in a partition must not come back when the network heals.
+			o.watchProgress(nil)
 		}
 	}
 	d.counts.movedLate += uint64(len(moved))
@@ -142,6 +172,6 @@ func (o *owner) unpend() {
 	d.mu.Lock()
 	o.queue = append(o.pending, o.queue...)
 	o.pending = nil
-	d.armLate(d.lateAfter)
+	d.armLate(o.lateAfter())
 	d.mu.Unlock()
 }

@@ -60,6 +60,7 @@ type owner struct {
 	cancelling atomic.Bool   // no writes until the CancelRequest is over
 	reading    atomic.Bool   // waiting for the server
 	readSince  atomic.Int64  // when that wait began, in Unix nanoseconds
+	usualWait  atomic.Int64  // how long a wait for a result usually lasts here, in nanoseconds (late.go)
 	reads      atomic.Uint64 // reads done, for a cancelled request to see progress
 
 	// The owner goroutine's own.
@@ -213,11 +214,15 @@ func (o *owner) serve(w *pipeline) error {
 		if len(o.pending) > 0 {
 			o.unpend()
 		}
-		o.readSince.Store(time.Now().UnixNano())
+		waitFrom := time.Now()
+		o.readSince.Store(waitFrom.UnixNano())
 		o.reading.Store(true)
 		r, err := w.readNext()
 		o.reading.Store(false)
 		o.reads.Add(1)
+		if r != nil {
+			o.learnWait(time.Since(waitFrom))
+		}
 		if err != nil {
 			return o.lose(w, err)
 		}

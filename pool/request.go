@@ -39,7 +39,7 @@ type request struct {
 	attempts   int
 	idleDeaths int // connections it was given that had died while idle
 	written    bool
-	held       bool // waits for Prepares written for it; owner goroutine only
+	held       bool // waits for Prepares written for it; the owner goroutine writes it, moveFromLate reads it under d.mu while r is queued
 	// described: it waited for Prepares, so the descriptions of its
 	// statements are fresh; again: the error of its statement that the
 	// pipeline may run a second time (see runAgain). Owner goroutine only.
