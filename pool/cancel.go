@@ -90,6 +90,9 @@ func (o *owner) watchProgress(r *request) {
 	time.AfterFunc(cancelGrace, func() {
 		o.d.mu.Lock()
 		defer o.d.mu.Unlock()
+		if r == nil {
+			o.guarded = false
+		}
 		if (r == nil || !r.finished) && !o.broken && o.reading.Load() && o.reads.Load() == reads && !o.wanted() {
 			// The owner's read fails: the connection is given up. Under
 			// d.mu, so that nothing wanted is written meanwhile.

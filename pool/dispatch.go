@@ -44,6 +44,7 @@ type dispatcher struct {
 	lateTimer *time.Timer
 	lateArmed bool
 	lateAfter time.Duration // lateHead; tests change it
+	lateAt    time.Time     // when lateTimer fires, while lateArmed
 	avoid     []*owner      // late owners, while their requests move away
 
 	pipelined  uint64 // requests written behind another in flight
@@ -145,6 +146,8 @@ func (d *dispatcher) assign(o *owner, r *request) {
 	if o.depth > 1 {
 		d.pipelined++
 		d.deepest = max(d.deepest, o.depth)
+	}
+	if o.depth > 1 || o.reading.Load() {
 		d.armLate(o.lateAfter())
 	}
 	if !r.fast {

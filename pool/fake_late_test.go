@@ -90,3 +90,120 @@ func TestFakeMovingAwayCancelsAnUnwantedHead(t *testing.T) {
 	await(t, ctx, lookup)
 	waitFor(t, 10*time.Second, "the head cancelled on the server", func() bool { return cancelled.Load() == 1 })
 }
+
+// TestFakeHeldBehindALateStatementMoves: a request whose Prepare went out
+// behind a statement that then waits (for a lock) moves: what it waits
+// for is not its own Parse but that statement.
+func TestFakeHeldBehindALateStatementMoves(t *testing.T) {
+	srv, sts := fakeServer(t)
+	first, releaseFirst := make(chan *pgfake.Conn, 1), make(chan struct{})
+	sts.set("SELECT first", blocking(first, releaseFirst))
+	var lock atomic.Bool
+	locked, releaseLock := make(chan struct{}, 1), make(chan struct{})
+	sts.set("UPDATE locked", pgfake.Statement{Run: func(ctx context.Context, _ *pgfake.Conn, _ [][]byte) ([][][]byte, string, error) {
+		if lock.Load() {
+			locked <- struct{}{}
+			select {
+			case <-releaseLock:
+			case <-ctx.Done():
+			}
+		}
+		return nil, "UPDATE 1", nil
+	}})
+	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 2})
+	var once sync.Once
+	unlock := func() { once.Do(func() { close(releaseLock) }) }
+	t.Cleanup(unlock)
+	ctx := context.Background()
+	await(t, ctx, p.Execute(ctx, "UPDATE locked")) // prepared on the connection
+	for _, sql := range []string{"SELECT first", "UPDATE locked", "SELECT 'one'"} {
+		pool.MarkFast(p, sql)
+	}
+	pool.SetLateHead(p, time.Hour)
+	lock.Store(true)
+	head := p.Execute(ctx, "SELECT first")
+	<-first
+	update := p.Execute(ctx, "UPDATE locked")
+	lookup := p.Execute(ctx, "SELECT 'one'") // its Prepare goes out behind the update
+	close(releaseFirst)
+	await(t, ctx, head)
+	<-locked
+	pool.SetLateHead(p, time.Millisecond)
+	waitFor(t, 10*time.Second, "the lookup to move", func() bool {
+		pool.MoveFromLate(p)
+		return p.Stats().MovedFromLate >= 1
+	})
+	if got := textOf(t, await(t, ctx, lookup)); got != "one" {
+		t.Fatalf("got %q", got)
+	}
+	unlock()
+	await(t, ctx, update)
+}
+
+// TestFakeNoIdleWhileWaitingForAPrepare: a connection whose last request
+// was dropped while its Prepare was in flight does not go idle before the
+// server has answered: the next call is not handed to a connection stuck
+// on a Parse (waiting for a lock, or caught in a partition).
+func TestFakeNoIdleWhileWaitingForAPrepare(t *testing.T) {
+	srv, sts := fakeServer(t)
+	first, releaseFirst := make(chan *pgfake.Conn, 1), make(chan struct{})
+	sts.set("SELECT first", blocking(first, releaseFirst))
+	var block atomic.Bool
+	started, releaseS := make(chan struct{}, 1), make(chan struct{})
+	sts.set("SELECT s", pgfake.Statement{Run: func(ctx context.Context, _ *pgfake.Conn, _ [][]byte) ([][][]byte, string, error) {
+		if block.Load() {
+			started <- struct{}{}
+			<-releaseS
+		}
+		return nil, "SELECT 0", nil
+	}})
+	sts.set("SELECT parseblock", pgfake.Statement{Run: tagged("SELECT 0")})
+	releaseParse, parsing := make(chan struct{}), make(chan struct{}, 1)
+	var parseSeen atomic.Bool
+	srv.OnMessage = func(_ *pgfake.Conn, m pgproto3.FrontendMessage) {
+		if p, ok := m.(*pgproto3.Parse); ok && p.Query == "SELECT parseblock" && parseSeen.CompareAndSwap(false, true) {
+			parsing <- struct{}{}
+			<-releaseParse
+		}
+	}
+	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 2})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(releaseParse) }) }
+	t.Cleanup(unblock)
+	ctx := context.Background()
+	await(t, ctx, p.Execute(ctx, "SELECT s")) // prepared on the connection
+	for _, sql := range []string{"SELECT first", "SELECT s", "SELECT parseblock", "SELECT 'one'"} {
+		pool.MarkFast(p, sql)
+	}
+	pool.SetLateHead(p, time.Hour)
+	block.Store(true)
+	head := p.Execute(ctx, "SELECT first")
+	<-first
+	s := p.Execute(ctx, "SELECT s")
+	dropped, drop := context.WithCancel(ctx)
+	a := p.Execute(dropped, "SELECT parseblock")
+	close(releaseFirst) // s and a's Prepare go out together
+	await(t, ctx, head)
+	<-started
+	drop()
+	if _, err := a.Await(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("dropped call: %v", err)
+	}
+	close(releaseS)
+	await(t, ctx, s)
+	<-parsing // the connection now waits for a's Prepare, and nothing of it is wanted
+	pool.SetLateHead(p, time.Millisecond)
+	next := p.Execute(ctx, "SELECT 'one'")
+	waitFor(t, 10*time.Second, "the next call answered", func() bool {
+		pool.MoveFromLate(p)
+		select {
+		case <-next.Done():
+			return true
+		default:
+			return false
+		}
+	})
+	if got := textOf(t, await(t, ctx, next)); got != "one" {
+		t.Fatalf("got %q", got)
+	}
+}

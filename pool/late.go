@@ -49,14 +49,20 @@ func (o *owner) lateAfter() time.Duration {
 	return o.d.lateAfter + 4*time.Duration(o.usualWait.Load())
 }
 
-// learnWait adds one wait that ended with a finished request to what o
-// takes for usual: a moving average over about eight waits, each counted
-// at most as four times the average so far plus lateHead, so that a lock
-// wait does not teach it that waits are long.
+// learnWait adds one wait for a result that blocked on the socket and
+// ended with a finished request to what o takes for usual: the shortest
+// of the last len(o.waits) such waits, which is the round trip of the
+// link and the server's quickest answer. Long waits (a lock, a slow
+// statement) do not raise it unless every recent wait was long. Owner
+// goroutine only, but for usualWait.
 func (o *owner) learnWait(d time.Duration) {
-	usual := time.Duration(o.usualWait.Load())
-	d = min(d, 4*usual+lateHead)
-	o.usualWait.Store(int64(usual + (d-usual)/8))
+	o.waits[o.waitsSeen%len(o.waits)] = d
+	o.waitsSeen++
+	shortest := d
+	for _, w := range o.waits[:min(o.waitsSeen, len(o.waits))] {
+		shortest = min(shortest, w)
+	}
+	o.usualWait.Store(int64(shortest))
 }
 
 // waited is how long o's owner has been waiting for the server without
@@ -71,10 +77,14 @@ func (o *owner) waited(now time.Time) time.Duration {
 // armLate makes sure the pool looks for late pipelines within after;
 // d.mu is held.
 func (d *dispatcher) armLate(after time.Duration) {
-	if d.lateArmed {
+	if d.closed {
 		return
 	}
-	d.lateArmed = true
+	at := time.Now().Add(after)
+	if d.lateArmed && !at.Before(d.lateAt) {
+		return
+	}
+	d.lateArmed, d.lateAt = true, at
 	if d.lateTimer == nil {
 		d.lateTimer = time.AfterFunc(after, d.moveFromLate)
 		return
@@ -109,11 +119,11 @@ func (d *dispatcher) moveFromLate() {
 		late = append(late, o)
 		keep := o.queue[:0]
 		for _, r := range o.queue {
-			// A Conn's requests belong to its session; one held for its
-			// Prepare waits for what it sent itself (a Parse waiting for
-			// a lock would wait as well on the next connection, and hold
-			// that one up too).
-			if !r.shared || r.held {
+			// A Conn's requests belong to its session. Held ones wait for
+			// their Prepares: when a Prepare is what the owner waits for
+			// (a Parse waiting for a lock would wait as well on the next
+			// connection, and hold that one up too), they stay.
+			if !r.shared || r.held && o.onPrepare {
 				keep = append(keep, r)
 				continue
 			}
@@ -129,13 +139,13 @@ func (d *dispatcher) moveFromLate() {
 			// What kept a cancelled head from being cancelled on the
 			// server has moved away.
 			o.startCancel(o.flight[0])
-		default:
+		case !o.guarded:
 			// It waits for Prepares of what moved: a connection caught
 			// in a partition must not come back when the network heals.
+			o.guarded = true
 			o.watchProgress(nil)
 		}
 	}
-	d.counts.movedLate += uint64(len(moved))
 	// Not back to where they came from, however briefly those owners
 	// look not to be waiting (between two reads).
 	d.avoid = late
@@ -145,6 +155,7 @@ func (d *dispatcher) moveFromLate() {
 		if r.cancel.Load() {
 			continue // its future is resolved already
 		}
+		d.counts.movedLate++
 		if len(d.waiters) == 0 && len(line) == 0 {
 			if o := d.choose(r); o != nil {
 				d.assign(o, r)
@@ -166,12 +177,13 @@ func (d *dispatcher) moveFromLate() {
 // unpend hands the requests the owner took up but could not write yet
 // (waiting for their Prepares, or behind a transaction) back to its
 // queue before it waits for the server, so that they can move if that
-// wait is long.
-func (o *owner) unpend() {
+// wait is long. onPrepare: what it waits for first is a Prepare.
+func (o *owner) unpend(onPrepare bool) {
 	d := o.d
 	d.mu.Lock()
 	o.queue = append(o.pending, o.queue...)
 	o.pending = nil
+	o.onPrepare = onPrepare
 	d.armLate(o.lateAfter())
 	d.mu.Unlock()
 }

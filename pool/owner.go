@@ -61,6 +61,8 @@ type owner struct {
 	reading    atomic.Bool   // waiting for the server
 	readSince  atomic.Int64  // when that wait began, in Unix nanoseconds
 	usualWait  atomic.Int64  // how long a wait for a result usually lasts here, in nanoseconds (late.go)
+	onPrepare  bool          // what it waits for first is a Prepare (late.go)
+	guarded    bool          // watched for progress after its requests moved away (late.go)
 	reads      atomic.Uint64 // reads done, for a cancelled request to see progress
 
 	// The owner goroutine's own.
@@ -71,6 +73,8 @@ type owner struct {
 	probe         func(ctx context.Context) error // pings the connection, for the health check
 	dc            any                             // the driver's connection, for WithConn and BeginFunc
 	caller        context.Context                 // whose call made it dial, until it has dialed; nil if none
+	waits         [16]time.Duration               // recent waits that blocked (learnWait)
+	waitsSeen     int
 }
 
 // signal wakes the owner goroutine if it is parked.
@@ -212,21 +216,22 @@ func (o *owner) serve(w *pipeline) error {
 			continue
 		}
 		if len(o.pending) > 0 {
-			o.unpend()
+			o.unpend(w.waitsOnPrepare())
 		}
+		blocks := !w.resultsBuffered()
 		waitFrom := time.Now()
 		o.readSince.Store(waitFrom.UnixNano())
 		o.reading.Store(true)
 		r, err := w.readNext()
 		o.reading.Store(false)
 		o.reads.Add(1)
-		if r != nil {
+		if r != nil && blocks {
 			o.learnWait(time.Since(waitFrom))
 		}
 		if err != nil {
 			return o.lose(w, err)
 		}
-		if r != nil && o.finish(r, w.txStatus()) {
+		if r != nil && o.finish(r, w.txStatus(), w.inFlight()) {
 			return o.lose(w, ErrTransactionLeftOpen)
 		}
 	}

@@ -35,7 +35,7 @@ func (o *owner) writeReady(w *pipeline) error {
 		r := o.pending[next]
 		if r.cancel.Load() {
 			next++
-			o.settle(r, r.ctx.Err())
+			o.settle(r, r.ctx.Err(), w.inFlight())
 			continue
 		}
 		exclusive := r.raw != nil || r.direct
@@ -55,7 +55,7 @@ func (o *owner) writeReady(w *pipeline) error {
 		ready, err := w.prepareFor(r)
 		if err != nil {
 			next++
-			o.settle(r, err)
+			o.settle(r, err, w.inFlight())
 			continue
 		}
 		// Registered in flight before it is written, so that a cancel
@@ -67,7 +67,7 @@ func (o *owner) writeReady(w *pipeline) error {
 			o.leaveFlight(r)
 			if !errors.Is(err, errPrepareAgain) {
 				next++
-				o.settle(r, err)
+				o.settle(r, err, w.inFlight())
 			}
 			continue
 		}
@@ -121,7 +121,7 @@ func (o *owner) runAlone(w *pipeline, r *request) error {
 	if w.pg.IsClosed() {
 		return o.lose(w, fmt.Errorf("momoko: the connection closed: %w", r.err))
 	}
-	if o.finish(r, w.pg.TxStatus()) {
+	if o.finish(r, w.pg.TxStatus(), false) {
 		return o.lose(w, ErrTransactionLeftOpen)
 	}
 	return nil
@@ -130,7 +130,9 @@ func (o *owner) runAlone(w *pipeline, r *request) error {
 // finish resolves a request whose results are all read. It reports true
 // when the connection must be closed: a request through the pool left it
 // inside a transaction (a BEGIN run on the pool); closing it rolls back.
-func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
+// busy: the pipeline still waits for the server (another request, or a
+// Prepare of one that was dropped), so the owner must not go idle yet.
+func (o *owner) finish(r *request, txStatus byte, busy bool) (closeConn bool) {
 	if r.alone || r.begin != "" {
 		o.aloneInFlight = false
 	}
@@ -153,7 +155,9 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 		o.startCancel(o.flight[0])
 	}
 	if !closeConn {
-		d.idleIfDone(o)
+		if !busy {
+			d.idleIfDone(o)
+		}
 		d.serveWaiters(o)
 	}
 	d.mu.Unlock()
@@ -161,11 +165,13 @@ func (o *owner) finish(r *request, txStatus byte) (closeConn bool) {
 	return closeConn
 }
 
-// settle resolves a request that was never written.
-func (o *owner) settle(r *request, err error) {
+// settle resolves a request that was never written; busy as for finish.
+func (o *owner) settle(r *request, err error, busy bool) {
 	o.d.mu.Lock()
 	o.account(r)
-	o.d.idleIfDone(o)
+	if !busy {
+		o.d.idleIfDone(o)
+	}
 	o.d.mu.Unlock()
 	r.done(err)
 }

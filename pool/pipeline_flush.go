@@ -38,3 +38,9 @@ func (w *pipeline) neverSent(r *request) bool {
 func (w *pipeline) resultsBuffered() bool {
 	return w.head < w.flushed && w.fe.ReadBufferLen() > 0
 }
+
+// waitsOnPrepare reports whether the first answer the pipeline waits for
+// is a Prepare's.
+func (w *pipeline) waitsOnPrepare() bool {
+	return w.inFlight() && w.sent[w.head].kind == expectPrepare
+}

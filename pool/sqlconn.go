@@ -20,7 +20,7 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 			r := o.pending[0]
 			o.pending = o.pending[1:]
 			if r.cancel.Load() {
-				o.settle(r, r.ctx.Err())
+				o.settle(r, r.ctx.Err(), false)
 				continue
 			}
 			err := runSQL(sc, r)
@@ -29,7 +29,7 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 					// The caller's function may have done anything before
 					// the connection went bad: it is not run again.
 					r.err = err
-					o.finish(r, 'I')
+					o.finish(r, 'I', false)
 					return err
 				}
 				// database/sql's contract: the driver sent nothing. It
@@ -38,7 +38,7 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 				return err
 			}
 			r.err = err
-			o.finish(r, 'I')
+			o.finish(r, 'I', false)
 		}
 	}
 	return nil
