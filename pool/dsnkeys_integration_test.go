@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/driver"
-	"github.com/momoko-go/momoko/integration/faultproxy"
 	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
@@ -84,17 +83,8 @@ func TestDSNKeysActAsThroughSQLOpen(t *testing.T) {
 // however many calls fail meanwhile.
 func TestReconnectIntervalFromDSN(t *testing.T) {
 	ctx := testContext(t)
-	srv := pgtest.Shared(t)
-	proxy, err := faultproxy.New(srv.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
+	proxy, refused := proxiedDSN(t, pgtest.Shared(t))
 	proxy.Refuse()
-	refused, err := pgtest.WithAddr(srv.NewDatabase(t), proxy.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
 	p, err := pool.New(withParams(refused, url.Values{driver.KeyReconnectInterval: {"1h"}}), pool.Options{})
 	if err != nil {
 		t.Fatal(err)

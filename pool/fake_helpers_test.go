@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,4 +106,50 @@ func blocking(started chan<- *pgfake.Conn, release <-chan struct{}) pgfake.State
 				return nil, "", pgfake.Fail("57014", "canceling statement due to user request")
 			}
 		}}
+}
+
+// gate returns a channel a fake statement waits on and the function that
+// closes it, once however often it is called. Defer it: deferred calls
+// run before the cleanup in which the pool's Close waits for what the
+// server holds.
+func gate() (chan struct{}, func()) {
+	ch := make(chan struct{})
+	var once sync.Once
+	return ch, func() { once.Do(func() { close(ch) }) }
+}
+
+// pipelineOnCue makes p take each of sqls for fast, and no pipeline for
+// late until awaitMoved: requests then queue behind a waiting head.
+func pipelineOnCue(p *pool.Pool, sqls ...string) {
+	for _, sql := range sqls {
+		pool.MarkFast(p, sql)
+	}
+	pool.SetLateHead(p, time.Hour)
+}
+
+// awaitMoved makes every pipeline that waits for the server late, and
+// waits until a request has moved off one.
+func awaitMoved(t *testing.T, p *pool.Pool) {
+	t.Helper()
+	pool.SetLateHead(p, time.Millisecond)
+	waitFor(t, 10*time.Second, "a request to move off a late pipeline", func() bool {
+		pool.MoveFromLate(p)
+		return p.Stats().MovedFromLate >= 1
+	})
+}
+
+// cancellable is blocking, and counts its runs that a CancelRequest (or
+// a cut) ended.
+func cancellable(started chan<- *pgfake.Conn, release <-chan struct{}) (pgfake.Statement, *atomic.Int32) {
+	cancelled := new(atomic.Int32)
+	st := blocking(started, release)
+	run := st.Run
+	st.Run = func(ctx context.Context, c *pgfake.Conn, args [][]byte) ([][][]byte, string, error) {
+		rows, tag, err := run(ctx, c, args)
+		if err != nil {
+			cancelled.Add(1)
+		}
+		return rows, tag, err
+	}
+	return st, cancelled
 }

@@ -3,7 +3,6 @@ package pool_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +18,9 @@ import (
 func TestFakePrepareWaitIsLate(t *testing.T) {
 	srv, sts := fakeServer(t)
 	sts.set("SELECT parseblock", pgfake.Statement{Run: tagged("SELECT 0")})
-	release, parsing := make(chan struct{}), make(chan struct{})
+	release, unblock := gate()
+	defer unblock()
+	parsing := make(chan struct{})
 	var first atomic.Bool
 	srv.OnMessage = func(_ *pgfake.Conn, m pgproto3.FrontendMessage) {
 		if p, ok := m.(*pgproto3.Parse); ok && p.Query == "SELECT parseblock" && first.CompareAndSwap(false, true) {
@@ -28,22 +29,12 @@ func TestFakePrepareWaitIsLate(t *testing.T) {
 		}
 	}
 	p := fakePool(t, srv, pool.Options{Size: 2, MaxSize: 2})
-	var releaseOnce sync.Once
-	unblock := func() { releaseOnce.Do(func() { close(release) }) }
-	t.Cleanup(unblock) // before the pool's Close, which waits for the Prepare
-	pool.MarkFast(p, "SELECT parseblock")
-	pool.MarkFast(p, "SELECT 'one'")
-	pool.SetLateHead(p, time.Hour)
+	pipelineOnCue(p, "SELECT parseblock", "SELECT 'one'")
 	ctx := context.Background()
 	blocked := p.Execute(ctx, "SELECT parseblock")
 	<-parsing
 	lookup := p.Execute(ctx, "SELECT 'one'") // queued behind the Prepare
-	pool.SetLateHead(p, time.Millisecond)
-	// The lookup moves, and so may the statement waiting for that Prepare.
-	waitFor(t, 10*time.Second, "the lookup to move", func() bool {
-		pool.MoveFromLate(p)
-		return p.Stats().MovedFromLate >= 1
-	})
+	awaitMoved(t, p)
 	if got := textOf(t, await(t, ctx, lookup)); got != "one" {
 		t.Fatalf("got %q", got)
 	}
@@ -58,21 +49,10 @@ func TestFakeMovingAwayCancelsAnUnwantedHead(t *testing.T) {
 	srv, sts := fakeServer(t)
 	started, release := make(chan *pgfake.Conn, 1), make(chan struct{})
 	defer close(release)
-	var cancelled atomic.Int32
-	st := blocking(started, release)
-	run := st.Run
-	st.Run = func(ctx context.Context, c *pgfake.Conn, args [][]byte) ([][][]byte, string, error) {
-		rows, tag, err := run(ctx, c, args)
-		if err != nil {
-			cancelled.Add(1)
-		}
-		return rows, tag, err
-	}
+	st, cancelled := cancellable(started, release)
 	sts.set("UPDATE locked", st)
 	p := fakePool(t, srv, pool.Options{Size: 2, MaxSize: 2})
-	pool.MarkFast(p, "UPDATE locked")
-	pool.MarkFast(p, "SELECT 'one'")
-	pool.SetLateHead(p, time.Hour)
+	pipelineOnCue(p, "UPDATE locked", "SELECT 'one'")
 	ctx := context.Background()
 	hctx, hcancel := context.WithCancel(ctx)
 	head := p.Execute(hctx, "UPDATE locked")
@@ -82,11 +62,7 @@ func TestFakeMovingAwayCancelsAnUnwantedHead(t *testing.T) {
 	if _, err := head.Await(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("head: %v, want context.Canceled", err)
 	}
-	pool.SetLateHead(p, time.Millisecond)
-	waitFor(t, 10*time.Second, "the lookup to move", func() bool {
-		pool.MoveFromLate(p)
-		return p.Stats().MovedFromLate >= 1
-	})
+	awaitMoved(t, p)
 	await(t, ctx, lookup)
 	waitFor(t, 10*time.Second, "the head cancelled on the server", func() bool { return cancelled.Load() == 1 })
 }
@@ -99,7 +75,9 @@ func TestFakeHeldBehindALateStatementMoves(t *testing.T) {
 	first, releaseFirst := make(chan *pgfake.Conn, 1), make(chan struct{})
 	sts.set("SELECT first", blocking(first, releaseFirst))
 	var lock atomic.Bool
-	locked, releaseLock := make(chan struct{}, 1), make(chan struct{})
+	locked := make(chan struct{}, 1)
+	releaseLock, unlock := gate()
+	defer unlock()
 	sts.set("UPDATE locked", pgfake.Statement{Run: func(ctx context.Context, _ *pgfake.Conn, _ [][]byte) ([][][]byte, string, error) {
 		if lock.Load() {
 			locked <- struct{}{}
@@ -111,15 +89,9 @@ func TestFakeHeldBehindALateStatementMoves(t *testing.T) {
 		return nil, "UPDATE 1", nil
 	}})
 	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 2})
-	var once sync.Once
-	unlock := func() { once.Do(func() { close(releaseLock) }) }
-	t.Cleanup(unlock)
 	ctx := context.Background()
 	await(t, ctx, p.Execute(ctx, "UPDATE locked")) // prepared on the connection
-	for _, sql := range []string{"SELECT first", "UPDATE locked", "SELECT 'one'"} {
-		pool.MarkFast(p, sql)
-	}
-	pool.SetLateHead(p, time.Hour)
+	pipelineOnCue(p, "SELECT first", "UPDATE locked", "SELECT 'one'")
 	lock.Store(true)
 	head := p.Execute(ctx, "SELECT first")
 	<-first
@@ -128,11 +100,7 @@ func TestFakeHeldBehindALateStatementMoves(t *testing.T) {
 	close(releaseFirst)
 	await(t, ctx, head)
 	<-locked
-	pool.SetLateHead(p, time.Millisecond)
-	waitFor(t, 10*time.Second, "the lookup to move", func() bool {
-		pool.MoveFromLate(p)
-		return p.Stats().MovedFromLate >= 1
-	})
+	awaitMoved(t, p)
 	if got := textOf(t, await(t, ctx, lookup)); got != "one" {
 		t.Fatalf("got %q", got)
 	}
@@ -158,7 +126,9 @@ func TestFakeNoIdleWhileWaitingForAPrepare(t *testing.T) {
 		return nil, "SELECT 0", nil
 	}})
 	sts.set("SELECT parseblock", pgfake.Statement{Run: tagged("SELECT 0")})
-	releaseParse, parsing := make(chan struct{}), make(chan struct{}, 1)
+	releaseParse, unblock := gate()
+	defer unblock()
+	parsing := make(chan struct{}, 1)
 	var parseSeen atomic.Bool
 	srv.OnMessage = func(_ *pgfake.Conn, m pgproto3.FrontendMessage) {
 		if p, ok := m.(*pgproto3.Parse); ok && p.Query == "SELECT parseblock" && parseSeen.CompareAndSwap(false, true) {
@@ -167,15 +137,9 @@ func TestFakeNoIdleWhileWaitingForAPrepare(t *testing.T) {
 		}
 	}
 	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 2})
-	var once sync.Once
-	unblock := func() { once.Do(func() { close(releaseParse) }) }
-	t.Cleanup(unblock)
 	ctx := context.Background()
 	await(t, ctx, p.Execute(ctx, "SELECT s")) // prepared on the connection
-	for _, sql := range []string{"SELECT first", "SELECT s", "SELECT parseblock", "SELECT 'one'"} {
-		pool.MarkFast(p, sql)
-	}
-	pool.SetLateHead(p, time.Hour)
+	pipelineOnCue(p, "SELECT first", "SELECT s", "SELECT parseblock", "SELECT 'one'")
 	block.Store(true)
 	head := p.Execute(ctx, "SELECT first")
 	<-first

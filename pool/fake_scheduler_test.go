@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,24 +95,17 @@ func TestFakeMaxPipelineBoundsDepth(t *testing.T) {
 // (a lock) holds up no call while another connection can serve it.
 func TestFakeLateHeadTakesNoNewWork(t *testing.T) {
 	srv, sts := fakeServer(t)
-	started, release := make(chan *pgfake.Conn, 1), make(chan struct{})
+	started := make(chan *pgfake.Conn, 1)
+	release, unblock := gate()
+	defer unblock()
 	sts.set("UPDATE locked", blocking(started, release))
 	p := fakePool(t, srv, pool.Options{Size: 2, MaxSize: 2})
-	var releaseOnce sync.Once
-	unblock := func() { releaseOnce.Do(func() { close(release) }) }
-	t.Cleanup(unblock)
-	pool.MarkFast(p, "UPDATE locked")
-	pool.MarkFast(p, "SELECT 'one'")
-	pool.SetLateHead(p, time.Hour)
+	pipelineOnCue(p, "UPDATE locked", "SELECT 'one'")
 	ctx := context.Background()
 	waiting := p.Execute(ctx, "UPDATE locked")
 	<-started
 	lookup := p.Execute(ctx, "SELECT 'one'") // queued behind the update
-	pool.SetLateHead(p, time.Millisecond)
-	waitFor(t, 10*time.Second, "the lookup to move", func() bool {
-		pool.MoveFromLate(p)
-		return p.Stats().MovedFromLate >= 1
-	})
+	awaitMoved(t, p)
 	if got := textOf(t, await(t, ctx, lookup)); got != "one" {
 		t.Fatalf("got %q", got)
 	}
@@ -133,16 +124,7 @@ func TestFakeCancelReachesTheStatement(t *testing.T) {
 	srv, sts := fakeServer(t)
 	started, release := make(chan *pgfake.Conn, 1), make(chan struct{})
 	defer close(release)
-	var cancelled atomic.Int32
-	st := blocking(started, release)
-	run := st.Run
-	st.Run = func(ctx context.Context, c *pgfake.Conn, args [][]byte) ([][][]byte, string, error) {
-		rows, tag, err := run(ctx, c, args)
-		if err != nil {
-			cancelled.Add(1)
-		}
-		return rows, tag, err
-	}
+	st, cancelled := cancellable(started, release)
 	sts.set("SELECT slow", st)
 	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 1})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/integration/faultproxy"
 	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
@@ -142,4 +143,20 @@ func waitBackends(t *testing.T, ctx context.Context, srv *pgtest.Server, databas
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// proxiedDSN starts a faultproxy in front of srv, closed at cleanup, and
+// returns it with the DSN of a fresh database through it.
+func proxiedDSN(t *testing.T, srv *pgtest.Server) (*faultproxy.Proxy, string) {
+	t.Helper()
+	proxy, err := faultproxy.New(srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	dsn, err := pgtest.WithAddr(srv.NewDatabase(t), proxy.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return proxy, dsn
 }

@@ -10,30 +10,24 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/momoko-go/momoko/driver"
-	"github.com/momoko-go/momoko/integration/faultproxy"
 	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
 
-// proxiedPool opens a pool whose connections go through a faultproxy in
-// front of a fresh database.
-func proxiedPool(t *testing.T, ctx context.Context, opts pool.Options, kv ...string) (*pool.Pool, *faultproxy.Proxy, string) {
+// openAll makes every one of p's n connections open and idle.
+func openAll(t *testing.T, ctx context.Context, p *pool.Pool, n int) {
 	t.Helper()
-	srv := pgtest.Shared(t)
-	proxy, err := faultproxy.New(srv.Addr())
-	if err != nil {
-		t.Fatal(err)
+	var held []*pool.Conn
+	for range n {
+		c, err := p.Acquire(ctx)
+		if err != nil {
+			t.Fatalf("Acquire: %v", err)
+		}
+		held = append(held, c)
 	}
-	t.Cleanup(func() { proxy.Close() })
-	direct := srv.NewDatabase(t)
-	dsn, err := pgtest.WithAddr(direct, proxy.Addr())
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range held {
+		p.PutConn(c)
 	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		dsn += "&" + kv[i] + "=" + kv[i+1]
-	}
-	return openPool(t, ctx, dsn, opts), proxy, direct
 }
 
 // checkNotLost fails the test when err says a statement that never
@@ -61,20 +55,10 @@ func checkNotLost(t *testing.T, what string, round int, err error) {
 // failed their ping".
 func TestIdleConnectionsCutFailNobody(t *testing.T) {
 	ctx := testContext(t)
-	p, proxy, _ := proxiedPool(t, ctx, pool.Options{Size: 3, MaxSize: 3})
+	proxy, dsn := proxiedDSN(t, pgtest.Shared(t))
+	p := openPool(t, ctx, dsn, pool.Options{Size: 3, MaxSize: 3})
 	for round := range 15 {
-		// Every connection open and idle, then cut.
-		var held []*pool.Conn
-		for range 3 {
-			c, err := p.Acquire(ctx)
-			if err != nil {
-				t.Fatalf("round %d: Acquire: %v", round, err)
-			}
-			held = append(held, c)
-		}
-		for _, c := range held {
-			p.PutConn(c)
-		}
+		openAll(t, ctx, p, 3)
 		proxy.CutAll()
 		_, err := p.Execute(ctx, "SELECT 1").Await(ctx)
 		checkNotLost(t, "Execute", round, err)
@@ -103,17 +87,7 @@ func TestIdleConnectionsTerminatedAfterIdleFailNobody(t *testing.T) {
 	dsn := srv.NewDatabase(t) + "&ping_after_idle=0"
 	p := openPool(t, ctx, dsn, pool.Options{Size: 4, MaxSize: 4})
 	for round := range 5 {
-		var held []*pool.Conn
-		for range 4 {
-			c, err := p.Acquire(ctx)
-			if err != nil {
-				t.Fatalf("round %d: Acquire: %v", round, err)
-			}
-			held = append(held, c)
-		}
-		for _, c := range held {
-			p.PutConn(c)
-		}
+		openAll(t, ctx, p, 4)
 		terminateAll(t, ctx, srv, dsn)
 		c, err := p.Acquire(ctx)
 		checkNotLost(t, "Acquire", round, err)

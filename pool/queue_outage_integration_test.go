@@ -8,7 +8,6 @@ import (
 
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
-	"github.com/momoko-go/momoko/integration/faultproxy"
 	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
@@ -20,16 +19,7 @@ import (
 // had been given, and nothing dialed for the rest.
 func TestQueuedCallsFailFastWhenTheServerIsLost(t *testing.T) {
 	ctx := testContext(t)
-	srv := pgtest.Shared(t)
-	proxy, err := faultproxy.New(srv.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
-	dsn, err := pgtest.WithAddr(srv.NewDatabase(t), proxy.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
+	proxy, dsn := proxiedDSN(t, pgtest.Shared(t))
 	p := openPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 2})
 	// Two slow statements take both connections; the calls after them
 	// queue (a statement not known to be fast is never pipelined).
