@@ -93,7 +93,7 @@ func (o *owner) watchProgress(r *request) {
 		if r == nil {
 			o.guarded = false
 		}
-		if (r == nil || !r.finished) && !o.broken && o.reading.Load() && o.reads.Load() == reads && !o.wanted() {
+		if (r == nil || !r.finished) && !o.broken && o.waiting() && o.reads.Load() == reads && !o.wanted() {
 			// The owner's read fails: the connection is given up. Under
 			// d.mu, so that nothing wanted is written meanwhile.
 			pg.Conn().SetDeadline(time.Now())

@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"time"
 )
@@ -39,13 +38,10 @@ type dispatcher struct {
 	// one takes no more work and hands it back once done.
 	dbWaits uint64
 
-	// lateTimer moves requests off pipelines whose head is late (late.go);
-	// lateArmed: it is set to fire.
+	// lateTimer moves requests off pipelines whose head is late (late.go).
 	lateTimer *time.Timer
-	lateArmed bool
 	lateAfter time.Duration // lateHead; tests change it
-	lateAt    time.Time     // when lateTimer fires, while lateArmed
-	avoid     []*owner      // late owners, while their requests move away
+	lateAt    time.Time     // when lateTimer fires; zero while it is not set
 
 	pipelined  uint64 // requests written behind another in flight
 	deepest    int
@@ -120,10 +116,10 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.yielding || o.expired || o.depth >= limit {
 			continue
 		}
-		if slices.Contains(d.avoid, o) {
+		if o.movingFrom {
 			continue
 		}
-		if o.reading.Load() {
+		if o.waiting() {
 			if now.IsZero() {
 				now = time.Now()
 			}
@@ -147,8 +143,8 @@ func (d *dispatcher) assign(o *owner, r *request) {
 		d.pipelined++
 		d.deepest = max(d.deepest, o.depth)
 	}
-	if o.depth > 1 || o.reading.Load() {
-		d.armLate(o.lateAfter())
+	if o.depth > 1 || o.waiting() {
+		d.armLate(o.lateAfter(), time.Now())
 	}
 	if !r.fast {
 		o.slow++

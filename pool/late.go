@@ -65,26 +65,30 @@ func (o *owner) learnWait(d time.Duration) {
 	o.usualWait.Store(int64(shortest))
 }
 
+// waiting reports whether o's owner waits for the server now.
+func (o *owner) waiting() bool { return o.readSince.Load() != 0 }
+
 // waited is how long o's owner has been waiting for the server without
 // finishing a request; 0 while it is not waiting.
 func (o *owner) waited(now time.Time) time.Duration {
-	if !o.reading.Load() {
+	since := o.readSince.Load()
+	if since == 0 {
 		return 0
 	}
-	return time.Duration(now.UnixNano() - o.readSince.Load())
+	return time.Duration(now.UnixNano() - since)
 }
 
 // armLate makes sure the pool looks for late pipelines within after;
 // d.mu is held.
-func (d *dispatcher) armLate(after time.Duration) {
+func (d *dispatcher) armLate(after time.Duration, now time.Time) {
 	if d.closed {
 		return
 	}
-	at := time.Now().Add(after)
-	if d.lateArmed && !at.Before(d.lateAt) {
+	at := now.Add(after)
+	if !d.lateAt.IsZero() && !at.Before(d.lateAt) {
 		return
 	}
-	d.lateArmed, d.lateAt = true, at
+	d.lateAt = at
 	if d.lateTimer == nil {
 		d.lateTimer = time.AfterFunc(after, d.moveFromLate)
 		return
@@ -98,7 +102,7 @@ func (d *dispatcher) armLate(after time.Duration) {
 func (d *dispatcher) moveFromLate() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.lateArmed = false
+	d.lateAt = time.Time{}
 	if d.closed {
 		return
 	}
@@ -148,8 +152,14 @@ func (d *dispatcher) moveFromLate() {
 	}
 	// Not back to where they came from, however briefly those owners
 	// look not to be waiting (between two reads).
-	d.avoid = late
-	defer func() { d.avoid = nil }()
+	for _, o := range late {
+		o.movingFrom = true
+	}
+	defer func() {
+		for _, o := range late {
+			o.movingFrom = false
+		}
+	}()
 	var line []*request
 	for _, r := range moved {
 		if r.cancel.Load() {
@@ -170,20 +180,21 @@ func (d *dispatcher) moveFromLate() {
 		d.limitWait(r)
 	}
 	if next >= 0 {
-		d.armLate(max(next, time.Millisecond/4))
+		d.armLate(max(next, time.Millisecond/4), now)
 	}
 }
 
 // unpend hands the requests the owner took up but could not write yet
 // (waiting for their Prepares, or behind a transaction) back to its
 // queue before it waits for the server, so that they can move if that
-// wait is long. onPrepare: what it waits for first is a Prepare.
-func (o *owner) unpend(onPrepare bool) {
+// wait is long. onPrepare: what it waits for first is a Prepare; now:
+// when the wait begins.
+func (o *owner) unpend(onPrepare bool, now time.Time) {
 	d := o.d
 	d.mu.Lock()
 	o.queue = append(o.pending, o.queue...)
 	o.pending = nil
 	o.onPrepare = onPrepare
-	d.armLate(o.lateAfter())
+	d.armLate(o.lateAfter(), now)
 	d.mu.Unlock()
 }

@@ -58,11 +58,11 @@ type owner struct {
 
 	wake       chan struct{} // cap 1: there is something to look at
 	cancelling atomic.Bool   // no writes until the CancelRequest is over
-	reading    atomic.Bool   // waiting for the server
-	readSince  atomic.Int64  // when that wait began, in Unix nanoseconds
+	readSince  atomic.Int64  // since when it waits for the server, in Unix nanoseconds; 0: it does not
 	usualWait  atomic.Int64  // how long a wait for a result usually lasts here, in nanoseconds (late.go)
 	onPrepare  bool          // what it waits for first is a Prepare (late.go)
 	guarded    bool          // watched for progress after its requests moved away (late.go)
+	movingFrom bool          // late: what was queued on it is moving away (late.go)
 	reads      atomic.Uint64 // reads done, for a cancelled request to see progress
 
 	// The owner goroutine's own.
@@ -215,15 +215,14 @@ func (o *owner) serve(w *pipeline) error {
 		if !w.inFlight() {
 			continue
 		}
+		waitFrom := time.Now()
 		if len(o.pending) > 0 {
-			o.unpend(w.waitsOnPrepare())
+			o.unpend(w.waitsOnPrepare(), waitFrom)
 		}
 		blocks := !w.resultsBuffered()
-		waitFrom := time.Now()
 		o.readSince.Store(waitFrom.UnixNano())
-		o.reading.Store(true)
 		r, err := w.readNext()
-		o.reading.Store(false)
+		o.readSince.Store(0)
 		o.reads.Add(1)
 		if r != nil && blocks {
 			o.learnWait(time.Since(waitFrom))

@@ -124,7 +124,7 @@ func (p *Pool) readOnly(ctx context.Context, st Statement) *request {
 }
 
 // beginReadOnly is the BEGIN of txOptions{readOnly: true}.
-const beginReadOnly = "BEGIN READ ONLY"
+var beginReadOnly, _ = txOptions{readOnly: true}.begin()
 
 // read sends a request made by makeReq to a standby, finishing with
 // finish. makeReq is told whether the request runs on the primary,

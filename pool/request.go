@@ -42,7 +42,8 @@ type request struct {
 	held       bool // waits for Prepares written for it; the owner goroutine writes it, moveFromLate reads it under d.mu while r is queued
 	// described: it waited for Prepares, so the descriptions of its
 	// statements are fresh; again: the error of its statement that the
-	// pipeline may run a second time (see runAgain). Owner goroutine only.
+	// pipeline may run a second time (see runAgain). The owner goroutine's,
+	// but for assign, which clears both flags under d.mu.
 	described bool
 	again     error
 

@@ -5,14 +5,7 @@ import "strings"
 // FirstWord is the first word of sql after white space, comments and
 // opening parentheses. The pool reads it on every statement: it allocates
 // nothing.
-func FirstWord(sql string) string {
-	i := skipToWord(sql, 0)
-	j := i
-	for j < len(sql) && isLetter(sql[j]) {
-		j++
-	}
-	return sql[i:j]
-}
+func FirstWord(sql string) string { return wordAt(sql, skipToWord(sql, 0)) }
 
 // StartsWith reports whether sql's first word is one of keywords, in any
 // case.

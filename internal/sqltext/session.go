@@ -74,14 +74,7 @@ func callsSessionLock(s string) bool {
 	return false
 }
 
-func isSessionLock(ident string) bool {
-	for _, name := range sessionLocks {
-		if strings.EqualFold(ident, name) {
-			return true
-		}
-	}
-	return false
-}
+func isSessionLock(ident string) bool { return wordIn(ident, sessionLocks...) }
 
 // opensCall reports whether the first byte from i on that is neither
 // white space nor inside a comment is '('.
