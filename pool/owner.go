@@ -202,12 +202,14 @@ func (o *owner) serve(w *pipeline) error {
 				return &deadBeforeWrite{err: err, parked: o.parked}
 			}
 		}
-		if err := o.writeReady(w); err != nil {
-			return o.lose(w, err)
-		}
 		// Results already received are read before anything new is
-		// written, so that what queued meanwhile goes out in one write.
+		// written: what queued meanwhile then goes out in one write, and
+		// whatever readNext reads was sent (it would otherwise wait for
+		// answers to what is still in the client's buffer).
 		if !w.resultsBuffered() {
+			if err := o.writeReady(w); err != nil {
+				return o.lose(w, err)
+			}
 			if err := w.flush(); err != nil {
 				return o.lose(w, err)
 			}

@@ -21,6 +21,8 @@ func (e *errBroken) Unwrap() error { return e.err }
 // readNext reads results until a request is complete and returns it with
 // its cursors or its error set, or until nothing is in flight (nil). An
 // *errBroken means the connection is gone, with the requests in flight.
+// Everything in flight must have been flushed: the server answers nothing
+// else, so reading on would wait for good.
 func (w *pipeline) readNext() (*request, error) {
 	if w.lastRead.IsZero() {
 		w.lastRead = time.Now()

@@ -71,6 +71,19 @@ func (c *Conn) kill() {
 	c.nc.Close()
 }
 
+// Hold keeps what the server sends from the client until Release, which
+// delivers it in one piece, as a socket delivers in one read everything
+// that arrived while the client was not reading: a client then finds
+// answers in its buffer that it has not asked for yet.
+func (c *Conn) Hold() { c.out.hold(true) }
+
+// Release ends a Hold.
+func (c *Conn) Release() { c.out.hold(false) }
+
+// Held is how many flushes of the server's wait for Release: one per
+// Sync answered, for instance.
+func (c *Conn) Held() int { return c.out.heldWrites() }
+
 // Closed reports whether the connection is gone.
 func (c *Conn) Closed() bool { return c.closed.Load() }
 

@@ -1,6 +1,7 @@
 package pgfake
 
 import (
+	"bytes"
 	"net"
 	"sync"
 )
@@ -15,6 +16,7 @@ type outbox struct {
 	cond   *sync.Cond
 	queue  [][]byte
 	closed bool
+	held   bool          // Conn.Hold: nothing is written until Release
 	gone   chan struct{} // closed once the connection is
 }
 
@@ -46,11 +48,28 @@ func (o *outbox) close() {
 	o.mu.Unlock()
 }
 
+// hold stops or restarts writing.
+func (o *outbox) hold(held bool) {
+	o.mu.Lock()
+	o.held = held
+	o.cond.Signal()
+	o.mu.Unlock()
+}
+
+// heldWrites is how many writes wait for Release.
+func (o *outbox) heldWrites() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.queue)
+}
+
+// drain writes what was queued, all of it at once: a client reading a
+// socket gets in one read whatever arrived since its last.
 func (o *outbox) drain() {
 	defer close(o.gone)
 	for {
 		o.mu.Lock()
-		for len(o.queue) == 0 && !o.closed {
+		for (len(o.queue) == 0 || o.held) && !o.closed {
 			o.cond.Wait()
 		}
 		if len(o.queue) == 0 {
@@ -58,8 +77,9 @@ func (o *outbox) drain() {
 			o.nc.Close()
 			return
 		}
-		b := o.queue[0]
-		o.queue = o.queue[1:]
+		b := bytes.Join(o.queue, nil)
+		clear(o.queue)
+		o.queue = o.queue[:0]
 		o.mu.Unlock()
 		if _, err := o.nc.Write(b); err != nil {
 			o.nc.Close()
