@@ -19,11 +19,15 @@ import (
 //
 // A ConnConfig.Tracer is used as given: the driver installs no tracer of
 // its own, so there is nothing to combine it with (to use several, combine
-// them first with pgx's multitracer.New). pgx calls it for what runs
-// through pgx's own methods: connecting, the statements of DB, WithConn,
-// BeginFunc and Raw, and statements in the simple protocol or an exec
-// mode. The pipelined statements of Execute, Transaction and the other
-// futures are written by the pool through pgconn, which has no tracer.
+// them first with pgx's multitracer.New). It sees every statement: pgx
+// calls it for what runs through pgx's own methods (connecting, the
+// statements of DB, WithConn, BeginFunc and Raw, the simple protocol and
+// exec modes), and the pool for the statements it pipelines (Execute,
+// Transaction, CallProc, a Conn's, Replica's reads, on the standbys too
+// unless their DSN's config has a tracer), as pgx would: TraceQueryStart as
+// each statement is written, with its caller's context, TraceQueryEnd once
+// its result is read; a pgx.PrepareTracer sees the pool's Prepares, and a
+// QueryTimesTracer where each statement's time went.
 func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("%w: nil *driver.Config", ErrInvalidOptions)
@@ -43,7 +47,7 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	}
 	var members []*member
 	if len(o.Replicas.Standbys) > 0 {
-		if members, err = newMembers(o.Replicas, given, o.Logger); err != nil {
+		if members, err = newMembers(o.Replicas, given, o.Logger, cfg.ConnConfig.Tracer); err != nil {
 			return nil, err
 		}
 	}

@@ -26,6 +26,7 @@ type Conn struct {
 	own      bool // a standalone Conn: closing it closes pool
 	returned atomic.Bool
 	leak     *time.Timer
+	lent     time.Time   // when it was handed out, for Stats.Latency.Use
 	listened atomic.Bool // it may have run LISTEN: UNLISTEN before it goes back
 }
 
@@ -93,12 +94,10 @@ func (p *Pool) acquire(ctx context.Context, ping bool, taker []byte) (*Conn, err
 		}
 		c := p.pin(o)
 		if !ping {
-			p.watchLeak(ctx, c, taker)
-			return c, nil
+			return p.handOut(ctx, c, taker), nil
 		}
 		if _, err = c.Ping(ctx).Await(ctx); err == nil {
-			p.watchLeak(ctx, c, taker)
-			return c, nil
+			return p.handOut(ctx, c, taker), nil
 		}
 		p.PutConn(c)
 		if ctx.Err() != nil {
@@ -112,6 +111,14 @@ func (p *Pool) acquire(ctx context.Context, ping bool, taker []byte) (*Conn, err
 		}
 	}
 	return nil, fmt.Errorf("%w: connections in a row failed their ping: %w", driver.ErrDatabaseNotAvailable, err)
+}
+
+// handOut gives c to the caller who asked for it (taker: where, for
+// the leak warning).
+func (p *Pool) handOut(ctx context.Context, c *Conn, taker []byte) *Conn {
+	c.lent = time.Now()
+	p.watchLeak(ctx, c, taker)
+	return c
 }
 
 // pin makes o the owner of a new Conn.
@@ -152,6 +159,9 @@ func (p *Pool) PutConn(c *Conn) error {
 	}
 	if c.leak != nil {
 		c.leak.Stop()
+	}
+	if !c.lent.IsZero() {
+		p.lat.use.observe(time.Since(c.lent))
 	}
 	c.cleanUp()
 	p.disp.release(c.o)
@@ -230,6 +240,7 @@ func (c *Conn) submitLast(r *request) {
 		r.done(ErrConnClosed)
 		return
 	}
+	r.queued = time.Now()
 	d.assign(c.o, r)
 	d.mu.Unlock()
 }

@@ -57,7 +57,8 @@ func newDispatcher(p *Pool, o Options) *dispatcher {
 	if maxPipe <= 0 {
 		maxPipe = 1
 	}
-	return &dispatcher{p: p, max: o.MaxSize, maxPipe: maxPipe, spread: min(spreadDepth, maxPipe), lateAfter: lateHead}
+	return &dispatcher{p: p, max: o.MaxSize, maxPipe: maxPipe, spread: min(spreadDepth, maxPipe), lateAfter: lateHead,
+		counts: counters{waitHist: &p.lat.wait}}
 }
 
 // submit hands r to an owner, or queues it.
@@ -69,6 +70,11 @@ func (d *dispatcher) submit(r *request) {
 		return
 	}
 	d.statements++
+	r.queued, r.lat = time.Now(), &d.p.lat
+	if r.settled.Load() {
+		// Its context ended before it got here.
+		r.observeCancelled()
+	}
 	var o *owner
 	if len(d.waiters) == 0 {
 		o = d.choose(r)

@@ -67,10 +67,17 @@ func tagged(tag string) func(context.Context, *pgfake.Conn, [][]byte) ([][][]byt
 // fakePool opens a pool on srv, closed at cleanup.
 func fakePool(t *testing.T, srv *pgfake.Server, opts pool.Options) *pool.Pool {
 	t.Helper()
+	return fakePoolConfigured(t, srv, opts, func(*driver.Config) {})
+}
+
+// fakePoolConfigured is fakePool with what configure sets on the config.
+func fakePoolConfigured(t *testing.T, srv *pgfake.Server, opts pool.Options, configure func(*driver.Config)) *pool.Pool {
+	t.Helper()
 	cfg, err := driver.ParseConfig("postgres://fake@fake.invalid:5432/fake?sslmode=disable&connect_timeout=5")
 	if err != nil {
 		t.Fatal(err)
 	}
+	configure(cfg)
 	cfg.ConnConfig.DialFunc = srv.Dial
 	cfg.ConnConfig.LookupFunc = func(context.Context, string) ([]string, error) { return []string{"127.0.0.1"}, nil }
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -92,6 +92,7 @@ var errNotPgx = errors.New("momoko: not a pgx connection")
 func (o *owner) run() {
 	p := o.d.p
 	defer p.owners.Done()
+	asked := time.Now()
 	sc, err := p.db.Conn(o.dialContext())
 	o.caller = nil
 	o.d.mu.Lock()
@@ -110,7 +111,12 @@ func (o *owner) run() {
 	err = sc.Raw(func(dc any) error {
 		o.dc = dc
 		dc = unwrapConn(dc)
-		o.startLifetime(bornOf(dc))
+		born := bornOf(dc)
+		if born.After(asked) {
+			// Dialed for this owner, not one database/sql's callers had.
+			p.lat.create.observe(born.Sub(asked))
+		}
+		o.startLifetime(born)
 		pc, ok := dc.(interface{ Conn() *pgx.Conn })
 		if !ok {
 			return errNotPgx

@@ -202,7 +202,7 @@ func (o *owner) lose(w *pipeline, err error) error {
 	if errors.As(err, &broken) {
 		err = broken.err
 	}
-	lost := fmt.Errorf("%w: %w", driver.ErrConnectionLost, err)
+	lost := connectionLost(err)
 	o.d.mu.Lock()
 	if o.broken {
 		// Lost already (runAlone loses the connection, then serve).
@@ -229,6 +229,7 @@ func (o *owner) lose(w *pipeline, err error) error {
 	}
 	o.d.mu.Unlock()
 	o.pending = append(back, o.pending...)
+	w.endTraces(lost)
 	for _, r := range flight[:n] {
 		if r.ended {
 			r.done(r.err)
@@ -243,3 +244,7 @@ func (o *owner) lose(w *pipeline, err error) error {
 	}
 	return err
 }
+
+// connectionLost is the error of what was in flight on a connection that
+// broke with err.
+func connectionLost(err error) error { return fmt.Errorf("%w: %w", driver.ErrConnectionLost, err) }

@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -32,6 +33,8 @@ type expect struct {
 
 	describe bool // a RowDescription comes first
 	position bool // the WAL position read after req (request.positionAfter)
+
+	trace context.Context // what the tracer's start returned; nil untraced
 }
 
 // pipeline writes statements to one pgx connection and reads their
@@ -60,12 +63,14 @@ type pipeline struct {
 	unflushed bool
 	bound     bool         // the statement last read got past its Bind
 	probe     *socketProbe // looks whether the server closed the idle connection
+	tracers   tracers      // the ConnConfig's Tracer, by what it traces
 }
 
 func newPipeline(p *Pool, conn *pgx.Conn, owner uint64) *pipeline {
 	return &pipeline{
 		p: p, conn: conn, pg: conn.PgConn(), fe: conn.PgConn().Frontend(), types: conn.TypeMap(),
 		cache: newStmtCache(owner), preparing: make(map[string]error), probe: newSocketProbe(conn.PgConn().Conn()),
+		tracers: tracersOf(conn.Config().Tracer),
 	}
 }
 
@@ -135,7 +140,7 @@ func (w *pipeline) prepareFor(r *request) (bool, error) {
 	if len(missing) > 0 {
 		w.sendEvictions()
 		for _, sql := range missing {
-			w.prepare(sql)
+			w.prepare(r, sql)
 		}
 		hold = true
 	}
@@ -163,7 +168,7 @@ func (w *pipeline) write(r *request) error {
 			return w.encodeFailed(r, p, stale, err)
 		}
 		w.sendEvictions()
-		w.send(r, sql, p, w.eqb.ParamValues, w.eqb.ParamFormats, true)
+		w.send(r, sql, p, w.eqb.ParamValues, w.eqb.ParamFormats, true, w.traceStart(r, 0))
 	} else if err := w.writeAll(r, n); err != nil {
 		return err
 	}
@@ -223,14 +228,14 @@ func (w *pipeline) writeAll(r *request, n int) error {
 	for i := range n {
 		sql := r.sqlAt(i)
 		delete(w.preparing, sql)
-		w.send(r, sql, bounds[i].prep, bounds[i].values, bounds[i].formats, i == n-1)
+		w.send(r, sql, bounds[i].prep, bounds[i].values, bounds[i].formats, i == n-1, w.traceStart(r, i))
 	}
 	return nil
 }
 
 // send writes one statement, and the Sync that ends r's statements when
-// sync; p nil sends it unprepared.
-func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, formats []int16, sync bool) {
+// sync; p nil sends it unprepared. trace: the tracer's context for it.
+func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, formats []int16, sync bool, trace context.Context) {
 	describe := p == nil || len(p.fields) == 0
 	if p == nil {
 		w.fe.SendParse(&pgproto3.Parse{Query: sql})
@@ -244,7 +249,7 @@ func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, fo
 		w.fe.SendDescribe(&pgproto3.Describe{ObjectType: 'P'})
 	}
 	w.fe.SendExecute(&pgproto3.Execute{})
-	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe})
+	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe, trace: trace})
 	if sync {
 		w.fe.SendSync(&pgproto3.Sync{})
 		w.expect(expect{kind: expectSync, req: r, last: !r.positionAfter()})
@@ -252,13 +257,15 @@ func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, fo
 	w.unflushed = true
 }
 
-func (w *pipeline) prepare(sql string) {
+// prepare writes a Prepare of sql, for r.
+func (w *pipeline) prepare(r *request, sql string) {
 	w.preparing[sql] = nil
 	name := w.cache.name()
 	w.fe.SendParse(&pgproto3.Parse{Name: name, Query: sql})
 	w.fe.SendDescribe(&pgproto3.Describe{ObjectType: 'S', Name: name})
 	w.fe.SendSync(&pgproto3.Sync{})
-	w.expect(expect{kind: expectPrepare, sql: sql, prep: &prepared{name: name, sql: sql}}, expect{kind: expectSync})
+	w.expect(expect{kind: expectPrepare, sql: sql, prep: &prepared{name: name, sql: sql}, trace: w.tracePrepareStart(r, name, sql)},
+		expect{kind: expectSync})
 	w.unflushed = true
 }
 

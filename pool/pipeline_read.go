@@ -36,6 +36,7 @@ func (w *pipeline) readNext() (*request, error) {
 		e := &entry
 		w.head++
 		if failed && e.kind != expectSync {
+			w.traceEnd(e, "", errSkipped)
 			continue
 		}
 		var err error
@@ -162,6 +163,7 @@ func (w *pipeline) readPrepare(e *expect) error {
 		}
 		return false, nil
 	})
+	w.traceEnd(e, "", err)
 	if err != nil {
 		w.preparing[e.sql] = err
 		return err
@@ -200,15 +202,22 @@ func (w *pipeline) readStatement(e *expect) error {
 	if p := e.prep; p != nil {
 		p.lastBytes, p.lastValues = len(cur.buf), len(cur.spans)
 	}
-	now := time.Now()
+	// The server began on it once it had answered what was ahead of it.
+	now, start := time.Now(), r.started
+	if w.lastRead.After(start) {
+		start = w.lastRead
+	}
 	if e.prep != nil {
-		start := r.started
-		if w.lastRead.After(start) {
-			start = w.lastRead
-		}
 		w.p.speeds.record(e.prep.sql, now.Sub(start))
 	}
 	w.lastRead = now
+	if r.serverFrom.IsZero() {
+		r.serverFrom = start
+	}
+	r.readAt = now
+	if e.trace != nil {
+		w.traceRead(e, start, now, cur.tag, err)
+	}
 	if e.position {
 		r.readPosition(cur, err)
 		if errors.As(err, new(*errBroken)) {

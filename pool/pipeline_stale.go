@@ -67,6 +67,6 @@ func (w *pipeline) runAgain(r *request) (bool, error) {
 		return false, nil
 	}
 	w.sendEvictions()
-	w.send(r, r.sqlAt(0), nil, w.eqb.ParamValues, w.eqb.ParamFormats, true)
+	w.send(r, r.sqlAt(0), nil, w.eqb.ParamValues, w.eqb.ParamFormats, true, w.traceStart(r, 0))
 	return true, w.flush()
 }

@@ -29,6 +29,7 @@ type Pool struct {
 	replicas    *replicas
 	replicaView Replica
 
+	lat       latencies // Stats.Latency
 	decode    decodeTypes
 	speeds    speeds
 	procKinds sync.Map // CallProc name → true for a procedure

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/internal/replica"
@@ -43,8 +44,9 @@ func (m *member) State() *replica.Standby { return &m.Standby }
 
 // newMembers makes one member per host of each standby DSN, with the
 // options given for the primary, but the size, and with the standby
-// DSN's keys where those leave a field zero.
-func newMembers(ro ReplicaOptions, primary Options, logger *slog.Logger) ([]*member, error) {
+// DSN's keys where those leave a field zero. A standby's reads are traced
+// by the primary's tracer.
+func newMembers(ro ReplicaOptions, primary Options, logger *slog.Logger, tracer pgx.QueryTracer) ([]*member, error) {
 	var ms []*member
 	seen := map[string]bool{}
 	for i, dsn := range ro.Standbys {
@@ -62,6 +64,9 @@ func newMembers(ro ReplicaOptions, primary Options, logger *slog.Logger) ([]*mem
 			o.Replicas = ReplicaOptions{}
 			o.Size, o.MaxSize = ro.Size, ro.MaxSize
 			o.Logger = logger.With(slog.String("standby", name))
+			if host.ConnConfig.Tracer == nil {
+				host.ConnConfig.Tracer = tracer
+			}
 			p, err := NewWithConfig(host, o)
 			if err != nil {
 				closeMembers(ms)

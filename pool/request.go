@@ -86,6 +86,18 @@ type request struct {
 	stmt    [1]Statement
 	err     error     // the first statement error, set by the owner
 	started time.Time // when it was written
+
+	// Where its time went (latency.go). queued: when it was given to the
+	// pool or its Conn, set under d.mu; lat: the pool's histograms, set
+	// under d.mu for a request given to the pool, which counts in
+	// Stats.Statements; observed: its time is in them (d.mu).
+	queued   time.Time
+	lat      *latencies
+	observed bool
+	// The owner goroutine's: when the server began on its first statement
+	// (the results ahead of it were read) and when its last result was
+	// read.
+	serverFrom, readAt time.Time
 }
 
 // sqlAt is the i-th statement to write, BEGIN and COMMIT included.
@@ -121,6 +133,7 @@ func (r *request) done(err error) {
 	if !r.settled.CompareAndSwap(false, true) {
 		return
 	}
+	r.observe()
 	if err != nil {
 		r.finish(nil, err)
 		return
@@ -151,16 +164,18 @@ func (r *request) ready() bool {
 
 // watch resolves the request with its context's error as soon as the
 // context ends, and tells on to be able to stop its statement.
-func (r *request) watch(onCancel func(*request)) {
+// resolved: the cancellation resolved the future (not the owner first).
+func (r *request) watch(onCancel func(r *request, resolved bool)) {
 	if r.ctx.Done() == nil {
 		return
 	}
 	r.stopWait = context.AfterFunc(r.ctx, func() {
 		r.cancel.Store(true)
-		if r.settled.CompareAndSwap(false, true) {
+		resolved := r.settled.CompareAndSwap(false, true)
+		if resolved {
 			r.finish(nil, r.ctx.Err())
 		}
-		onCancel(r)
+		onCancel(r, resolved)
 	})
 }
 

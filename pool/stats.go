@@ -65,6 +65,10 @@ type Stats struct {
 	// each statement's first.
 	SessionChanges uint64
 
+	// Latency are the distributions of waits, statement times, dials and
+	// Conn uses, and where the time of pipelined statements went.
+	Latency LatencyStats
+
 	// Gate is the momoko driver's fail-fast gate: whether the database is
 	// considered down and since when, its dials, dial failures and fast
 	// failures. Zero for a pool made by FromDB.
@@ -103,12 +107,15 @@ type counters struct {
 	waitTime                             time.Duration
 	opens, openFailures, retried, lost   uint64
 	movedLate                            uint64
+	waitHist                             *histogram // Stats.Latency.Wait
 }
 
 // waited adds the time w spent in the queue, which it is leaving; d.mu is
 // held.
 func (c *counters) waited(w waiter) {
-	c.waitTime += time.Since(w.since)
+	waited := time.Since(w.since)
+	c.waitTime += waited
+	c.waitHist.observe(waited)
 }
 
 // CloseCounts counts the connections a pool closed, by cause. Connections
@@ -165,6 +172,7 @@ func (p *Pool) Stats() Stats {
 	}
 	s.Dead, s.Size, s.MaxSize, s.Closed, s.DB = dead, p.opts.Size, p.opts.MaxSize, closed, db
 	s.SessionChanges = p.sessions.changes.Load()
+	s.Latency = p.lat.snapshot()
 	s.Total = s.Free + s.Busy + s.Dead + s.Pending
 	if p.replicas != nil {
 		s.Replicas, s.ReadsOnPrimary = p.replicas.stats()

@@ -1,0 +1,99 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// The pgx tracer set on the pool's ConnConfig sees the statements the
+// pipeline writes as it sees those pgx runs itself: TraceQueryStart as a
+// statement is written, with its caller's context, SQL and arguments;
+// TraceQueryEnd as its result has been read, with its command tag or its
+// error. Prepares go to a pgx.PrepareTracer. Without a tracer nothing of
+// this runs.
+
+// errSkipped ends the trace of a statement the server skipped: an earlier
+// statement of its transaction failed.
+var errSkipped = errors.New("momoko: not run: an earlier statement of its transaction failed")
+
+// tracers is the ConnConfig's Tracer, by the interfaces it implements.
+type tracers struct {
+	query   pgx.QueryTracer
+	prepare pgx.PrepareTracer
+	times   QueryTimesTracer
+}
+
+func tracersOf(t pgx.QueryTracer) tracers {
+	if t == nil {
+		return tracers{}
+	}
+	prepare, _ := t.(pgx.PrepareTracer)
+	times, _ := t.(QueryTimesTracer)
+	return tracers{query: t, prepare: prepare, times: times}
+}
+
+// traceStart tells the tracer that the i-th statement of r is being
+// written; nil without a tracer.
+func (w *pipeline) traceStart(r *request, i int) context.Context {
+	if w.tracers.query == nil {
+		return nil
+	}
+	return w.tracers.query.TraceQueryStart(r.ctx, w.conn, pgx.TraceQueryStartData{SQL: r.sqlAt(i), Args: r.argsAt(i)})
+}
+
+// tracePrepareStart tells a PrepareTracer that sql is being prepared as
+// name, for r; nil without one.
+func (w *pipeline) tracePrepareStart(r *request, name, sql string) context.Context {
+	if w.tracers.prepare == nil {
+		return nil
+	}
+	return w.tracers.prepare.TracePrepareStart(r.ctx, w.conn, pgx.TracePrepareStartData{Name: name, SQL: sql})
+}
+
+// traceRead ends the trace of a statement whose result was read (or
+// whose connection broke as it was read): the server began on it at start
+// and its result was in at now.
+func (w *pipeline) traceRead(e *expect, start, now time.Time, tag string, err error) {
+	var broken *errBroken
+	if err != nil && errors.As(err, &broken) {
+		w.traceEnd(e, "", connectionLost(broken.err))
+		return
+	}
+	if w.tracers.times != nil {
+		r := e.req
+		times := QueryTimes{Behind: start.Sub(r.started), Server: now.Sub(start)}
+		if !r.queued.IsZero() {
+			times.Queued = r.started.Sub(r.queued)
+		}
+		w.tracers.times.TraceQueryTimes(e.trace, w.conn, times)
+	}
+	w.traceEnd(e, tag, err)
+}
+
+// traceEnd ends e's trace, if it has one, with its outcome.
+func (w *pipeline) traceEnd(e *expect, tag string, err error) {
+	if e.trace == nil {
+		return
+	}
+	switch e.kind {
+	case expectStatement:
+		w.tracers.query.TraceQueryEnd(e.trace, w.conn, pgx.TraceQueryEndData{CommandTag: pgconn.NewCommandTag(tag), Err: err})
+	case expectPrepare:
+		w.tracers.prepare.TracePrepareEnd(e.trace, w.conn, pgx.TracePrepareEndData{Err: err})
+	}
+}
+
+// endTraces ends the traces of what is in flight on a connection that
+// broke with err.
+func (w *pipeline) endTraces(err error) {
+	if w.tracers.query == nil {
+		return
+	}
+	for i := w.head; i < len(w.sent); i++ {
+		w.traceEnd(&w.sent[i], "", err)
+	}
+}
