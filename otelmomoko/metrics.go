@@ -8,10 +8,11 @@
 // metrics where they apply (db.client.connection.count with state idle or
 // used, db.client.connection.max, db.client.connection.pending_requests,
 // db.client.connection.timeouts); the rest are momoko.*. The conventions'
-// wait_time, create_time and use_time are histograms of single events,
-// which Stats does not keep: the time waited in the pool's queue is the
-// counter momoko.pool.wait.duration instead. It is its own module, so
-// that the pool's users who do not use OpenTelemetry do not compile it.
+// histograms (db.client.connection.wait_time, create_time, use_time and
+// db.client.operation.duration) come from Stats.Latency through
+// Histograms, a producer for the SDK's reader, as the API has no
+// observable histogram. It is its own module, so that the pool's users
+// who do not use OpenTelemetry do not compile it.
 //
 // A pool with standbys (Options.Replicas) also reports, with each
 // standby's host:port as momoko.standby, whether it takes reads

@@ -9,6 +9,14 @@
 // a momoko pool they miss the callers queued in the pool, which
 // momoko_pool_waiting and momoko_pool_waits_total count.
 //
+// Stats.Latency is exported as histograms with the pool's fixed buckets
+// (5µs to 10s): momoko_pool_connection_wait_seconds,
+// momoko_pool_statement_duration_seconds,
+// momoko_pool_connection_create_seconds and
+// momoko_pool_connection_use_seconds; where the time of pipelined
+// requests went is momoko_pool_pipelined_phase_seconds_total by phase
+// (queued, behind, server) over momoko_pool_pipelined_phase_requests_total.
+//
 // A pool with standbys (Options.Replicas) also exports, labelled by
 // standby (host:port), whether each takes reads (momoko_replica_usable),
 // why not (momoko_replica_role, momoko_replica_lag_seconds), the reads it
@@ -92,6 +100,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(d.retried, s.Retried)
 	counter(d.lost, s.Lost)
 	counter(d.sessionChanges, s.SessionChanges)
+	d.latency.collect(send, s.Latency)
 
 	g := s.Gate
 	down, since := 0.0, 0.0

@@ -174,6 +174,16 @@ func compare(t *testing.T, fams []*dto.MetricFamily, s pool.Stats) {
 		"momoko_gate_redials_total":                                float64(s.Gate.Redials),
 		"momoko_gate_fast_failures_total":                          float64(s.Gate.FastFailures),
 		"momoko_gate_coalesced_total":                              float64(s.Gate.Coalesced),
+		"momoko_pool_pipelined_phase_seconds_total{phase=queued}":  s.Latency.Breakdown.Queued.Seconds(),
+		"momoko_pool_pipelined_phase_seconds_total{phase=behind}":  s.Latency.Breakdown.Behind.Seconds(),
+		"momoko_pool_pipelined_phase_seconds_total{phase=server}":  s.Latency.Breakdown.Server.Seconds(),
+		"momoko_pool_pipelined_phase_requests_total":               float64(s.Latency.Breakdown.Requests),
+	}
+	histograms := map[string]pool.Histogram{
+		"momoko_pool_connection_wait_seconds":    s.Latency.Wait,
+		"momoko_pool_statement_duration_seconds": s.Latency.Statement,
+		"momoko_pool_connection_create_seconds":  s.Latency.Create,
+		"momoko_pool_connection_use_seconds":     s.Latency.Use,
 	}
 	got := map[string]float64{}
 	for _, f := range fams {
@@ -191,8 +201,14 @@ func compare(t *testing.T, fams []*dto.MetricFamily, s pool.Stats) {
 				got[key] = m.Counter.GetValue()
 			case m.Gauge != nil:
 				got[key] = m.Gauge.GetValue()
+			case m.Histogram != nil:
+				compareHistogram(t, key, m.Histogram, histograms[key])
+				delete(histograms, key)
 			}
 		}
+	}
+	for name := range histograms {
+		t.Errorf("histogram %s not exported", name)
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d samples, want %d", len(got), len(want))
@@ -200,6 +216,26 @@ func compare(t *testing.T, fams []*dto.MetricFamily, s pool.Stats) {
 	for k, v := range want {
 		if g, ok := got[k]; !ok || g != v {
 			t.Errorf("%s = %v (present %v), want %v from Stats", k, g, ok, v)
+		}
+	}
+}
+
+// compareHistogram checks an exported histogram against the Stats one:
+// the same count and sum, and cumulative buckets at the pool's bounds.
+func compareHistogram(t *testing.T, name string, got *dto.Histogram, want pool.Histogram) {
+	t.Helper()
+	if got.GetSampleCount() != want.Count || got.GetSampleSum() != want.Sum.Seconds() {
+		t.Errorf("%s: count %d, sum %v; want %d, %v", name, got.GetSampleCount(), got.GetSampleSum(), want.Count, want.Sum.Seconds())
+	}
+	bounds := pool.HistogramBounds()
+	if len(got.GetBucket()) != len(bounds) {
+		t.Fatalf("%s: %d buckets, want %d", name, len(got.GetBucket()), len(bounds))
+	}
+	var cumulative uint64
+	for i, b := range got.GetBucket() {
+		cumulative += want.Buckets[i]
+		if b.GetUpperBound() != bounds[i].Seconds() || b.GetCumulativeCount() != cumulative {
+			t.Errorf("%s: bucket le=%v counts %d, want le=%v %d", name, b.GetUpperBound(), b.GetCumulativeCount(), bounds[i].Seconds(), cumulative)
 		}
 	}
 }

@@ -12,6 +12,7 @@ type descs struct {
 	gateDown, gateDownSince, gateDialing                                      *prometheus.Desc
 	gateDials, gateDialFailures, gateRedials, gateFastFailures, gateCoalesced *prometheus.Desc
 
+	latency  latencyDescs
 	replicas replicaDescs
 }
 
@@ -56,6 +57,7 @@ func newDescs(ns string, labels prometheus.Labels) descs {
 		gateFastFailures: gate("fast_failures_total", "Connection attempts failed without dialing while the database was down."),
 		gateCoalesced:    gate("coalesced_total", "Connection attempts that waited for another caller's dial instead of dialing."),
 
+		latency:  newLatencyDescs(ns, labels),
 		replicas: newReplicaDescs(ns, labels),
 	}
 }
@@ -70,5 +72,5 @@ func (d *descs) all() []*prometheus.Desc {
 		d.opened, d.openFailures, d.closed, d.retried, d.lost, d.sessionChanges,
 		d.gateDown, d.gateDownSince, d.gateDialing,
 		d.gateDials, d.gateDialFailures, d.gateRedials, d.gateFastFailures, d.gateCoalesced,
-	}, d.replicas.all()...)
+	}, append(d.latency.all(), d.replicas.all()...)...)
 }
