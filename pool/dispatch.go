@@ -68,11 +68,16 @@ func (d *dispatcher) submit(r *request) {
 		r.done(ErrPoolClosed)
 		return
 	}
-	d.statements++
 	var o *owner
 	if len(d.waiters) == 0 {
 		o = d.choose(r)
 	}
+	if o == nil && d.shed() {
+		d.mu.Unlock()
+		r.done(ErrTooManyWaiting)
+		return
+	}
+	d.statements++
 	if o == nil {
 		d.enqueue(waiter{req: r}, false)
 		d.limitWait(r)

@@ -15,9 +15,13 @@
 // Connect opens Options.Size connections and the pool keeps at least that
 // many open, re-opening lost ones every ReconnectInterval. Under concurrent
 // demand it stretches up to MaxSize; callers beyond that wait in FIFO
-// order, each bounded by its context and by AcquireTimeout. With
-// AutoShrink, connections idle for longer than ShrinkDelay are closed every
-// ShrinkPeriod, never going below Size.
+// order, each bounded by its context and by AcquireTimeout. MaxWaiting
+// bounds the line: with that many callers in it, the next call that would
+// wait fails at once with ErrTooManyWaiting, so that an overload is shed
+// in microseconds instead of making every caller wait longer
+// (Stats.Queue.Refused counts them). With AutoShrink, connections idle
+// for longer than ShrinkDelay are closed every ShrinkPeriod, never going
+// below Size.
 //
 // # Lifetime and health checks
 //
@@ -41,7 +45,8 @@
 //   - else a new connection, below MaxSize;
 //   - else, at MaxSize, the least loaded fast pipeline below MaxPipeline;
 //   - else it waits in FIFO order, failing with ErrAcquireTimeout after
-//     AcquireTimeout.
+//     AcquireTimeout, or at once with ErrTooManyWaiting when MaxWaiting
+//     callers wait already.
 //
 // Each connection is owned by one goroutine while it lives. The owner
 // writes its requests in order through pgx's protocol frontend: a statement
