@@ -234,8 +234,12 @@
 //
 // FromDB wraps any *sql.DB, so code that uses a Pool can be unit-tested
 // with github.com/DATA-DOG/go-sqlmock; see the examples. Execute runs
-// statements with QueryContext (ExpectQuery); Transaction and BeginFunc
-// go through database/sql's transactions (ExpectBegin, ExpectCommit,
+// statements with QueryContext (ExpectQuery), but those that cannot
+// return rows by their first keyword (INSERT, UPDATE, DELETE or MERGE
+// without RETURNING, DDL, SET) with ExecContext (ExpectExec), the
+// cursor's RowsAffected being the driver's count; a RETURNING, a WITH
+// query or any doubt keeps QueryContext. Transaction and BeginFunc go
+// through database/sql's transactions (ExpectBegin, ExpectCommit,
 // ExpectRollback); futures started together reach the mock in any order,
 // so match them with MatchExpectationsInOrder(false).
 //
