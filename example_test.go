@@ -230,9 +230,10 @@ func userName(ctx context.Context, p *pool.Pool, id int) (string, error) {
 }
 
 // Code that uses a Pool is unit-tested without a server by wrapping a
-// sqlmock database with pool.FromDB. Execute runs statements through
-// QueryContext, so they are expected with ExpectQuery, even for statements
-// that return no rows.
+// sqlmock database with pool.FromDB. Execute runs a statement that may
+// return rows through QueryContext, so it is expected with ExpectQuery; one
+// that cannot (INSERT, UPDATE, DELETE without RETURNING, DDL, SET) through
+// ExecContext, expected with ExpectExec.
 func Example_sqlmock() {
 	ctx := context.Background()
 	db, mock, err := sqlmock.New()

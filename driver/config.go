@@ -59,6 +59,13 @@ type Config struct {
 	MaxLifetimeJitter time.Duration
 	HealthCheckPeriod time.Duration
 
+	// MaxWaiting is read from the DSN for package pool, which applies it
+	// when Options.MaxWaiting is zero: how many callers may wait for a
+	// connection before the next fails at once. The driver does not act
+	// on it (database/sql has no such limit). Default 0: no limit.
+	// DSN key: max_waiting.
+	MaxWaiting int
+
 	// Hstore registers the hstore type (binary codec, OID looked up on each
 	// connection) on every connection. A database without the extension makes
 	// every connect fail with ErrHstoreNotInstalled. Default false.

@@ -41,6 +41,9 @@
 //     HealthCheckPeriod, applied when those are zero). "0" means the pool's
 //     default (1h, a tenth of max_lifetime, 1m); a negative value turns
 //     the feature off.
+//   - max_waiting: a count for package pool (its Options.MaxWaiting,
+//     applied when that is zero): with that many callers waiting for a
+//     connection, the next fails at once. "0", the default, is no limit.
 //
 // A bad value gives a *ConfigError naming the key. No error, log line or
 // Stats value carries the password; Redact masks it in a DSN.

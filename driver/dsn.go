@@ -25,6 +25,11 @@ const (
 	KeyMaxLifetime       = "max_lifetime"        // "1h"
 	KeyMaxLifetimeJitter = "max_lifetime_jitter" // "6m"
 	KeyHealthCheckPeriod = "health_check_period" // "1m"
+
+	// Read for package pool, applied when Options.MaxWaiting is zero: how
+	// many callers may wait for a connection; "0", the default, is no
+	// limit.
+	KeyMaxWaiting = "max_waiting" // "64"
 )
 
 // dsnSetting is one key=value pair of a DSN: start and end delimit its raw
@@ -76,6 +81,14 @@ var momokoKeys = map[string]func(c *Config, value string) error{
 	KeyMaxLifetime:       durationKey(func(c *Config) *time.Duration { return &c.MaxLifetime }),
 	KeyMaxLifetimeJitter: durationKey(func(c *Config) *time.Duration { return &c.MaxLifetimeJitter }),
 	KeyHealthCheckPeriod: durationKey(func(c *Config) *time.Duration { return &c.HealthCheckPeriod }),
+	KeyMaxWaiting: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a count (use 0 for no limit, or a positive number)", v)
+		}
+		c.MaxWaiting = n
+		return nil
+	},
 	KeyHstore: func(c *Config, v string) (err error) {
 		if c.Hstore, err = strconv.ParseBool(v); err != nil {
 			return fmt.Errorf("%q is not a boolean (use true or false)", v)

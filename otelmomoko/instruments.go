@@ -13,7 +13,7 @@ type instruments struct {
 	timeouts                 metric.Int64ObservableCounter
 
 	dead, dialing, minConns, deepest                                          metric.Int64ObservableUpDownCounter
-	statements, pipelined, acquires, waits, cancelled                         metric.Int64ObservableCounter
+	statements, pipelined, acquires, waits, cancelled, refused                metric.Int64ObservableCounter
 	waitDuration                                                              metric.Float64ObservableCounter
 	opens, openFailures, closes, retried, lost, sessionChanges                metric.Int64ObservableCounter
 	gateDown, gateDialing                                                     metric.Int64ObservableGauge
@@ -48,6 +48,7 @@ func newInstruments(b *builder) *instruments {
 	in.acquires = b.counter("momoko.pool.acquires", "{connection}", "Connections handed to GetConn and Acquire callers.")
 	in.waits = b.counter("momoko.pool.waits", "{wait}", "Requests and GetConn/Acquire callers that joined the pool's queue.")
 	in.cancelled = b.counter("momoko.pool.wait.cancellations", "{wait}", "Waits that ended because the caller's context ended.")
+	in.refused = b.counter("momoko.pool.wait.refusals", "{call}", "Calls failed at once with ErrTooManyWaiting: Options.MaxWaiting callers were waiting already.")
 	in.waitDuration = b.floatCounter("momoko.pool.wait.duration", "s", "Time spent in the pool's queue by the waits that ended.")
 	in.opens = b.counter("momoko.pool.connection.opens", "{connection}", "Connections the pool started serving.")
 	in.openFailures = b.counter("momoko.pool.connection.open_failures", "{connection}", "Connections the pool failed to open, fast failures included.")

@@ -99,6 +99,7 @@ func (in *instruments) observe(o metric.Observer, s pool.Stats, name string) {
 	o.ObserveInt64(in.waits, u(s.Queue.Waits), only)
 	o.ObserveFloat64(in.waitDuration, s.Queue.WaitTime.Seconds(), only)
 	o.ObserveInt64(in.cancelled, u(s.Queue.Cancelled), only)
+	o.ObserveInt64(in.refused, u(s.Queue.Refused), only)
 	o.ObserveInt64(in.opens, u(s.Opens), only)
 	o.ObserveInt64(in.openFailures, u(s.OpenFailures), only)
 	o.ObserveInt64(in.closes, u(s.Closes.Lifetime), with(CauseKey.String("lifetime")))

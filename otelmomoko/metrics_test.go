@@ -150,6 +150,7 @@ func compare(t *testing.T, rm metricdata.ResourceMetrics, s pool.Stats) {
 		"momoko.pool.waits":                                              {float64(s.Queue.Waits), "{wait}"},
 		"momoko.pool.wait.duration":                                      {s.Queue.WaitTime.Seconds(), "s"},
 		"momoko.pool.wait.cancellations":                                 {float64(s.Queue.Cancelled), "{wait}"},
+		"momoko.pool.wait.refusals":                                      {float64(s.Queue.Refused), "{call}"},
 		"momoko.pool.connection.opens":                                   {float64(s.Opens), "{connection}"},
 		"momoko.pool.connection.open_failures":                           {float64(s.OpenFailures), "{connection}"},
 		"momoko.pool.connection.closes{momoko.close.cause=lifetime}":     {float64(s.Closes.Lifetime), "{connection}"},

@@ -89,7 +89,7 @@ func (p *Pool) acquire(ctx context.Context, ping bool, taker []byte) (*Conn, err
 	var err error
 	for failed, idleDeaths := 0, 0; failed < getConnAttempts && idleDeaths <= p.opts.MaxSize; {
 		var o *owner
-		if o, err = p.waitInLine(ctx); err != nil {
+		if o, err = p.waitInLine(ctx, failed+idleDeaths > 0); err != nil {
 			return nil, err
 		}
 		c := p.pin(o)
@@ -131,15 +131,16 @@ func (p *Pool) pin(o *owner) *Conn {
 }
 
 // waitInLine waits for an owner of the caller's own, bounded by
-// AcquireTimeout as well as by ctx.
-func (p *Pool) waitInLine(ctx context.Context) (*owner, error) {
+// AcquireTimeout as well as by ctx; again: the caller's last one failed
+// its ping.
+func (p *Pool) waitInLine(ctx context.Context, again bool) (*owner, error) {
 	waitCtx := ctx
 	if p.opts.AcquireTimeout > 0 {
 		var cancel context.CancelFunc
 		waitCtx, cancel = context.WithTimeout(ctx, p.opts.AcquireTimeout)
 		defer cancel()
 	}
-	o, err := p.disp.acquire(waitCtx, func() bool { return ctx.Err() == nil })
+	o, err := p.disp.acquire(waitCtx, func() bool { return ctx.Err() == nil }, again)
 	if err != nil && ctx.Err() == nil && waitCtx.Err() != nil {
 		return nil, fmt.Errorf("%w after %v", ErrAcquireTimeout, p.opts.AcquireTimeout)
 	}

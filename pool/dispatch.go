@@ -69,15 +69,20 @@ func (d *dispatcher) submit(r *request) {
 		r.done(ErrPoolClosed)
 		return
 	}
+	var o *owner
+	if len(d.waiters) == 0 {
+		o = d.choose(r)
+	}
+	if o == nil && d.shed() {
+		d.mu.Unlock()
+		r.done(ErrTooManyWaiting)
+		return
+	}
 	d.statements++
 	r.queued, r.lat = time.Now(), &d.p.lat
 	if r.settled.Load() {
 		// Its context ended before it got here.
 		r.observeCancelled()
-	}
-	var o *owner
-	if len(d.waiters) == 0 {
-		o = d.choose(r)
 	}
 	if o == nil {
 		d.enqueue(waiter{req: r}, false)

@@ -15,9 +15,13 @@
 // Connect opens Options.Size connections and the pool keeps at least that
 // many open, re-opening lost ones every ReconnectInterval. Under concurrent
 // demand it stretches up to MaxSize; callers beyond that wait in FIFO
-// order, each bounded by its context and by AcquireTimeout. With
-// AutoShrink, connections idle for longer than ShrinkDelay are closed every
-// ShrinkPeriod, never going below Size.
+// order, each bounded by its context and by AcquireTimeout. MaxWaiting
+// bounds the line: with that many callers in it, the next call that would
+// wait fails at once with ErrTooManyWaiting, so that an overload is shed
+// in microseconds instead of making every caller wait longer
+// (Stats.Queue.Refused counts them). With AutoShrink, connections idle
+// for longer than ShrinkDelay are closed every ShrinkPeriod, never going
+// below Size.
 //
 // # Lifetime and health checks
 //
@@ -41,7 +45,8 @@
 //   - else a new connection, below MaxSize;
 //   - else, at MaxSize, the least loaded fast pipeline below MaxPipeline;
 //   - else it waits in FIFO order, failing with ErrAcquireTimeout after
-//     AcquireTimeout.
+//     AcquireTimeout, or at once with ErrTooManyWaiting when MaxWaiting
+//     callers wait already.
 //
 // Each connection is owned by one goroutine while it lives. The owner
 // writes its requests in order through pgx's protocol frontend: a statement
@@ -229,8 +234,12 @@
 //
 // FromDB wraps any *sql.DB, so code that uses a Pool can be unit-tested
 // with github.com/DATA-DOG/go-sqlmock; see the examples. Execute runs
-// statements with QueryContext (ExpectQuery); Transaction and BeginFunc
-// go through database/sql's transactions (ExpectBegin, ExpectCommit,
+// statements with QueryContext (ExpectQuery), but those that cannot
+// return rows by their first keyword (INSERT, UPDATE, DELETE or MERGE
+// without RETURNING, DDL, SET) with ExecContext (ExpectExec), the
+// cursor's RowsAffected being the driver's count; a RETURNING, a WITH
+// query or any doubt keeps QueryContext. Transaction and BeginFunc go
+// through database/sql's transactions (ExpectBegin, ExpectCommit,
 // ExpectRollback); futures started together reach the mock in any order,
 // so match them with MatchExpectationsInOrder(false).
 //

@@ -108,3 +108,22 @@ func TestNewReconnectIntervalZeroOrNegative(t *testing.T) {
 		t.Errorf("reconnect_interval=-1s: %v, want ErrInvalidOptions", err)
 	}
 }
+
+// The DSN's max_waiting reaches the pool where Options leave MaxWaiting
+// zero; a value given in Options wins, and a negative one is rejected.
+func TestNewTakesMaxWaitingFromDSN(t *testing.T) {
+	const dsn = "postgres://u@127.0.0.1:1/db?" + driver.KeyMaxWaiting + "=7"
+	for _, tt := range []struct{ given, want int }{{0, 7}, {2, 2}} {
+		p, err := New(dsn, Options{MaxWaiting: tt.given})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Options().MaxWaiting; got != tt.want {
+			t.Errorf("max_waiting=7, Options.MaxWaiting %d: Options() has %d, want %d", tt.given, got, tt.want)
+		}
+		p.Close()
+	}
+	if _, err := New("postgres://u@127.0.0.1:1/db", Options{MaxWaiting: -1}); !errors.Is(err, ErrInvalidOptions) {
+		t.Errorf("MaxWaiting -1: %v, want ErrInvalidOptions", err)
+	}
+}

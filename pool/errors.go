@@ -21,6 +21,12 @@ var (
 	ErrConnClosed = errors.New("momoko: connection is closed")
 	// ErrAcquireTimeout: no connection within Options.AcquireTimeout.
 	ErrAcquireTimeout = errors.New("momoko: timed out waiting for a connection")
+	// ErrTooManyWaiting: Options.MaxWaiting callers were already waiting
+	// for a connection, so the call failed at once instead of joining
+	// them. Nothing of it was sent: run it again later, with back-off, or
+	// pass the overload on (an HTTP 503); raise MaxWaiting or MaxSize if
+	// such bursts are expected.
+	ErrTooManyWaiting = errors.New("momoko: too many callers waiting for a connection (Options.MaxWaiting); nothing was sent: retry later, with back-off")
 	// ErrTransactionLeftOpen: a statement run on the pool (Execute,
 	// CallProc) opened a transaction; its connection was closed, which
 	// rolled it back. Use Transaction, or GetConn for a connection of one's

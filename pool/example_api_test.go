@@ -46,6 +46,37 @@ func ExamplePool_Execute() {
 	// <nil> <nil>
 }
 
+// A statement that cannot return rows (INSERT, UPDATE, DELETE or MERGE
+// without RETURNING, DDL, SET) runs with ExecContext through FromDB, so
+// sqlmock expects it with ExpectExec, and the cursor's RowsAffected is
+// the driver's count.
+func ExamplePool_Execute_rowsAffected() {
+	p, mock := mockPool(func(m sqlmock.Sqlmock) {
+		m.ExpectExec("UPDATE users SET active = false").WithArgs(90).WillReturnResult(sqlmock.NewResult(0, 3))
+		m.ExpectQuery("DELETE FROM sessions .* RETURNING id").WillReturnRows(sqlmock.NewRows([]string{"id"}).AddRow(int64(41)))
+	})
+	ctx := context.Background()
+
+	cur, err := p.Execute(ctx, "UPDATE users SET active = false WHERE idle_days > $1", 90).Await(ctx)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(cur.RowsAffected(), cur.CommandTag())
+	// RETURNING makes it a query.
+	cur, err = p.Execute(ctx, "DELETE FROM sessions WHERE expires < now() RETURNING id").Await(ctx)
+	if err != nil {
+		panic(err)
+	}
+	var id int64
+	fmt.Println(cur.FetchOne(&id), id)
+
+	fmt.Println(p.Close(), mock.ExpectationsWereMet())
+	// Output:
+	// 3 UPDATE 3
+	// <nil> 41
+	// <nil> <nil>
+}
+
 // Futures started together run in parallel, each on a connection of its
 // own or pipelined on a busy one. With sqlmock they may reach the mock in
 // any order: match expectations unordered.
@@ -78,12 +109,13 @@ func Example_parallel() {
 }
 
 // A Transaction's statements are known in advance; with sqlmock it is
-// expected with ExpectBegin and ExpectCommit.
+// expected with ExpectBegin and ExpectCommit, and its statements that
+// return no rows with ExpectExec.
 func ExamplePool_Transaction() {
 	p, mock := mockPool(func(m sqlmock.Sqlmock) {
 		m.ExpectBegin()
-		m.ExpectQuery("UPDATE accounts SET balance = balance - 10").WillReturnRows(sqlmock.NewRows(nil))
-		m.ExpectQuery("UPDATE accounts SET balance = balance \\+ 10").WillReturnRows(sqlmock.NewRows(nil))
+		m.ExpectExec("UPDATE accounts SET balance = balance - 10").WillReturnResult(sqlmock.NewResult(0, 1))
+		m.ExpectExec("UPDATE accounts SET balance = balance \\+ 10").WillReturnResult(sqlmock.NewResult(0, 1))
 		m.ExpectCommit()
 	})
 	ctx := context.Background()
@@ -149,7 +181,7 @@ func ExampleCollect() {
 // connection; Manage gives it back whatever fn does.
 func ExamplePool_Manage() {
 	p, mock := mockPool(func(m sqlmock.Sqlmock) {
-		m.ExpectQuery("SET search_path").WillReturnRows(sqlmock.NewRows(nil))
+		m.ExpectExec("SET search_path").WillReturnResult(sqlmock.NewResult(0, 0))
 		m.ExpectQuery("SELECT current_schema").WillReturnRows(sqlmock.NewRows([]string{"current_schema"}).AddRow("app"))
 	})
 	ctx := context.Background()
@@ -187,7 +219,7 @@ func ExamplePool_Manage() {
 // own, which sqlmock matches with ExpectBegin and ExpectCommit.
 func ExamplePool_Replica() {
 	p, mock := mockPool(func(m sqlmock.Sqlmock) {
-		m.ExpectQuery("UPDATE users").WithArgs("Ann", 1).WillReturnRows(sqlmock.NewRows(nil))
+		m.ExpectExec("UPDATE users").WithArgs("Ann", 1).WillReturnResult(sqlmock.NewResult(0, 1))
 		m.ExpectQuery("pg_current_wal_insert_lsn").WillReturnRows(sqlmock.NewRows([]string{"lsn"}).AddRow("0/16B3748"))
 		// Without standbys the read runs on the primary, read only.
 		m.ExpectBegin()

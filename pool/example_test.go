@@ -26,8 +26,8 @@ func activeUsers(ctx context.Context, p *pool.Pool) ([]string, error) {
 }
 
 // Code that uses a Pool is unit-tested with sqlmock through FromDB.
-// Execute runs statements with QueryContext, so they are expected with
-// ExpectQuery.
+// Execute runs a statement that may return rows with QueryContext, so it
+// is expected with ExpectQuery.
 func ExampleFromDB_sqlmock() {
 	db, mock, err := sqlmock.New()
 	if err != nil {

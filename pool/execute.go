@@ -25,8 +25,11 @@ import (
 // are prepared again, invisibly where nothing of them had run (see the
 // package documentation, Failures).
 //
-// With a pool made by FromDB, Execute runs through QueryContext, so
-// sqlmock users expect it with ExpectQuery. LISTEN fails with
+// With a pool made by FromDB, Execute runs a statement that may return
+// rows through QueryContext, so sqlmock users expect it with ExpectQuery,
+// and one that cannot by its first keyword (INSERT, UPDATE, DELETE or
+// MERGE without RETURNING, DDL, SET) through ExecContext (ExpectExec),
+// the cursor's RowsAffected being the driver's count. LISTEN fails with
 // ErrListenOnPool: it belongs on a Conn of one's own.
 //
 // The connection is shared: what a statement leaves on its session stays

@@ -113,6 +113,20 @@ type Options struct {
 	// caller's context; on expiry calls fail with ErrAcquireTimeout.
 	// Default 0: only the caller's context bounds the wait.
 	AcquireTimeout time.Duration
+	// MaxWaiting bounds the pool's line: with that many callers already
+	// waiting for a connection (requests no connection could take, and
+	// GetConn, Acquire, WithConn, BeginFunc and Raw callers), the next call
+	// that would have to wait fails at once with ErrTooManyWaiting instead
+	// of joining them. An overload is then refused in microseconds, and
+	// the callers admitted find a bounded line ahead of them rather than
+	// one that grows with the overload. A call a connection can take at
+	// once is never refused, nor is a request that was in line already
+	// (its connection broke before writing it, or it moved off a late
+	// pipeline): it goes back to the front, even beyond the limit. Each
+	// standby (Replicas) bounds its own line alike. Stats.Queue.Refused
+	// counts the refusals. Default from the DSN's max_waiting, else 0: no
+	// limit.
+	MaxWaiting int
 	// LeakThreshold: a connection taken with GetConn and not put back
 	// within it is reported through Logger with the stack that took it.
 	// Default 0: no leak detection (it costs a stack capture per GetConn).
@@ -166,6 +180,9 @@ func (o *Options) fromDSN(cfg *driver.Config) {
 	if o.HealthCheckPeriod == 0 {
 		o.HealthCheckPeriod = cfg.HealthCheckPeriod
 	}
+	if o.MaxWaiting == 0 {
+		o.MaxWaiting = cfg.MaxWaiting
+	}
 }
 
 // resolve checks o and fills in the defaults.
@@ -184,6 +201,9 @@ func (o Options) resolve() (Options, error) {
 	}
 	if o.MaxPipeline < 0 {
 		return o, fmt.Errorf("%w: MaxPipeline %d is negative", ErrInvalidOptions, o.MaxPipeline)
+	}
+	if o.MaxWaiting < 0 {
+		return o, fmt.Errorf("%w: MaxWaiting %d is negative (0 is no limit)", ErrInvalidOptions, o.MaxWaiting)
 	}
 	for _, d := range []struct {
 		name string

@@ -94,7 +94,7 @@ func probeSessions(ctx context.Context, a, b *Conn) (bool, error) {
 // pinned takes a connection of the caller's own without waiting for
 // Connect, for work that is part of connecting.
 func (p *Pool) pinned(ctx context.Context) (*Conn, error) {
-	o, err := p.waitInLine(ctx)
+	o, err := p.waitInLine(ctx, false)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
 // serveSQL runs the owner's loop on a connection of another driver (a
@@ -56,7 +60,7 @@ func runSQL(sc *sql.Conn, r *request) error {
 	case r.begin != "":
 		return runSQLTransaction(sc, r)
 	}
-	cur, err := querySQL(r.ctx, sc, r.stmts[0])
+	cur, err := runStatement(r.ctx, sc, r.stmts[0])
 	if err != nil {
 		return err
 	}
@@ -72,7 +76,7 @@ func runSQLTransaction(sc *sql.Conn, r *request) error {
 		return err
 	}
 	for _, st := range r.stmts {
-		cur, err := querySQL(r.ctx, tx, st)
+		cur, err := runStatement(r.ctx, tx, st)
 		if err != nil {
 			if !r.noRollback {
 				tx.Rollback()
@@ -84,21 +88,66 @@ func runSQLTransaction(sc *sql.Conn, r *request) error {
 	return tx.Commit()
 }
 
-type sqlQueryer interface {
+// sqlRunner is a *sql.Conn or a *sql.Tx.
+type sqlRunner interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func querySQL(ctx context.Context, q sqlQueryer, st Statement) (cur *Cursor, err error) {
+// runStatement runs st with ExecContext when its text says it cannot
+// return rows, so that sqlmock's ExpectExec matches it and the driver's
+// count of rows affected reaches the cursor; with QueryContext otherwise,
+// and whenever in doubt, which loses no rows.
+func runStatement(ctx context.Context, q sqlRunner, st Statement) (cur *Cursor, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("momoko: the Value method of an argument panicked: %v", v)
 		}
 	}()
+	if sqltext.ReturnsNoRows(st.SQL) {
+		return execSQL(ctx, q, st)
+	}
+	return querySQL(ctx, q, st)
+}
+
+// execSQL runs st with ExecContext. A driver reports a count, not a
+// command tag, and a Cursor's RowsAffected reads its tag: the cursor gets
+// the tag PostgreSQL would have sent for the statements whose tags carry
+// a count; the others carry none (RowsAffected 0, as from PostgreSQL),
+// nor does a statement whose driver tells no count.
+func execSQL(ctx context.Context, q sqlRunner, st Statement) (*Cursor, error) {
+	res, err := q.ExecContext(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return nil, err
+	}
+	cur := &Cursor{}
+	if n, err := res.RowsAffected(); err == nil {
+		if tag := countTag(st.SQL, n); tag != "" {
+			cur.setTag(tag)
+		}
+	}
+	return cur, nil
+}
+
+// countTag is PostgreSQL's command tag for sql having affected n rows,
+// "" for a statement whose tag carries no count.
+func countTag(sql string, n int64) string {
+	w := strings.ToUpper(sqltext.FirstWord(sql))
+	switch w {
+	case "INSERT":
+		return "INSERT 0 " + strconv.FormatInt(n, 10)
+	case "UPDATE", "DELETE", "MERGE", "MOVE":
+		return w + " " + strconv.FormatInt(n, 10)
+	}
+	return ""
+}
+
+func querySQL(ctx context.Context, q sqlRunner, st Statement) (*Cursor, error) {
 	rows, err := q.QueryContext(ctx, st.SQL, st.Args...)
 	if err != nil {
 		return nil, err
 	}
-	cur = &Cursor{}
+	cur := &Cursor{}
 	err = cur.read(rows)
 	if closeErr := rows.Close(); err == nil {
 		err = closeErr

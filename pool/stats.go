@@ -97,6 +97,11 @@ type QueueCounts struct {
 	WaitTime  time.Duration
 	Timeouts  uint64 // waits that ended with ErrAcquireTimeout
 	Cancelled uint64 // waits that ended because the caller's context ended
+	// Refused counts the calls that failed at once with ErrTooManyWaiting
+	// because Options.MaxWaiting callers were in the queue: they never
+	// joined it (not in Waits), and refused requests are not in
+	// Statements.
+	Refused uint64
 }
 
 // counters are Stats' cumulative counters kept by the dispatcher, guarded
@@ -107,6 +112,7 @@ type counters struct {
 	waitTime                             time.Duration
 	opens, openFailures, retried, lost   uint64
 	movedLate                            uint64
+	refused                              uint64
 	waitHist                             *histogram // Stats.Latency.Wait
 }
 
@@ -160,6 +166,7 @@ func (p *Pool) Stats() Stats {
 			WaitTime:  d.counts.waitTime,
 			Timeouts:  d.counts.timeouts,
 			Cancelled: d.counts.cancelled,
+			Refused:   d.counts.refused,
 		},
 		Opens:        d.counts.opens,
 		OpenFailures: d.counts.openFailures,

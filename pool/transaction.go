@@ -80,8 +80,9 @@ func (o txOptions) begin() (string, error) {
 // sees the new column.
 //
 // With a pool made by FromDB, it runs through database/sql's BeginTx,
-// QueryContext and Commit (or Rollback), so sqlmock's ExpectBegin,
-// ExpectQuery and ExpectCommit match.
+// QueryContext (ExecContext for a statement that cannot return rows, as
+// Execute) and Commit (or Rollback), so sqlmock's ExpectBegin,
+// ExpectQuery, ExpectExec and ExpectCommit match.
 func (p *Pool) Transaction(ctx context.Context, stmts []Statement, opts ...TxOption) *future.Future[[]*Cursor] {
 	ctx = nilctx.Or(ctx)
 	r, err := p.transaction(ctx, stmts, opts, true)

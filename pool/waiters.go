@@ -101,10 +101,24 @@ func (d *dispatcher) startForWaiters() {
 	}
 }
 
+// shed reports whether a call that would have to wait is refused, and
+// counts it: Options.MaxWaiting callers wait already. Only new arrivals
+// ask; what goes back in line was admitted before. d.mu is held.
+func (d *dispatcher) shed() bool {
+	limit := d.p.opts.MaxWaiting
+	if limit <= 0 || len(d.waiters) < limit {
+		return false
+	}
+	d.counts.refused++
+	return true
+}
+
 // acquire takes an owner for the caller's exclusive use: an idle one, a
 // new one below MaxSize, or the first to become idle. timedOut tells, once
-// ctx ended, whether it was AcquireTimeout rather than the caller.
-func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool) (*owner, error) {
+// ctx ended, whether it was AcquireTimeout rather than the caller; again,
+// that the caller was handed a connection already, which failed its ping:
+// it is not refused for a full line.
+func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool, again bool) (*owner, error) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
@@ -112,9 +126,7 @@ func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool) (*owner,
 	}
 	cw := &connWaiter{ch: make(chan ownerOrErr, 1)}
 	switch {
-	case len(d.waiters) > 0:
-		d.enqueue(waiter{conn: cw}, false)
-	case len(d.idle) > 0:
+	case len(d.waiters) == 0 && len(d.idle) > 0:
 		n := len(d.idle)
 		o := d.idle[n-1]
 		d.idle = d.idle[:n-1]
@@ -122,8 +134,11 @@ func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool) (*owner,
 		d.counts.acquires++
 		d.mu.Unlock()
 		return o, nil
-	case len(d.all) < d.max:
+	case len(d.waiters) == 0 && len(d.all) < d.max:
 		d.newOwner(ownerPinned, ctx).waiter = cw
+	case !again && d.shed():
+		d.mu.Unlock()
+		return nil, ErrTooManyWaiting
 	default:
 		d.enqueue(waiter{conn: cw}, false)
 	}

@@ -91,6 +91,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(d.waitSeconds, prometheus.CounterValue, s.Queue.WaitTime.Seconds())
 	counter(d.timeouts, s.Queue.Timeouts)
 	counter(d.cancelled, s.Queue.Cancelled)
+	counter(d.refused, s.Queue.Refused)
 	counter(d.opened, s.Opens)
 	counter(d.openFailures, s.OpenFailures)
 	counter(d.closed, s.Closes.Lifetime, "lifetime")

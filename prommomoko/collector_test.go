@@ -157,6 +157,7 @@ func compare(t *testing.T, fams []*dto.MetricFamily, s pool.Stats) {
 		"momoko_pool_wait_duration_seconds_total":                  s.Queue.WaitTime.Seconds(),
 		"momoko_pool_acquire_timeouts_total":                       float64(s.Queue.Timeouts),
 		"momoko_pool_wait_cancellations_total":                     float64(s.Queue.Cancelled),
+		"momoko_pool_wait_refusals_total":                          float64(s.Queue.Refused),
 		"momoko_pool_connections_opened_total":                     float64(s.Opens),
 		"momoko_pool_connection_open_failures_total":               float64(s.OpenFailures),
 		"momoko_pool_connections_closed_total{cause=lifetime}":     float64(s.Closes.Lifetime),

@@ -7,7 +7,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type descs struct {
 	connections, waiting, minSize, maxSize, deepest                           *prometheus.Desc
 	statements, pipelined                                                     *prometheus.Desc
-	acquires, waits, waitSeconds, timeouts, cancelled                         *prometheus.Desc
+	acquires, waits, waitSeconds, timeouts, cancelled, refused                *prometheus.Desc
 	opened, openFailures, closed, retried, lost, sessionChanges               *prometheus.Desc
 	gateDown, gateDownSince, gateDialing                                      *prometheus.Desc
 	gateDials, gateDialFailures, gateRedials, gateFastFailures, gateCoalesced *prometheus.Desc
@@ -38,6 +38,7 @@ func newDescs(ns string, labels prometheus.Labels) descs {
 		waitSeconds: pool("wait_duration_seconds_total", "Time spent in the pool's queue by the waits that ended."),
 		timeouts:    pool("acquire_timeouts_total", "Waits that ended with ErrAcquireTimeout."),
 		cancelled:   pool("wait_cancellations_total", "Waits that ended because the caller's context ended."),
+		refused:     pool("wait_refusals_total", "Calls failed at once with ErrTooManyWaiting: Options.MaxWaiting callers were waiting already."),
 
 		opened:       pool("connections_opened_total", "Connections the pool started serving."),
 		openFailures: pool("connection_open_failures_total", "Connections the pool failed to open, fast failures included."),
@@ -68,7 +69,7 @@ func (d *descs) all() []*prometheus.Desc {
 	return append([]*prometheus.Desc{
 		d.connections, d.waiting, d.minSize, d.maxSize, d.deepest,
 		d.statements, d.pipelined,
-		d.acquires, d.waits, d.waitSeconds, d.timeouts, d.cancelled,
+		d.acquires, d.waits, d.waitSeconds, d.timeouts, d.cancelled, d.refused,
 		d.opened, d.openFailures, d.closed, d.retried, d.lost, d.sessionChanges,
 		d.gateDown, d.gateDownSince, d.gateDialing,
 		d.gateDials, d.gateDialFailures, d.gateRedials, d.gateFastFailures, d.gateCoalesced,

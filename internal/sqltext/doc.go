@@ -10,8 +10,9 @@
 // connections, [ShapeVaries] stops a prepared statement's columns from
 // being trusted, and [ChangesSchema] stops later statements of a
 // transaction from being prepared ahead of it. [ChangesSession] tells a
-// statement that leaves state on its session. [DropsPrepared] reads a
-// command tag. All of them read the text only: what a function does when
+// statement that leaves state on its session, and [ReturnsNoRows] one
+// that cannot return rows, which a pool over another driver runs with
+// ExecContext. [DropsPrepared] reads a command tag. All of them read the text only: what a function does when
 // called, or a statement after the first in a multi-statement string, goes
 // unseen.
 //

@@ -36,42 +36,14 @@ func callsSessionLock(s string) bool {
 	if !containsFold(s, "advisory_lock") {
 		return false // almost every statement: one pass, no parsing
 	}
-	for i := 0; i < len(s); {
-		c := s[i]
-		end := i + 1
-		var err error
-		switch {
-		case c == '\'':
-			escapes := i > 0 && (s[i-1] == 'e' || s[i-1] == 'E') && (i < 2 || !isIdentChar(s[i-2]))
-			end, err = skipString(s, i, escapes)
-		case c == '"':
-			end, err = skipTo(s, i+1, `"`, "quoted identifier")
-			if err == nil && slices.Contains(sessionLocks, s[i+1:end-1]) && opensCall(s, end) {
-				return true
-			}
-		case c == '-' && strings.HasPrefix(s[i:], "--"):
-			end = len(s)
-			if nl := strings.IndexByte(s[i:], '\n'); nl >= 0 {
-				end = i + nl + 1
-			}
-		case c == '/' && strings.HasPrefix(s[i:], "/*"):
-			end, err = skipBlockComment(s, i)
-		case c == '$' && (i == 0 || !isIdentChar(s[i-1])):
-			end, err = skipDollarQuote(s, i)
-		case isLetter(c) || c == '_' || c >= 0x80:
-			for end < len(s) && isIdentChar(s[end]) {
-				end++
-			}
-			if isSessionLock(s[i:end]) && opensCall(s, end) {
-				return true
-			}
+	// Unterminated text does not matter: the server rejects it anyway.
+	found, _ := eachWord(s, func(w string, quoted bool, end int) bool {
+		if quoted {
+			return slices.Contains(sessionLocks, w) && opensCall(s, end)
 		}
-		if err != nil {
-			return false // unterminated: the server rejects it anyway
-		}
-		i = end
-	}
-	return false
+		return isSessionLock(w) && opensCall(s, end)
+	})
+	return found
 }
 
 func isSessionLock(ident string) bool { return wordIn(ident, sessionLocks...) }
