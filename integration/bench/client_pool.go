@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
 	"github.com/momoko-go/momoko/pool"
 )
@@ -21,6 +23,29 @@ func openPool(ctx context.Context, dsn string, maxPipeline int) (client, error) 
 	}
 	return poolClient{p}, nil
 }
+
+// openTracedPool opens the pool with a pgx tracer that does nothing: the
+// cost of tracing itself.
+func openTracedPool(ctx context.Context, dsn string) (client, error) {
+	cfg, err := driver.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ConnConfig.Tracer = noopTracer{}
+	p, err := pool.OpenWithConfig(ctx, cfg, pool.Options{Size: maxConns, MaxSize: maxConns})
+	if err != nil {
+		return nil, err
+	}
+	return poolClient{p}, nil
+}
+
+type noopTracer struct{}
+
+func (noopTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+
+func (noopTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 func (c poolClient) selectOne(ctx context.Context) error {
 	cur, err := c.p.Execute(ctx, selectOneQuery).Await(ctx)

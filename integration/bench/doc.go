@@ -20,6 +20,10 @@
 // # Clients
 //
 //   - pool: pool.Pool futures, Execute then Await (this module).
+//   - pool-nopipe: the same with MaxPipeline 1: one statement in flight
+//     per connection.
+//   - pool+tracer: the pool with a pgx tracer that does nothing, for what
+//     tracing costs in itself.
 //   - sql+pgx: database/sql over the pgx stdlib driver, the baseline.
 //   - pgxpool: github.com/jackc/pgx/v5/pgxpool.
 //   - sql+momoko: database/sql over this module's driver, which shows what

@@ -45,9 +45,9 @@ func TestSmokeRunReportsEveryWorkloadAndClient(t *testing.T) {
 	if rep.Future.GoAwaitNs <= 0 || rep.Future.BareNs <= 0 || rep.Future.Ratio <= 0 {
 		t.Errorf("future overhead not measured: %+v", rep.Future)
 	}
-	// Throughput, allocations and the unpipelined pool per W1 concurrency;
-	// throughput for W2, W3 and W4; W3's CPU; the future's.
-	if got, want := len(rep.Targets), 3*3+3+1+1; got != want {
+	// Throughput, allocations, the unpipelined pool and the traced one per
+	// W1 concurrency; throughput for W2, W3 and W4; W3's CPU; the future's.
+	if got, want := len(rep.Targets), 3*4+3+1+1; got != want {
 		t.Errorf("%d targets, want %d: %+v", got, want, rep.Targets)
 	}
 	if rep.Machine.PostgreSQL == "" || rep.Machine.CPUs <= 0 || rep.Machine.Go == "" {

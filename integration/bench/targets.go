@@ -20,6 +20,9 @@ const (
 	// maxFutureRatio: future.Go plus Await against a bare goroutine and
 	// channel.
 	maxFutureRatio = 1.5
+	// minTracedVsPool: the pool with a tracer that does nothing, against
+	// the pool without one, on W1: what tracing costs in itself.
+	minTracedVsPool = 0.95
 )
 
 func targets(r *Report) []Target {
@@ -62,6 +65,15 @@ func targets(r *Report) []Target {
 				Want: fmt.Sprintf(">= %.1f", minNoPipeVsSQL),
 				Got:  fmt.Sprintf("%.3f", nopipe.ThroughputVsSQL),
 				Met:  nopipe.ThroughputVsSQL >= minNoPipeVsSQL,
+			})
+		}
+		if traced, ok := r.Result(key, ClientPoolTraced); ok && pool.OpsPerSec > 0 {
+			ratio := traced.OpsPerSec / pool.OpsPerSec
+			ts = append(ts, Target{
+				Name: fmt.Sprintf("%s pool with a no-op tracer, throughput vs without", key),
+				Want: fmt.Sprintf(">= %.2f", minTracedVsPool),
+				Got:  fmt.Sprintf("%.3f", ratio),
+				Met:  ratio >= minTracedVsPool,
 			})
 		}
 	}

@@ -9,13 +9,14 @@ import (
 const (
 	ClientPool       = "pool"
 	ClientPoolNoPipe = "pool-nopipe"
+	ClientPoolTraced = "pool+tracer"
 	ClientSQL        = "sql+pgx"
 	ClientPGXPool    = "pgxpool"
 	ClientSQLMomoko  = "sql+momoko"
 )
 
 // clientNames lists every client in table order.
-var clientNames = []string{ClientPool, ClientPoolNoPipe, ClientSQL, ClientPGXPool, ClientSQLMomoko}
+var clientNames = []string{ClientPool, ClientPoolNoPipe, ClientPoolTraced, ClientSQL, ClientPGXPool, ClientSQLMomoko}
 
 // openClient opens the client called name on dsn.
 func openClient(ctx context.Context, name, dsn string) (client, error) {
@@ -24,6 +25,8 @@ func openClient(ctx context.Context, name, dsn string) (client, error) {
 		return openPool(ctx, dsn, 0)
 	case ClientPoolNoPipe:
 		return openPool(ctx, dsn, 1)
+	case ClientPoolTraced:
+		return openTracedPool(ctx, dsn)
 	case ClientSQL:
 		return openSQL(ctx, "pgx", dsn)
 	case ClientPGXPool:
