@@ -171,3 +171,60 @@ func TestFakeNoIdleWhileWaitingForAPrepare(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestFakeHeldBehindAnotherPrepareMoves: a request whose own Prepare went
+// out behind another's that the server holds up (a Parse waiting for a
+// lock, for a call since given up) moves once its pipeline is late: what
+// it waits for is not its own Parse.
+func TestFakeHeldBehindAnotherPrepareMoves(t *testing.T) {
+	srv, sts := fakeServer(t)
+	first, releaseFirst := make(chan *pgfake.Conn, 1), make(chan struct{})
+	sts.set("SELECT first", blocking(first, releaseFirst))
+	var block atomic.Bool
+	started, releaseS := make(chan struct{}, 1), make(chan struct{})
+	sts.set("SELECT s", pgfake.Statement{Run: func(context.Context, *pgfake.Conn, [][]byte) ([][][]byte, string, error) {
+		if block.Load() {
+			started <- struct{}{}
+			<-releaseS
+		}
+		return nil, "SELECT 0", nil
+	}})
+	sts.set("SELECT parseblock", pgfake.Statement{Run: tagged("SELECT 0")})
+	releaseParse, unblock := gate()
+	defer unblock()
+	parsing := make(chan struct{}, 1)
+	var parseSeen atomic.Bool
+	srv.OnMessage = func(_ *pgfake.Conn, m pgproto3.FrontendMessage) {
+		if p, ok := m.(*pgproto3.Parse); ok && p.Query == "SELECT parseblock" && parseSeen.CompareAndSwap(false, true) {
+			parsing <- struct{}{}
+			<-releaseParse
+		}
+	}
+	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 2})
+	ctx := context.Background()
+	await(t, ctx, p.Execute(ctx, "SELECT s")) // prepared on the connection
+	pipelineOnCue(p, "SELECT first", "SELECT s", "SELECT parseblock", "SELECT 'one'")
+	block.Store(true)
+	head := p.Execute(ctx, "SELECT first")
+	<-first
+	s := p.Execute(ctx, "SELECT s")
+	dropped, drop := context.WithCancel(ctx)
+	a := p.Execute(dropped, "SELECT parseblock")
+	close(releaseFirst) // s and a's Prepare go out together
+	await(t, ctx, head)
+	<-started
+	drop()
+	if _, err := a.Await(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("dropped call: %v", err)
+	}
+	// Given to the connection while s runs: once s is read, a is dropped
+	// and next's Prepare goes out behind a's, which the server holds.
+	next := p.Execute(ctx, "SELECT 'one'")
+	close(releaseS)
+	await(t, ctx, s)
+	<-parsing
+	awaitMoved(t, p)
+	if got := textOf(t, await(t, ctx, next)); got != "one" {
+		t.Fatalf("got %q", got)
+	}
+}

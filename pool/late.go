@@ -124,10 +124,10 @@ func (d *dispatcher) moveFromLate() {
 		keep := o.queue[:0]
 		for _, r := range o.queue {
 			// A Conn's requests belong to its session. Held ones wait for
-			// their Prepares: when a Prepare is what the owner waits for
-			// (a Parse waiting for a lock would wait as well on the next
-			// connection, and hold that one up too), they stay.
-			if !r.shared || r.held && o.onPrepare {
+			// their Prepares: when one of theirs is what the owner waits
+			// for (a Parse waiting for a lock would wait as well on the
+			// next connection, and hold that one up too), they stay.
+			if !r.shared || r.held && o.onPrepare != "" && r.uses(o.onPrepare) {
 				keep = append(keep, r)
 				continue
 			}
@@ -187,9 +187,9 @@ func (d *dispatcher) moveFromLate() {
 // unpend hands the requests the owner took up but could not write yet
 // (waiting for their Prepares, or behind a transaction) back to its
 // queue before it waits for the server, so that they can move if that
-// wait is long. onPrepare: what it waits for first is a Prepare; now:
-// when the wait begins.
-func (o *owner) unpend(onPrepare bool, now time.Time) {
+// wait is long. onPrepare: the SQL of the Prepare it waits for first,
+// "" if that is not a Prepare; now: when the wait begins.
+func (o *owner) unpend(onPrepare string, now time.Time) {
 	d := o.d
 	d.mu.Lock()
 	o.queue = append(o.pending, o.queue...)

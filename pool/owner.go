@@ -60,7 +60,7 @@ type owner struct {
 	cancelling atomic.Bool   // no writes until the CancelRequest is over
 	readSince  atomic.Int64  // since when it waits for the server, in Unix nanoseconds; 0: it does not
 	usualWait  atomic.Int64  // how long a wait for a result usually lasts here, in nanoseconds (late.go)
-	onPrepare  bool          // what it waits for first is a Prepare (late.go)
+	onPrepare  string        // the SQL of the Prepare it waits for first, if it does (late.go)
 	guarded    bool          // watched for progress after its requests moved away (late.go)
 	movingFrom bool          // late: what was queued on it is moving away (late.go)
 	reads      atomic.Uint64 // reads done, for a cancelled request to see progress
@@ -225,7 +225,7 @@ func (o *owner) serve(w *pipeline) error {
 		}
 		waitFrom := time.Now()
 		if len(o.pending) > 0 {
-			o.unpend(w.waitsOnPrepare(), waitFrom)
+			o.unpend(w.preparingFirst(), waitFrom)
 		}
 		blocks := !w.resultsBuffered()
 		o.readSince.Store(waitFrom.UnixNano())

@@ -39,8 +39,11 @@ func (w *pipeline) resultsBuffered() bool {
 	return w.head < w.flushed && w.fe.ReadBufferLen() > 0
 }
 
-// waitsOnPrepare reports whether the first answer the pipeline waits for
-// is a Prepare's.
-func (w *pipeline) waitsOnPrepare() bool {
-	return w.inFlight() && w.sent[w.head].kind == expectPrepare
+// preparingFirst is the SQL of the Prepare whose answer the pipeline
+// waits for first; "" when that is not a Prepare's.
+func (w *pipeline) preparingFirst() string {
+	if !w.inFlight() || w.sent[w.head].kind != expectPrepare {
+		return ""
+	}
+	return w.sent[w.head].sql
 }

@@ -114,6 +114,16 @@ func (r *request) sqlAt(i int) string {
 	return r.stmts[i-1].SQL
 }
 
+// uses reports whether sql is one of r's statements.
+func (r *request) uses(sql string) bool {
+	for i := range r.statementCount() {
+		if r.sqlAt(i) == sql {
+			return true
+		}
+	}
+	return false
+}
+
 // argsAt are the arguments of the i-th statement to write.
 func (r *request) argsAt(i int) []any {
 	if r.begin == "" {
