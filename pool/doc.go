@@ -208,7 +208,9 @@
 // # Configuration
 //
 // New and Open take a DSN; NewWithConfig and OpenWithConfig a
-// driver.Config, for what a DSN cannot carry (a pgx tracer, a dialer).
+// driver.Config, for what a DSN cannot carry (a pgx tracer, a dialer, a
+// BeforeConnect hook that gives each new connection a current password,
+// such as a cloud IAM token).
 // Options.OpenDB opens the pool's *sql.DB through database/sql middleware
 // such as otelsql, keeping every feature of the pool.
 //

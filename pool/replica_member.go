@@ -67,7 +67,7 @@ func newMembers(ro ReplicaOptions, primary Options, logger *slog.Logger) ([]*mem
 				closeMembers(ms)
 				return nil, fmt.Errorf("standby %s: %w", name, err)
 			}
-			ms = append(ms, &member{name: name, pool: p, monitor: newMonitor(host.ConnConfig)})
+			ms = append(ms, &member{name: name, pool: p, monitor: newMonitor(host)})
 		}
 	}
 	return ms, nil
