@@ -42,19 +42,26 @@ func (o *owner) startLifetime(born time.Time) {
 	o.lifetime = time.AfterFunc(time.Until(born.Add(life)), func() { d.expire(o) })
 }
 
-// expire marks o as past its lifetime: it takes no new work and is
-// retired now if idle, else when it next goes idle (idleIfDone) or when
-// its Conn is put back.
+// expire marks o as past its lifetime.
 func (d *dispatcher) expire(o *owner) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if o.broken || o.quit {
-		return
+	d.doom(o, closeLifetime)
+}
+
+// doom makes o take no new work and be retired for cause: now if idle,
+// else when it next goes idle (idleIfDone), when its health check ends
+// (checked) or when its Conn is put back. The first cause stands. It
+// reports whether o was doomed now; d.mu is held.
+func (d *dispatcher) doom(o *owner, cause closeCause) bool {
+	if o.broken || o.quit || o.retireAs != closeNone {
+		return false
 	}
-	o.expired = true
+	o.retireAs = cause
 	if o.state == ownerIdle && d.removeIdle(o) {
-		d.retire(o, closeLifetime)
+		d.retire(o, cause)
 	}
+	return true
 }
 
 // retire makes o close its connection once nothing is in flight, for
