@@ -21,9 +21,10 @@ import (
 // of the connection that checks the primary for Options.Replicas, with a
 // copy of the dial's ConnConfig: set its Password to a token that expires
 // (a cloud IAM token) and every new connection gets a current one, while
-// the connections open keep serving. A hook that fails fails its dial (an
-// error wrapping driver.ErrBeforeConnect) and counts as a failed dial for
-// the fail-fast gate. Standbys, configured by their DSNs, dial without it.
+// the connections open keep serving (Reset replaces them, when they must
+// go). A hook that fails fails its dial (an error wrapping
+// driver.ErrBeforeConnect) and counts as a failed dial for the fail-fast
+// gate. Standbys, configured by their DSNs, dial without it.
 //
 // A ConnConfig.Tracer is used as given: the driver installs no tracer of
 // its own, so there is nothing to combine it with (to use several, combine

@@ -49,6 +49,7 @@ type dispatcher struct {
 	checking   int // idle owners being pinged by the health check
 	statements uint64
 	closes     [closeCauses]uint64 // connections closed, by cause
+	resetAt    time.Time           // when Reset was last called: connections dialed before are not served on
 	counts     counters            // the rest of Stats' cumulative counters
 }
 
@@ -228,9 +229,9 @@ func (d *dispatcher) settleReleased(o *owner) {
 
 // idleIfDone moves a shared owner with nothing to do to the idle list,
 // after giving it what waits, or retires it when it is doomed (its
-// lifetime is over). It happens as the last request finishes, before its
-// future resolves, so that a caller who sees the result sees the
-// connection back in the pool. d.mu is held.
+// lifetime is over, or Reset was called). It happens as the last request
+// finishes, before its future resolves, so that a caller who sees the
+// result sees the connection back in the pool. d.mu is held.
 func (d *dispatcher) idleIfDone(o *owner) {
 	if o.state != ownerShared || o.depth > 0 || o.quit {
 		return

@@ -16,11 +16,12 @@ const (
 	closeHealthCheck                   // failed the background ping
 	closeShrink                        // idle longer than ShrinkDelay
 	closeBroken                        // an error: the network, the server, a failed ping on acquire
+	closeReset                         // dialed before Pool.Reset
 	closeCauses
 )
 
 func (c closeCause) String() string {
-	return [...]string{"", "lifetime", "health check", "shrink", "broken"}[c]
+	return [...]string{"", "lifetime", "health check", "shrink", "broken", "reset"}[c]
 }
 
 // startLifetime arms o's lifetime for a connection dialed at born: once
@@ -73,12 +74,13 @@ func (d *dispatcher) retire(o *owner, cause closeCause) {
 }
 
 // replaceRetired starts a connection in place of o, retired for its
-// lifetime or a failed health check, when o's going takes the pool below
-// Size; d.mu is held. The new owner joins the pool once dialed, as an
-// owner whose Conn was put back does, so that no request waits on its
+// lifetime, a failed health check or Reset, when o's going takes the pool
+// below Size; d.mu is held. The new owner joins the pool once dialed, as
+// an owner whose Conn was put back does, so that no request waits on its
 // dial.
 func (d *dispatcher) replaceRetired(o *owner) {
-	if (o.retired == closeLifetime || o.retired == closeHealthCheck) && !d.closed && len(d.all) < d.p.opts.Size {
+	replaced := o.retired == closeLifetime || o.retired == closeHealthCheck || o.retired == closeReset
+	if replaced && !d.closed && len(d.all) < d.p.opts.Size {
 		d.newOwner(ownerReleasing, nil)
 	}
 }
