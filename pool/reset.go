@@ -27,13 +27,18 @@ import (
 // tell such a connection from a new one, and serves on it). Standbys
 // (Options.Replicas) are reset too. On a closed pool Reset does nothing.
 func (p *Pool) Reset() {
+	if p.isClosed() {
+		return
+	}
+	// database/sql closes its idle connections when it may keep none.
+	// First: the connections replaced below would otherwise take them,
+	// only to find them dialed before Reset and close them one by one.
+	p.db.SetMaxIdleConns(-1)
+	p.db.SetMaxIdleConns(p.opts.MaxSize)
 	n, ok := p.disp.reset()
 	if !ok {
 		return
 	}
-	// database/sql closes its idle connections when it may keep none.
-	p.db.SetMaxIdleConns(-1)
-	p.db.SetMaxIdleConns(p.opts.MaxSize)
 	p.opts.Logger.Info("momoko: pool reset", slog.Int("connections", n))
 	if p.replicas != nil {
 		for _, m := range p.replicas.members {
