@@ -60,7 +60,7 @@ func Classify(err error) Class {
 		return ClassConnectionLost
 	}
 	var connectErr *pgconn.ConnectError
-	if errors.As(err, &connectErr) {
+	if errors.As(err, &connectErr) || errors.Is(err, ErrBeforeConnect) {
 		return classifyConnect(err)
 	}
 	var pgErr *pgconn.PgError
@@ -76,8 +76,9 @@ func Classify(err error) Class {
 	return ClassPermanent
 }
 
-// classifyConnect handles a failed dial: nothing was sent, so it is safe to
-// retry unless the server refused for a reason that will not go away.
+// classifyConnect handles a failed dial (BeforeConnect's failures
+// included): nothing was sent, so it is safe to retry unless the server
+// refused for a reason that will not go away or the caller gave up.
 func classifyConnect(err error) Class {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -31,6 +31,8 @@ func TestClassify(t *testing.T) {
 		{"bad conn", fmt.Errorf("x: %w", driver.ErrBadConn), momoko.ClassSafeToRetry},
 		{"connection lost guard", momoko.ErrConnectionLost, momoko.ClassConnectionLost},
 		{"connector closed", momoko.ErrConnectorClosed, momoko.ClassPermanent},
+		{"BeforeConnect's network error", fmt.Errorf("%w: %w", momoko.ErrBeforeConnect, &net.OpError{Op: "dial", Err: io.EOF}), momoko.ClassSafeToRetry},
+		{"BeforeConnect gave up with its caller", fmt.Errorf("%w: %w", momoko.ErrBeforeConnect, context.Canceled), momoko.ClassPermanent},
 		{"unexpected EOF", fmt.Errorf("receive: %w", io.ErrUnexpectedEOF), momoko.ClassConnectionLost},
 		{"net error", &net.OpError{Op: "read", Err: io.EOF}, momoko.ClassConnectionLost},
 		{"caller canceled", context.Canceled, momoko.ClassPermanent},

@@ -76,6 +76,20 @@ type Config struct {
 	// values on every connection. Default nil (pgx's defaults).
 	JSON *JSONConfig
 
+	// BeforeConnect, when not nil, runs before every dial (pgxpool's hook
+	// of the same name) with a copy of ConnConfig for that dial alone,
+	// which it may change: set Password to a token that lives minutes (a
+	// cloud IAM token), so that every new connection gets a current one
+	// while the connections open keep theirs. ctx is the dial's: the
+	// caller's, ended by Close too. An error fails the dial with an error
+	// wrapping ErrBeforeConnect and the hook's error, and counts as a
+	// failed dial for the reconnect gate: confirmed once at once, then the
+	// database is considered down for ReconnectInterval (a token service
+	// that is down fails calls fast, as a server that is down does). A DSN
+	// cannot carry it: set it on the Config given to NewConnector or to
+	// package pool's NewWithConfig. Default nil: none.
+	BeforeConnect func(ctx context.Context, cfg *pgx.ConnConfig) error
+
 	// AfterConnect, when not nil, runs on every new connection after
 	// SetSession and type registration. An error closes the connection and
 	// reaches the caller.

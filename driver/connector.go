@@ -44,11 +44,15 @@ func NewConnector(cfg *Config) (*Connector, error) {
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())
 	connConfig := *cfg.ConnConfig
 	connConfig.DialFunc = meteredDial(cfg.ConnConfig.DialFunc)
-	c.base = stdlib.GetConnector(connConfig,
+	opts := []stdlib.OptionOpenDB{
 		stdlib.OptionAfterConnect(c.afterConnect),
 		stdlib.OptionResetSession(c.resetSession),
 		stdlib.OptionShouldPing(c.shouldPing),
-	)
+	}
+	if cfg.BeforeConnect != nil {
+		opts = append(opts, stdlib.OptionBeforeConnect(c.beforeConnect))
+	}
+	c.base = stdlib.GetConnector(connConfig, opts...)
 	return c, nil
 }
 

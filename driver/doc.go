@@ -54,6 +54,16 @@
 // included. If a statement fails the connection is closed and the caller gets
 // a *SetSessionError wrapping the server's error (Momoko ignored it).
 //
+// # Credentials per dial
+//
+// Config.BeforeConnect runs before every dial with a copy of ConnConfig for
+// that dial alone: set Password there to a token that expires (a cloud IAM
+// token), and each new connection gets a current one while the connections
+// open keep theirs (PostgreSQL checks a password only when a session
+// starts). A hook's error fails its dial with an error wrapping
+// ErrBeforeConnect and counts as a failed dial for the reconnect gate. A DSN
+// cannot carry a function: build a Config and use NewConnector.
+//
 // # Ping on acquire
 //
 // Before database/sql reuses an idle connection, stdlib pings it when it has

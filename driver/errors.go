@@ -15,6 +15,11 @@ var ErrDatabaseNotAvailable = errors.New("momoko: no database connection availab
 // ErrConnectorClosed is wrapped by the error Connect returns after Close.
 var ErrConnectorClosed = errors.New("momoko: connector closed")
 
+// ErrBeforeConnect is wrapped, with the hook's own error, by the error of
+// a dial that Config.BeforeConnect failed (or panicked in): nothing was
+// sent to the server.
+var ErrBeforeConnect = errors.New("momoko: BeforeConnect failed")
+
 // ErrHstoreNotInstalled is wrapped by the error hstore registration returns
 // when the database has no hstore extension (CREATE EXTENSION hstore fixes it).
 var ErrHstoreNotInstalled = errors.New("momoko: extension hstore is not installed in this database")

@@ -62,6 +62,33 @@ func ExampleParseConfig() {
 	// Output: [SET search_path=app] 0s 500ms db.example
 }
 
+// BeforeConnect gives every new connection a current password, such as
+// a cloud IAM token that lives minutes; connections already open keep
+// theirs.
+func ExampleConfig_beforeConnect() {
+	cfg, err := driver.ParseConfig("postgres://app@db.example/app?sslmode=require")
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+		token, err := fetchToken(ctx, cc.Host, cc.User)
+		if err != nil {
+			return err // the dial fails with an error wrapping driver.ErrBeforeConnect
+		}
+		cc.Password = token
+		return nil
+	}
+	c, err := driver.NewConnector(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+}
+
+// fetchToken stands for a cloud provider's token call.
+func fetchToken(ctx context.Context, host, user string) (string, error) { return "token", ctx.Err() }
+
 // Redact makes a DSN safe to log.
 func ExampleRedact() {
 	fmt.Println(driver.Redact("postgres://app:secret@db.example/app"))

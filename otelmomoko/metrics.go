@@ -46,7 +46,8 @@ type Opts struct {
 }
 
 // CauseKey is the attribute telling why the pool closed a connection, on
-// momoko.pool.connection.closes: lifetime, health_check, shrink or broken.
+// momoko.pool.connection.closes: lifetime, health_check, shrink, broken or
+// reset.
 const CauseKey = attribute.Key("momoko.close.cause")
 
 // StandbyKey is the attribute naming the standby, as host:port, on the
@@ -106,6 +107,7 @@ func (in *instruments) observe(o metric.Observer, s pool.Stats, name string) {
 	o.ObserveInt64(in.closes, u(s.Closes.HealthCheck), with(CauseKey.String("health_check")))
 	o.ObserveInt64(in.closes, u(s.Closes.Shrink), with(CauseKey.String("shrink")))
 	o.ObserveInt64(in.closes, u(s.Closes.Broken), with(CauseKey.String("broken")))
+	o.ObserveInt64(in.closes, u(s.Closes.Reset), with(CauseKey.String("reset")))
 	o.ObserveInt64(in.retried, u(s.Retried), only)
 	o.ObserveInt64(in.lost, u(s.Lost), only)
 	o.ObserveInt64(in.sessionChanges, u(s.SessionChanges), only)

@@ -157,6 +157,7 @@ func compare(t *testing.T, rm metricdata.ResourceMetrics, s pool.Stats) {
 		"momoko.pool.connection.closes{momoko.close.cause=health_check}": {float64(s.Closes.HealthCheck), "{connection}"},
 		"momoko.pool.connection.closes{momoko.close.cause=shrink}":       {float64(s.Closes.Shrink), "{connection}"},
 		"momoko.pool.connection.closes{momoko.close.cause=broken}":       {float64(s.Closes.Broken), "{connection}"},
+		"momoko.pool.connection.closes{momoko.close.cause=reset}":        {float64(s.Closes.Reset), "{connection}"},
 		"momoko.pool.statements.retried":                                 {float64(s.Retried), "{request}"},
 		"momoko.pool.statements.lost":                                    {float64(s.Lost), "{request}"},
 		"momoko.pool.session_changes":                                    {float64(s.SessionChanges), "{statement}"},

@@ -14,8 +14,17 @@ import (
 // NewWithConfig is New for a configuration built in code, as pgxpool's
 // ParseConfig and NewWithConfig: parse a DSN with driver.ParseConfig, then
 // set what a DSN cannot carry (ConnConfig.Tracer, ConnConfig.DialFunc,
-// AfterConnect, a JSON codec). cfg is not modified; the pool's SetSession
-// statements are added to cfg's.
+// BeforeConnect, AfterConnect, a JSON codec). cfg is not modified; the
+// pool's SetSession statements are added to cfg's.
+//
+// cfg.BeforeConnect runs before every dial of the pool's connections, and
+// of the connection that checks the primary for Options.Replicas, with a
+// copy of the dial's ConnConfig: set its Password to a token that expires
+// (a cloud IAM token) and every new connection gets a current one, while
+// the connections open keep serving (Reset replaces them, when they must
+// go). A hook that fails fails its dial (an error wrapping
+// driver.ErrBeforeConnect) and counts as a failed dial for the fail-fast
+// gate. Standbys, configured by their DSNs, dial without it.
 //
 // A ConnConfig.Tracer is used as given: the driver installs no tracer of
 // its own, so there is nothing to combine it with (to use several, combine
@@ -65,7 +74,7 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	p.pipelines = connector.Pipelines()
 	if members != nil {
 		p.replicas = &replicas{opts: o.Replicas, members: members, history: replica.NewHistory(o.Replicas.MaxReplicaLag, o.Replicas.CheckPeriod),
-			primary: newMonitor(cfg.ConnConfig), checked: make(chan struct{})}
+			primary: newMonitor(cfg), checked: make(chan struct{})}
 	}
 	return p, nil
 }

@@ -49,6 +49,7 @@ type dispatcher struct {
 	checking   int // idle owners being pinged by the health check
 	statements uint64
 	closes     [closeCauses]uint64 // connections closed, by cause
+	resetAt    time.Time           // when Reset was last called: connections dialed before are not served on
 	counts     counters            // the rest of Stats' cumulative counters
 }
 
@@ -124,7 +125,7 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 	var best *owner
 	var now time.Time
 	for _, o := range d.shared {
-		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.yielding || o.expired || o.depth >= limit {
+		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.yielding || o.retireAs != closeNone || o.depth >= limit {
 			continue
 		}
 		if o.movingFrom {
@@ -238,19 +239,19 @@ func (d *dispatcher) settleReleased(o *owner) {
 }
 
 // idleIfDone moves a shared owner with nothing to do to the idle list,
-// after giving it what waits, or retires it when it is past its lifetime.
-// It happens as the last request finishes, before its future resolves, so
-// that a caller who sees the result sees the connection back in the pool.
-// d.mu is held.
+// after giving it what waits, or retires it when it is doomed (its
+// lifetime is over, or Reset was called). It happens as the last request
+// finishes, before its future resolves, so that a caller who sees the
+// result sees the connection back in the pool. d.mu is held.
 func (d *dispatcher) idleIfDone(o *owner) {
 	if o.state != ownerShared || o.depth > 0 || o.quit {
 		return
 	}
-	// An expired connection is closed rather than given back: closing it
+	// A doomed connection is closed rather than given back: closing it
 	// frees database/sql's slot all the same.
-	if o.expired {
+	if o.retireAs != closeNone {
 		d.removeShared(o)
-		d.retire(o, closeLifetime)
+		d.retire(o, o.retireAs)
 		return
 	}
 	if o.yielding {

@@ -30,7 +30,12 @@
 // when it is put back), then replaced at once if the pool is below Size.
 // Every HealthCheckPeriod, idle connections are pinged in the background,
 // a few at a time; one that fails is closed and replaced before a caller
-// meets it. Stats.Closes counts closes by cause.
+// meets it. Reset replaces every connection the same way as a lifetime
+// ends, all at once, after a credential was rotated (with
+// driver.Config.BeforeConnect giving new connections the new one) or a
+// failover: idle ones now, busy ones when their work is done, a Conn's
+// when it is put back, one being dialed once it has served its caller.
+// Stats.Closes counts closes by cause.
 //
 // # How a statement travels
 //
@@ -213,7 +218,9 @@
 // # Configuration
 //
 // New and Open take a DSN; NewWithConfig and OpenWithConfig a
-// driver.Config, for what a DSN cannot carry (a pgx tracer, a dialer).
+// driver.Config, for what a DSN cannot carry (a pgx tracer, a dialer, a
+// BeforeConnect hook that gives each new connection a current password,
+// such as a cloud IAM token).
 // Options.OpenDB opens the pool's *sql.DB through database/sql middleware
 // such as otelsql, keeping every feature of the pool.
 //
@@ -226,9 +233,11 @@
 // the call whose dial found it). Background events (reconnects, shrinks,
 // closes) carry none. Attribute keys are stable: error, held and stack
 // (leaks), reconnect_interval, down_for and fast_failures (the database
-// down and back), missing and connections (reconnects), closed (shrinks),
-// cause, age and pid (a connection closed, at debug level), statement (a
-// session changed through the pool, with the caller's context).
+// down and back), missing and connections (reconnects), connections (a
+// Reset: how many it replaces), closed (shrinks), cause, age and pid (a
+// connection closed, at debug level; cause is one of lifetime, health
+// check, shrink, broken, reset), statement (a session changed through the
+// pool, with the caller's context).
 //
 // # Testing
 //

@@ -109,7 +109,7 @@ func healthPingTimeout(period time.Duration) time.Duration {
 // checked takes o back from the health check: to the idle list in its
 // place by last use (so that shrinking still sees how long it has been
 // idle), to what waits for a connection, or retired when its ping failed
-// or its lifetime ran out meanwhile. d.mu is held.
+// or it was doomed meanwhile (its lifetime, Reset). d.mu is held.
 func (d *dispatcher) checked(o *owner, err error) {
 	d.checking--
 	close(o.checkDone)
@@ -118,8 +118,8 @@ func (d *dispatcher) checked(o *owner, err error) {
 	case o.quit: // the pool closed meanwhile
 	case err != nil:
 		d.retire(o, closeHealthCheck)
-	case o.expired:
-		d.retire(o, closeLifetime)
+	case o.retireAs != closeNone:
+		d.retire(o, o.retireAs)
 	case len(d.waiters) > 0:
 		o.checked = time.Now()
 		o.state = ownerShared

@@ -16,11 +16,12 @@ const (
 	closeHealthCheck                   // failed the background ping
 	closeShrink                        // idle longer than ShrinkDelay
 	closeBroken                        // an error: the network, the server, a failed ping on acquire
+	closeReset                         // dialed before Pool.Reset
 	closeCauses
 )
 
 func (c closeCause) String() string {
-	return [...]string{"", "lifetime", "health check", "shrink", "broken"}[c]
+	return [...]string{"", "lifetime", "health check", "shrink", "broken", "reset"}[c]
 }
 
 // startLifetime arms o's lifetime for a connection dialed at born: once
@@ -42,19 +43,26 @@ func (o *owner) startLifetime(born time.Time) {
 	o.lifetime = time.AfterFunc(time.Until(born.Add(life)), func() { d.expire(o) })
 }
 
-// expire marks o as past its lifetime: it takes no new work and is
-// retired now if idle, else when it next goes idle (idleIfDone) or when
-// its Conn is put back.
+// expire marks o as past its lifetime.
 func (d *dispatcher) expire(o *owner) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if o.broken || o.quit {
-		return
+	d.doom(o, closeLifetime)
+}
+
+// doom makes o take no new work and be retired for cause: now if idle,
+// else when it next goes idle (idleIfDone), when its health check ends
+// (checked) or when its Conn is put back. The first cause stands. It
+// reports whether o was doomed now; d.mu is held.
+func (d *dispatcher) doom(o *owner, cause closeCause) bool {
+	if o.broken || o.quit || o.retireAs != closeNone {
+		return false
 	}
-	o.expired = true
+	o.retireAs = cause
 	if o.state == ownerIdle && d.removeIdle(o) {
-		d.retire(o, closeLifetime)
+		d.retire(o, cause)
 	}
+	return true
 }
 
 // retire makes o close its connection once nothing is in flight, for
@@ -66,12 +74,13 @@ func (d *dispatcher) retire(o *owner, cause closeCause) {
 }
 
 // replaceRetired starts a connection in place of o, retired for its
-// lifetime or a failed health check, when o's going takes the pool below
-// Size; d.mu is held. The new owner joins the pool once dialed, as an
-// owner whose Conn was put back does, so that no request waits on its
+// lifetime, a failed health check or Reset, when o's going takes the pool
+// below Size; d.mu is held. The new owner joins the pool once dialed, as
+// an owner whose Conn was put back does, so that no request waits on its
 // dial.
 func (d *dispatcher) replaceRetired(o *owner) {
-	if (o.retired == closeLifetime || o.retired == closeHealthCheck) && !d.closed && len(d.all) < d.p.opts.Size {
+	replaced := o.retired == closeLifetime || o.retired == closeHealthCheck || o.retired == closeReset
+	if replaced && !d.closed && len(d.all) < d.p.opts.Size {
 		d.newOwner(ownerReleasing, nil)
 	}
 }

@@ -50,8 +50,8 @@ type owner struct {
 	conn       *pgconn.PgConn // set while it serves a pgx connection
 	born       time.Time      // when its connection was dialed
 	pid        uint32         // its server process, for the log; 0 if unknown
-	lifetime   *time.Timer    // marks it expired
-	expired    bool           // older than its lifetime: takes no new work, retired once idle
+	lifetime   *time.Timer    // dooms it when its lifetime is over
+	retireAs   closeCause     // set by doom (lifetime, Reset): it takes no new work and is retired with this cause once idle
 	retired    closeCause     // why the pool chose to close it
 	checked    time.Time      // when the health check last found it alive
 	checkDone  chan struct{}  // closed when the health check in progress is over
@@ -93,7 +93,7 @@ func (o *owner) run() {
 	p := o.d.p
 	defer p.owners.Done()
 	asked := time.Now()
-	sc, err := p.db.Conn(o.dialContext())
+	sc, err := o.openConn(o.dialContext())
 	o.caller = nil
 	o.d.mu.Lock()
 	o.d.dialing--

@@ -72,7 +72,7 @@ func newMembers(ro ReplicaOptions, primary Options, logger *slog.Logger, tracer 
 				closeMembers(ms)
 				return nil, fmt.Errorf("standby %s: %w", name, err)
 			}
-			ms = append(ms, &member{name: name, pool: p, monitor: newMonitor(host.ConnConfig)})
+			ms = append(ms, &member{name: name, pool: p, monitor: newMonitor(host)})
 		}
 	}
 	return ms, nil

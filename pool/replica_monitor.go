@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/driver"
 )
 
 // monitor is a connection of the checks' own to one server, so that a
@@ -13,18 +14,24 @@ import (
 // any error, to be dialed again by the next check. One goroutine at a
 // time uses it.
 type monitor struct {
-	cfg  *pgx.ConnConfig
+	cfg  *driver.Config // dialed as the pool's connections are: BeforeConnect runs first
 	conn *pgx.Conn
 }
 
-func newMonitor(cfg *pgx.ConnConfig) *monitor {
-	return &monitor{cfg: cfg.Copy()}
+func newMonitor(cfg *driver.Config) *monitor {
+	c := *cfg
+	c.ConnConfig = cfg.ConnConfig.Copy()
+	return &monitor{cfg: &c}
 }
 
 // query runs sql and scans its one row into dest.
 func (mo *monitor) query(ctx context.Context, sql string, dest ...any) error {
 	if mo.conn == nil {
-		conn, err := pgx.ConnectConfig(ctx, mo.cfg)
+		cfg, err := mo.cfg.DialConfig(ctx)
+		if err != nil {
+			return err
+		}
+		conn, err := pgx.ConnectConfig(ctx, cfg)
 		if err != nil {
 			return err
 		}

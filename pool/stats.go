@@ -135,6 +135,11 @@ type CloseCounts struct {
 	// connection, the ping of PingAfterIdle failed, or a Conn was put back
 	// inside a transaction.
 	Broken uint64
+	// Reset: dialed before Pool.Reset, closed once done with, or when
+	// the pool took it from database/sql after Reset (a caller of DB held
+	// it through Reset). The idle connections of DB that Reset closed are
+	// not counted: DB.MaxIdleClosed counts them.
+	Reset uint64
 }
 
 // Stats returns a snapshot of the pool.
@@ -159,6 +164,7 @@ func (p *Pool) Stats() Stats {
 			HealthCheck: d.closes[closeHealthCheck],
 			Shrink:      d.closes[closeShrink],
 			Broken:      d.closes[closeBroken],
+			Reset:       d.closes[closeReset],
 		},
 		Queue: QueueCounts{
 			Acquires:  d.counts.acquires,

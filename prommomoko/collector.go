@@ -98,6 +98,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(d.closed, s.Closes.HealthCheck, "health_check")
 	counter(d.closed, s.Closes.Shrink, "shrink")
 	counter(d.closed, s.Closes.Broken, "broken")
+	counter(d.closed, s.Closes.Reset, "reset")
 	counter(d.retried, s.Retried)
 	counter(d.lost, s.Lost)
 	counter(d.sessionChanges, s.SessionChanges)

@@ -89,11 +89,12 @@ func TestCollectorMatchesStatsUnderLoad(t *testing.T) {
 	})
 	s := p.Stats()
 	want := fmt.Sprintf(`
-# HELP momoko_pool_connections_closed_total Connections the pool closed, by cause: lifetime, health_check, shrink, broken.
+# HELP momoko_pool_connections_closed_total Connections the pool closed, by cause: lifetime, health_check, shrink, broken, reset.
 # TYPE momoko_pool_connections_closed_total counter
 momoko_pool_connections_closed_total{cause="broken",pool="test"} 0
 momoko_pool_connections_closed_total{cause="health_check",pool="test"} 0
 momoko_pool_connections_closed_total{cause="lifetime",pool="test"} 0
+momoko_pool_connections_closed_total{cause="reset",pool="test"} 0
 momoko_pool_connections_closed_total{cause="shrink",pool="test"} %d
 # HELP momoko_pool_connections_opened_total Connections the pool started serving.
 # TYPE momoko_pool_connections_opened_total counter
@@ -164,6 +165,7 @@ func compare(t *testing.T, fams []*dto.MetricFamily, s pool.Stats) {
 		"momoko_pool_connections_closed_total{cause=health_check}": float64(s.Closes.HealthCheck),
 		"momoko_pool_connections_closed_total{cause=shrink}":       float64(s.Closes.Shrink),
 		"momoko_pool_connections_closed_total{cause=broken}":       float64(s.Closes.Broken),
+		"momoko_pool_connections_closed_total{cause=reset}":        float64(s.Closes.Reset),
 		"momoko_pool_statements_retried_total":                     float64(s.Retried),
 		"momoko_pool_statements_lost_total":                        float64(s.Lost),
 		"momoko_pool_session_changes_total":                        float64(s.SessionChanges),

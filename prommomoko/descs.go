@@ -42,7 +42,7 @@ func newDescs(ns string, labels prometheus.Labels) descs {
 
 		opened:       pool("connections_opened_total", "Connections the pool started serving."),
 		openFailures: pool("connection_open_failures_total", "Connections the pool failed to open, fast failures included."),
-		closed:       pool("connections_closed_total", "Connections the pool closed, by cause: lifetime, health_check, shrink, broken.", "cause"),
+		closed:       pool("connections_closed_total", "Connections the pool closed, by cause: lifetime, health_check, shrink, broken, reset.", "cause"),
 		retried:      pool("statements_retried_total", "Requests sent to another connection because theirs broke before writing them."),
 		lost:         pool("statements_lost_total", "Requests failed with ErrConnectionLost: their connection broke after they were written."),
 

@@ -58,6 +58,7 @@ func poolMetrics(s pool.Stats) []metric {
 		{"momoko_pool_connections_closed_total", "counter", closed, `cause="health_check"`, float64(s.Closes.HealthCheck)},
 		{"momoko_pool_connections_closed_total", "counter", closed, `cause="shrink"`, float64(s.Closes.Shrink)},
 		{"momoko_pool_connections_closed_total", "counter", closed, `cause="broken"`, float64(s.Closes.Broken)},
+		{"momoko_pool_connections_closed_total", "counter", closed, `cause="reset"`, float64(s.Closes.Reset)},
 		{"momoko_pool_statements_retried_total", "counter", "Requests retried because never sent.", "", float64(s.Retried)},
 		{"momoko_pool_statements_lost_total", "counter", "Requests failed with ErrConnectionLost.", "", float64(s.Lost)},
 		{"momoko_gate_down", "gauge", "1 while the database is considered down.", "", down},

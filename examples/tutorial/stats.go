@@ -56,7 +56,7 @@ func newPoolStats(s pool.Stats) poolStats {
 		AcquireTimeouts: s.Queue.Timeouts, WaitsCancelled: s.Queue.Cancelled,
 		Opens: s.Opens, OpenFailures: s.OpenFailures, Retried: s.Retried, Lost: s.Lost,
 		Closes: map[string]uint64{"lifetime": s.Closes.Lifetime, "health_check": s.Closes.HealthCheck,
-			"shrink": s.Closes.Shrink, "broken": s.Closes.Broken},
+			"shrink": s.Closes.Shrink, "broken": s.Closes.Broken, "reset": s.Closes.Reset},
 		DatabaseDown: s.Gate.Down, FastFailures: s.Gate.FastFailures,
 		OpenConnections: s.DB.OpenConnections, WaitCount: s.DB.WaitCount,
 		MaxIdleClosed: s.DB.MaxIdleClosed, MaxLifeClosed: s.DB.MaxLifetimeClosed,
