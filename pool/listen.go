@@ -37,6 +37,13 @@ type ListenOptions struct {
 // connection of its own, and keeps receiving them across lost connections
 // and server restarts. Read them with Notifications or Next. A Listener is
 // safe for concurrent use; Close it when done.
+//
+// When its connection breaks it dials again, at once and then after
+// ReconnectInterval, doubling up to 5s (or ReconnectInterval if longer),
+// through the pool's fail-fast gate; it listens on every channel again and
+// then yields a *GapError. After HealthCheckPeriod without a notification
+// (unless it is negative) it pings, so that a connection dropped without
+// a word is replaced too.
 type Listener struct {
 	p      *Pool
 	buffer int

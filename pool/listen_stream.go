@@ -37,7 +37,7 @@ type GapError struct {
 	// Cause is why the listener's connection was lost, when it was: the
 	// gap then stands where it was lost, and the reader gets it once a
 	// new connection listens on every channel again. Notifications sent
-	// in between are lost, and how many is unknown.
+	// in between may be lost, and how many is unknown.
 	Cause error
 }
 
