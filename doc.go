@@ -8,7 +8,8 @@
 //
 //   - [github.com/momoko-go/momoko/pool]: Momoko's Pool and Connection:
 //     Execute, CallProc, Transaction, Mogrify, GetConn and Manage, all
-//     returning futures, plus Stats. Start here.
+//     returning futures, plus Stats, and Listen for notifications. Start
+//     here.
 //   - [github.com/momoko-go/momoko/future]: the generic Future type, All,
 //     AllSettled, First and Then, and helpers that turn existing database/sql
 //     code into futures.

@@ -72,6 +72,7 @@ func NewWithConfig(cfg *driver.Config, opts Options) (*Pool, error) {
 	p := newPool(openDB(connector), o)
 	p.connector = connector
 	p.pipelines = connector.Pipelines()
+	p.notifyHook = cfg.ConnConfig.OnNotification != nil
 	if members != nil {
 		p.replicas = &replicas{opts: o.Replicas, members: members, history: replica.NewHistory(o.Replicas.MaxReplicaLag, o.Replicas.CheckPeriod),
 			primary: newMonitor(cfg), checked: make(chan struct{})}

@@ -200,6 +200,23 @@
 // session state (SET, temporary tables, advisory locks) is kept unless
 // Options.AfterRelease resets it.
 //
+// # Listening for notifications
+//
+// Listen opens a Listener on a connection of its own, dialed through the
+// pool's driver but not one of the pool's connections (it counts against
+// neither Size nor MaxSize). It delivers notifications through an
+// iterator (Notifications) or Next, from a buffer of ListenOptions.Buffer:
+// what arrives while it is full is dropped and counted in a *GapError
+// queued behind what was kept, so reading never holds up the connection.
+// When the connection breaks, the listener dials again (at once, then
+// after ReconnectInterval, doubling up to 5s or ReconnectInterval if
+// longer, less up to half at random), listens again on every
+// channel, and then yields a *GapError: every notification sent after the
+// reader got it is delivered, exactly once and in order. Both kinds of gap
+// match ErrNotificationsMissed. After HealthCheckPeriod of silence it
+// pings, to find a connection dropped without a word. Listener.Listen and
+// Unlisten change its channels while it runs.
+//
 // # Session state
 //
 // Statements through the pool (Execute, Transaction, CallProc, Replica)
@@ -237,7 +254,8 @@
 // Reset: how many it replaces), closed (shrinks), cause, age and pid (a
 // connection closed, at debug level; cause is one of lifetime, health
 // check, shrink, broken, reset), statement (a session changed through the
-// pool, with the caller's context).
+// pool, with the caller's context), error and down_for (a Listener's
+// connection lost and made again).
 //
 // # Testing
 //

@@ -38,8 +38,9 @@ var (
 	ErrCopyNeedsRaw = errors.New("momoko: COPY from or to the client needs Conn.Raw")
 	// ErrListenOnPool: LISTEN through the pool's Execute, whose
 	// connection goes back at once: nobody would receive its
-	// notifications but a later borrower. LISTEN on a Conn from GetConn.
-	ErrListenOnPool = errors.New("momoko: LISTEN on a pooled connection would reach a later borrower, not the caller (use GetConn)")
+	// notifications but a later borrower. Use Pool.Listen, or LISTEN on a
+	// Conn from GetConn.
+	ErrListenOnPool = errors.New("momoko: LISTEN on a pooled connection would reach a later borrower, not the caller (use Listen, or GetConn)")
 	// ErrNeedsMomokoDriver: the call needs the momoko driver's connector,
 	// which a pool made by FromDB does not have.
 	ErrNeedsMomokoDriver = errors.New("momoko: needs a pool opened by New or Open (the momoko driver)")

@@ -24,6 +24,9 @@ type Pool struct {
 	disp      *dispatcher
 	owners    sync.WaitGroup // owner goroutines
 	pipelines bool           // the driver's query mode is one that pipelines
+	// notifyHook: ConnConfig.OnNotification is set, and pgx hands every
+	// notification to it, none to a Listener.
+	notifyHook bool
 
 	// replicas routes Replica's reads; nil without standbys.
 	replicas    *replicas

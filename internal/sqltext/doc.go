@@ -21,7 +21,8 @@
 // [Mogrify] renders arguments into a query as literals for Pool.Mogrify,
 // lexing strings, quoted identifiers, dollar quotes and comments as the
 // server does so that only real placeholders are replaced.
-// [QuoteProcName] and [CallSQL] build CallProc's statement.
+// [QuoteProcName] and [CallSQL] build CallProc's statement;
+// [QuoteChannel] and [ListenSQL] a Listener's LISTEN and UNLISTEN.
 //
 // The functions on every statement's path (FirstWord, StartsWith,
 // ChangesSession on text without "advisory_lock") allocate nothing.
