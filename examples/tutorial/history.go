@@ -16,18 +16,22 @@ const (
 	historyLen  = 180
 )
 
-// sample is the pool at one moment, as the chart draws it.
+// sample is the pool at one moment, as the chart draws it, and what
+// happened since the sample before.
 type sample struct {
-	busy, idle, waiting  int
-	pipelinedPerInterval uint64 // statements pipelined since the sample before
+	busy, idle, waiting int
+	// interval is false for the first sample, which has no sample before
+	// it: its per-interval figures are not zero but unknown.
+	interval  bool
+	pipelined uint64 // statements pipelined in the interval
 }
 
 // history keeps the last samples of a pool.
 type history struct {
 	p    *pool.Pool
 	mu   sync.Mutex
-	buf  []sample // oldest first
-	last uint64   // Stats.Pipelined at the last sample
+	buf  []sample   // oldest first
+	last pool.Stats // at the last sample: the start of the next interval
 }
 
 // watch samples p every sampleEvery until ctx ends; the first sample is
@@ -56,11 +60,11 @@ func (h *history) take() {
 	s := h.p.Stats()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	next := sample{busy: s.Busy, idle: s.Free, waiting: s.Waiting}
-	if len(h.buf) > 0 {
-		next.pipelinedPerInterval = s.Pipelined - h.last
+	next := sample{busy: s.Busy, idle: s.Free, waiting: s.Waiting, interval: len(h.buf) > 0}
+	if next.interval {
+		next.pipelined = s.Pipelined - h.last.Pipelined
 	}
-	h.last = s.Pipelined
+	h.last = s
 	if len(h.buf) == historyLen {
 		copy(h.buf, h.buf[1:])
 		h.buf = h.buf[:historyLen-1]

@@ -31,7 +31,7 @@ func checks() []check {
 		cs = append(cs, check{path: p.path, want: []string{p.want}})
 	}
 	return append(cs,
-		check{path: "/stats", want: []string{"Pool statistics", "max size", "<svg", "<polyline", "waits cancelled"}},
+		check{path: "/stats", want: []string{"Pool statistics", "max size", "<svg", "<path", "waits cancelled"}},
 		check{path: "/stats.json", verify: verifyStatsJSON},
 		check{path: "/metrics", want: []string{"# TYPE momoko_pool_statements_total counter",
 			`momoko_pool_connections{state="idle"}`, `momoko_pool_connections_closed_total{cause="shrink"}`}, verify: verifyMetrics},

@@ -112,7 +112,7 @@ th{text-align:left;font-weight:normal;padding-right:1em} td{text-align:right}</s
 // can be watched.
 func (a *app) stats(w http.ResponseWriter, r *http.Request) {
 	s := newPoolStats(a.db.Stats())
-	s.Chart = chart(a.history.samples())
+	s.Chart = poolPlot.svg(a.history.samples())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	statsTemplate.Execute(w, s)
 }
