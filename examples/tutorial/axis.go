@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"strconv"
+	"time"
 )
 
 // maxIntervals bounds how many steps an axis is cut into, so that its
@@ -64,4 +65,44 @@ func countScale(hi float64) scale {
 // rateScale is the axis of a rate per second, counted over whole samples.
 func rateScale(hi float64) scale {
 	return newScale(hi, 1, 1, func(v, _, _ float64) string { return strconv.FormatFloat(v, 'f', 0, 64) + "/s" })
+}
+
+// durationScale is an axis of durations given in nanoseconds, labelled in
+// the unit of its top tick (µs, ms or s) so that the labels read alike.
+// Without data it shows 0 to 1ms.
+func durationScale(hi float64) scale {
+	return newScale(hi, float64(time.Millisecond), 1, func(v, step, top float64) string {
+		if v == 0 {
+			return "0"
+		}
+		unit, name := durationUnit(time.Duration(top))
+		return decimal(v/unit, step/unit) + name
+	})
+}
+
+// durationUnit is the unit labels of durations up to about d are written in.
+func durationUnit(d time.Duration) (float64, string) {
+	switch {
+	case d < time.Millisecond:
+		return float64(time.Microsecond), "µs"
+	case d < time.Second:
+		return float64(time.Millisecond), "ms"
+	}
+	return float64(time.Second), "s"
+}
+
+// decimal writes v with as many decimals as step needs and no trailing
+// zeros: 0.5, 1, 1.5 for a step of 0.5.
+func decimal(v, step float64) string {
+	digits := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
+	s := strconv.FormatFloat(v, 'f', digits, 64)
+	if digits > 0 {
+		for s[len(s)-1] == '0' {
+			s = s[:len(s)-1]
+		}
+		if s[len(s)-1] == '.' {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
 }

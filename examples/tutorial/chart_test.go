@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func labels(s scale) []string {
@@ -15,7 +16,7 @@ func labels(s scale) []string {
 }
 
 // TestScaleTicks: 0 to the first round step at or above the highest
-// value, in at most five steps.
+// value, in at most five steps, durations in the unit of the top tick.
 func TestScaleTicks(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -23,6 +24,13 @@ func TestScaleTicks(t *testing.T) {
 		hi    float64
 		want  []string
 	}{
+		{"0-3ms", durationScale, float64(3 * time.Millisecond), []string{"0", "1ms", "2ms", "3ms"}},
+		{"12µs-800µs", durationScale, float64(800 * time.Microsecond), []string{"0", "200µs", "400µs", "600µs", "800µs"}},
+		{"a top tick of 1ms", durationScale, float64(801 * time.Microsecond), []string{"0", "0.2ms", "0.4ms", "0.6ms", "0.8ms", "1ms"}},
+		{"half milliseconds", durationScale, float64(2300 * time.Microsecond), []string{"0", "0.5ms", "1ms", "1.5ms", "2ms", "2.5ms"}},
+		{"seconds", durationScale, float64(1700 * time.Millisecond), []string{"0", "0.5s", "1s", "1.5s", "2s"}},
+		{"microseconds", durationScale, float64(7 * time.Microsecond), []string{"0", "2µs", "4µs", "6µs", "8µs"}},
+		{"no durations", durationScale, 0, []string{"0", "0.2ms", "0.4ms", "0.6ms", "0.8ms", "1ms"}},
 		{"counts", countScale, 14, []string{"0", "5", "10", "15"}},
 		{"no half callers", countScale, 2, []string{"0", "1", "2"}},
 		{"no counts", countScale, 0, []string{"0", "1"}},
@@ -71,9 +79,21 @@ func TestChartKeepsLinesOffTheFrame(t *testing.T) {
 	}
 }
 
-// TestChartLeavesGaps: the first sample, which has no interval, has no
-// rate (rather than a rate of 0); the point alone is a dot.
-func TestChartLeavesGaps(t *testing.T) {
+// TestChartLeavesGapsWithoutStatements: an interval in which no
+// statement resolved has no point, so the line breaks off instead of
+// dropping to 0; a point alone between gaps is a dot; the first sample,
+// which has no interval, has no rate.
+func TestChartLeavesGapsWithoutStatements(t *testing.T) {
+	ms := func(n int64) percentiles {
+		return percentiles{n: 1, p50: time.Duration(n) * time.Millisecond, p99: time.Duration(n) * time.Millisecond}
+	}
+	samples := []sample{{}, {interval: true, statement: ms(3)}, {interval: true, statement: ms(1)},
+		{interval: true}, {interval: true, statement: ms(2)}, {interval: true}}
+	svg := string(plot{lines: latencyPlot.lines[:1], left: durationScale}.svg(samples))
+	want := `d="M644.8,14.0 L648.1,139.3 "/><circle cx="654.7" cy="76.7" r="2.5" fill="#1f77b4"/>`
+	if !strings.Contains(svg, want) {
+		t.Errorf("p50 is not drawn %s:\n%s", want, svg)
+	}
 	rate := string(poolPlot.svg([]sample{{}, {interval: true, pipelined: 5}}))
 	if want := `d=""/><circle cx="658.0" cy="14.0" r="2.5" fill="#1f77b4"/>`; !strings.Contains(rate, want) {
 		t.Errorf("the rate is not drawn %s:\n%s", want, rate)

@@ -31,7 +31,9 @@ func checks() []check {
 		cs = append(cs, check{path: p.path, want: []string{p.want}})
 	}
 	return append(cs,
-		check{path: "/stats", want: []string{"Pool statistics", "max size", "<svg", "<path", "waits cancelled"}},
+		check{path: "/stats", want: []string{"Pool statistics", "max size", "waits cancelled",
+			"Statement latency (p50, p99)", ">statement p50</text>", ">statement p99</text>", ">wait p99</text>"},
+			verify: verifyCharts},
 		check{path: "/stats.json", verify: verifyStatsJSON},
 		check{path: "/metrics", want: []string{"# TYPE momoko_pool_statements_total counter",
 			`momoko_pool_connections{state="idle"}`, `momoko_pool_connections_closed_total{cause="shrink"}`}, verify: verifyMetrics},
@@ -53,7 +55,22 @@ func verifyMetrics(body []byte) error {
 	return errors.New("no momoko_pool_statements_total sample")
 }
 
-// verifyStatsJSON checks that the JSON statistics describe the open pool.
+// verifyCharts checks that /stats draws both charts, each with its lines.
+func verifyCharts(body []byte) error {
+	charts := strings.Split(string(body), "<svg")[1:]
+	if len(charts) != 2 {
+		return fmt.Errorf("%d charts, want 2", len(charts))
+	}
+	for i, c := range charts {
+		if !strings.Contains(c, "<path") {
+			return fmt.Errorf("chart %d has no lines", i+1)
+		}
+	}
+	return nil
+}
+
+// verifyStatsJSON checks that the JSON statistics describe the open pool,
+// whose statements the pages before timed.
 func verifyStatsJSON(body []byte) error {
 	var s poolStats
 	if err := json.Unmarshal(body, &s); err != nil {
@@ -62,6 +79,9 @@ func verifyStatsJSON(body []byte) error {
 	if s.Closed || s.MaxSize != poolOptions.MaxSize || s.Total < poolOptions.Size {
 		return fmt.Errorf("statistics of an open pool with Size %d, MaxSize %d expected, got %+v",
 			poolOptions.Size, poolOptions.MaxSize, s)
+	}
+	if st := s.Latency.Statement; st.Count == 0 || st.P50Seconds <= 0 || st.P99Seconds < st.P50Seconds {
+		return fmt.Errorf("statement latency of the statements run: a count and 0 < p50 <= p99 expected, got %+v", st)
 	}
 	return nil
 }

@@ -82,12 +82,33 @@ func TestJudgeRejects(t *testing.T) {
 	}
 }
 
-func TestVerifyStatsJSONRejectsClosedPool(t *testing.T) {
-	if err := verifyStatsJSON([]byte(`{"closed": true, "max_size": 10, "total": 2}`)); err == nil {
-		t.Error("statistics of a closed pool were accepted")
+func TestVerifyStatsJSON(t *testing.T) {
+	const latency = `"latency": {"statement": {"count": 9, "p50_seconds": 0.0002, "p99_seconds": 0.2}}`
+	for _, tc := range []struct{ name, body string }{
+		{"a closed pool", `{"closed": true, "max_size": 10, "total": 2, ` + latency + `}`},
+		{"no statements timed", `{"max_size": 10, "total": 2}`},
+		{"p99 below p50", `{"max_size": 10, "total": 2, "latency": {"statement": {"count": 9, "p50_seconds": 0.2, "p99_seconds": 0.0002}}}`},
+		{"not JSON", `not json`},
+	} {
+		if err := verifyStatsJSON([]byte(tc.body)); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
 	}
-	if err := verifyStatsJSON([]byte(`not json`)); err == nil {
-		t.Error("a body that is not JSON was accepted")
+	if err := verifyStatsJSON([]byte(`{"max_size": 10, "total": 2, ` + latency + `}`)); err != nil {
+		t.Errorf("good statistics rejected: %v", err)
+	}
+}
+
+func TestVerifyChartsWantsBoth(t *testing.T) {
+	one := []byte(`<svg><path d=""/></svg>`)
+	if err := verifyCharts(one); err == nil {
+		t.Error("a page with one chart was accepted")
+	}
+	if err := verifyCharts([]byte(`<svg><path d=""/></svg><svg></svg>`)); err == nil {
+		t.Error("a chart without lines was accepted")
+	}
+	if err := verifyCharts(append(one, one...)); err != nil {
+		t.Errorf("two charts rejected: %v", err)
 	}
 }
 
