@@ -95,6 +95,7 @@ var statsTemplate = template.Must(template.New("stats").Parse(`<!doctype html>
 <title>Pool statistics</title>
 <style>body{font-family:sans-serif} table{border-collapse:collapse;display:inline-table;vertical-align:top;margin-right:2em}
 th{text-align:left;font-weight:normal;padding-right:1em} td{text-align:right} svg{display:block} h2{font-size:1.1em}</style>
+<p><a href="/">← Momoko tutorial</a></p>
 <h1>Pool statistics</h1>
 <p><code>{{.Repr}}</code></p>
 <p>The last three minutes, one sample a second; the page reloads every two seconds.</p>
