@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -65,11 +63,12 @@ func password(dsn string) string {
 	return p
 }
 
-// page is one tutorial page that answers in plain text.
+// page is one step of the tutorial: its handler writes plain text, which
+// step shows on a page.
 type page struct {
 	path  string
 	title string
-	want  string // text the selftest expects in the body
+	want  string // text the selftest expects the page to show
 	write func(a *app, ctx context.Context, w io.Writer) error
 }
 
@@ -89,27 +88,15 @@ var pages = []page{
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.index)
-	for _, p := range pages {
-		mux.Handle("GET "+p.path, a.text(p.write))
+	for i, p := range pages {
+		next := &link{"/stats", "Pool statistics"} // where the tour ends
+		if i+1 < len(pages) {
+			next = &link{pages[i+1].path, pages[i+1].title}
+		}
+		mux.Handle("GET "+p.path, a.step(p, next))
 	}
 	mux.HandleFunc("GET /stats", a.stats)
 	mux.HandleFunc("GET /stats.json", a.statsJSON)
 	mux.HandleFunc("GET /metrics", a.metrics)
 	return mux
-}
-
-// text serves a page's output as plain text, or its error with status 500.
-// The output is buffered so that a failure halfway never reaches the client
-// as a 200 with half a page.
-func (a *app) text(write func(*app, context.Context, io.Writer) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		var body bytes.Buffer
-		if err := write(a, r.Context(), &body); err != nil {
-			w.WriteHeader(http.StatusInternalServerError)
-			fmt.Fprintf(w, "error: %v\n", err)
-			return
-		}
-		w.Write(body.Bytes())
-	})
 }

@@ -7,6 +7,7 @@ import (
 
 var indexTemplate = template.Must(template.New("index").Parse(`<!doctype html>
 <title>Momoko tutorial</title>
+<style>body{font-family:sans-serif}</style>
 <h1>Momoko tutorial</h1>
 <ul>
 {{range .}}<li><a href="{{.Path}}">{{.Title}}</a></li>

@@ -44,7 +44,32 @@ type poolStats struct {
 	MaxIdleClosed   int64 `json:"max_idle_closed"`
 	MaxLifeClosed   int64 `json:"max_lifetime_closed"`
 
-	Chart template.HTML `json:"-"` // busy, idle, waiting and pipelined over the last minutes
+	// Percentiles of the times since the pool was made; the chart has
+	// them per interval.
+	Latency latencyStats `json:"latency"`
+
+	Chart        template.HTML `json:"-"` // busy, idle, waiting and pipelined over the last minutes
+	LatencyChart template.HTML `json:"-"` // statement and wait percentiles over the last minutes
+}
+
+// latencyStats is pool.LatencyStats in percentiles.
+type latencyStats struct {
+	Statement latencySummary `json:"statement"`
+	Wait      latencySummary `json:"wait"`
+	Create    latencySummary `json:"create"`
+	Use       latencySummary `json:"use"`
+}
+
+// latencySummary is a pool.Histogram as two of its percentiles, which
+// are 0 while its count is.
+type latencySummary struct {
+	Count      uint64  `json:"count"`
+	P50Seconds float64 `json:"p50_seconds"`
+	P99Seconds float64 `json:"p99_seconds"`
+}
+
+func summarize(h pool.Histogram) latencySummary {
+	return latencySummary{Count: h.Count, P50Seconds: h.Quantile(0.5).Seconds(), P99Seconds: h.Quantile(0.99).Seconds()}
 }
 
 func newPoolStats(s pool.Stats) poolStats {
@@ -60,6 +85,8 @@ func newPoolStats(s pool.Stats) poolStats {
 		DatabaseDown: s.Gate.Down, FastFailures: s.Gate.FastFailures,
 		OpenConnections: s.DB.OpenConnections, WaitCount: s.DB.WaitCount,
 		MaxIdleClosed: s.DB.MaxIdleClosed, MaxLifeClosed: s.DB.MaxLifetimeClosed,
+		Latency: latencyStats{Statement: summarize(s.Latency.Statement), Wait: summarize(s.Latency.Wait),
+			Create: summarize(s.Latency.Create), Use: summarize(s.Latency.Use)},
 	}
 }
 
@@ -67,11 +94,17 @@ var statsTemplate = template.Must(template.New("stats").Parse(`<!doctype html>
 <meta http-equiv="refresh" content="2">
 <title>Pool statistics</title>
 <style>body{font-family:sans-serif} table{border-collapse:collapse;display:inline-table;vertical-align:top;margin-right:2em}
-th{text-align:left;font-weight:normal;padding-right:1em} td{text-align:right}</style>
+th{text-align:left;font-weight:normal;padding-right:1em} td{text-align:right} svg{display:block} h2{font-size:1.1em}</style>
+<p><a href="/">← Momoko tutorial</a></p>
 <h1>Pool statistics</h1>
 <p><code>{{.Repr}}</code></p>
+<p>The last three minutes, one sample a second; the page reloads every two seconds.</p>
+<h2>Connections and callers</h2>
 {{.Chart}}
-<p>Connections busy, idle, callers waiting in the pool's queue, and statements pipelined per second, over the last minutes; the page reloads every two seconds.</p>
+<p>Connections busy and idle and callers waiting in the pool's queue (left scale); statements pipelined per second (right scale).</p>
+<h2>Statement latency (p50, p99)</h2>
+{{.LatencyChart}}
+<p>The statements given to the pool that finished in each second, timed from the call to the future's resolution: their median and 99th percentile; dashed, the 99th percentile of the waits in the pool's queue that ended in that second. A second without statements (or waits) leaves a gap. The percentiles are estimated within the pool's histogram buckets (…, 10ms, 25ms, 50ms, 100ms, 250ms, …), so the lines tend to settle on those values.</p>
 <table>
 <caption>now</caption>
 <tr><th>free</th><td>{{.Free}}</td></tr>
@@ -94,6 +127,9 @@ th{text-align:left;font-weight:normal;padding-right:1em} td{text-align:right}</s
 <tr><th>deepest pipeline</th><td>{{.DeepestPipeline}}</td></tr>
 <tr><th>waits</th><td>{{.Waits}}</td></tr>
 <tr><th>wait time (s)</th><td>{{printf "%.3f" .WaitSeconds}}</td></tr>
+<tr><th>statement p50 (s)</th><td>{{printf "%.6f" .Latency.Statement.P50Seconds}}</td></tr>
+<tr><th>statement p99 (s)</th><td>{{printf "%.6f" .Latency.Statement.P99Seconds}}</td></tr>
+<tr><th>wait p99 (s)</th><td>{{printf "%.6f" .Latency.Wait.P99Seconds}}</td></tr>
 <tr><th>acquire timeouts</th><td>{{.AcquireTimeouts}}</td></tr>
 <tr><th>waits cancelled</th><td>{{.WaitsCancelled}}</td></tr>
 <tr><th>connections acquired</th><td>{{.Acquires}}</td></tr>
@@ -112,7 +148,8 @@ th{text-align:left;font-weight:normal;padding-right:1em} td{text-align:right}</s
 // can be watched.
 func (a *app) stats(w http.ResponseWriter, r *http.Request) {
 	s := newPoolStats(a.db.Stats())
-	s.Chart = chart(a.history.samples())
+	samples := a.history.samples()
+	s.Chart, s.LatencyChart = poolPlot.svg(samples), latencyPlot.svg(samples)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	statsTemplate.Execute(w, s)
 }
