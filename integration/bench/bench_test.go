@@ -18,6 +18,7 @@ import (
 
 func BenchmarkW1Pool(b *testing.B)       { benchWorkload(b, "W1", ClientPool) }
 func BenchmarkW1PoolNoPipe(b *testing.B) { benchWorkload(b, "W1", ClientPoolNoPipe) }
+func BenchmarkW1PoolTraced(b *testing.B) { benchWorkload(b, "W1", ClientPoolTraced) }
 func BenchmarkW1SQL(b *testing.B)        { benchWorkload(b, "W1", ClientSQL) }
 func BenchmarkW1PGXPool(b *testing.B)    { benchWorkload(b, "W1", ClientPGXPool) }
 func BenchmarkW1SQLMomoko(b *testing.B)  { benchWorkload(b, "W1", ClientSQLMomoko) }
