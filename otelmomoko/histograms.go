@@ -52,18 +52,21 @@ type producer struct {
 // Produce takes one Stats snapshot.
 func (p *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	l := p.src.Stats().Latency
-	now := time.Now()
+	now, start := time.Now(), l.Since
+	if start.IsZero() {
+		start = p.start
+	}
 	hist := func(name, description, unit string, h pool.Histogram, attrs attribute.Set) metricdata.Metrics {
 		return metricdata.Metrics{Name: name, Description: description, Unit: unit, Data: metricdata.Histogram[float64]{
 			Temporality: metricdata.CumulativeTemporality,
-			DataPoints:  []metricdata.HistogramDataPoint[float64]{p.point(h, attrs, now)},
+			DataPoints:  []metricdata.HistogramDataPoint[float64]{p.point(h, attrs, start, now)},
 		}}
 	}
 	wait, create, use, op := dbconv.ClientConnectionWaitTime{}, dbconv.ClientConnectionCreateTime{}, dbconv.ClientConnectionUseTime{}, dbconv.ClientOperationDuration{}
 	b := l.Breakdown
 	phase := func(v time.Duration, name string) metricdata.DataPoint[float64] {
 		return metricdata.DataPoint[float64]{Attributes: attribute.NewSet(append(p.pool.ToSlice(), PhaseKey.String(name))...),
-			StartTime: p.start, Time: now, Value: v.Seconds()}
+			StartTime: start, Time: now, Value: v.Seconds()}
 	}
 	return []metricdata.ScopeMetrics{{
 		Scope: instrumentation.Scope{Name: "github.com/momoko-go/momoko/otelmomoko"},
@@ -79,7 +82,7 @@ func (p *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 			{Name: "momoko.pool.pipelined.requests", Unit: "{request}",
 				Description: "Pipelined requests whose time momoko.pool.pipelined.duration divides.",
 				Data: metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,
-					DataPoints: []metricdata.DataPoint[int64]{{Attributes: p.pool, StartTime: p.start, Time: now, Value: int64(b.Requests)}}}},
+					DataPoints: []metricdata.DataPoint[int64]{{Attributes: p.pool, StartTime: start, Time: now, Value: int64(b.Requests)}}}},
 		},
 	}}, nil
 }
@@ -87,9 +90,9 @@ func (p *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 // point is h as an OpenTelemetry explicit-bucket histogram point: the
 // pool's bounds in seconds and its per-bucket counts, the last bucket
 // being the one above every bound.
-func (p *producer) point(h pool.Histogram, attrs attribute.Set, now time.Time) metricdata.HistogramDataPoint[float64] {
+func (p *producer) point(h pool.Histogram, attrs attribute.Set, start, now time.Time) metricdata.HistogramDataPoint[float64] {
 	bounds := pool.HistogramBounds()
-	pt := metricdata.HistogramDataPoint[float64]{Attributes: attrs, StartTime: p.start, Time: now,
+	pt := metricdata.HistogramDataPoint[float64]{Attributes: attrs, StartTime: start, Time: now,
 		Count: h.Count, Sum: h.Sum.Seconds(), Bounds: make([]float64, len(bounds)), BucketCounts: h.Buckets[:]}
 	for i, b := range bounds {
 		pt.Bounds[i] = b.Seconds()

@@ -22,14 +22,10 @@ const cancelTimeout = 2 * time.Second
 // is never handed out again.
 const cancelGrace = time.Second
 
-// onCancel runs when r's context ends; resolved: that resolved r's
-// future.
-func (d *dispatcher) onCancel(r *request, resolved bool) {
+// onCancel runs when r's context ends.
+func (d *dispatcher) onCancel(r *request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if resolved {
-		r.observeCancelled()
-	}
 	o := r.owner
 	if o == nil {
 		if d.dropWaiter(r) {

@@ -234,14 +234,14 @@ func (c *Conn) submitLast(r *request) {
 		return
 	}
 	d := c.o.d
-	r.watch(d.onCancel)
+	r.queued = time.Now()
+	r.watch(d)
 	d.mu.Lock()
 	if c.o.pin != c || c.o.broken {
 		d.mu.Unlock()
 		r.done(ErrConnClosed)
 		return
 	}
-	r.queued = time.Now()
 	d.assign(c.o, r)
 	d.mu.Unlock()
 }

@@ -80,7 +80,7 @@ func (d *dispatcher) submit(r *request) {
 		return
 	}
 	d.statements++
-	r.queued, r.lat = time.Now(), &d.p.lat
+	r.lat = &d.p.lat
 	if r.settled.Load() {
 		// Its context ended before it got here.
 		r.observeCancelled()

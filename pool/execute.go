@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
@@ -163,7 +164,8 @@ func (p *Pool) run(r *request) {
 	if r.shared {
 		p.watchSession(r)
 	}
-	r.watch(p.disp.onCancel)
+	r.queued = time.Now()
+	r.watch(p.disp)
 	if p.connected.Load() {
 		p.disp.submit(r)
 		return

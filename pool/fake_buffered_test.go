@@ -65,3 +65,33 @@ func TestFakeAnswersBufferedAheadOfAWrite(t *testing.T) {
 		t.Fatalf("last: %q", got)
 	}
 }
+
+// TestFakeCancelledIsCountedBeforeItResolves: a future its caller's
+// context resolved is in Stats.Latency.Statement by the time the caller
+// sees it resolved.
+func TestFakeCancelledIsCountedBeforeItResolves(t *testing.T) {
+	srv, sts := fakeServer(t)
+	started, release := make(chan *pgfake.Conn, 1), make(chan struct{})
+	defer close(release)
+	sts.set("SELECT slow", blocking(started, release))
+	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 1})
+	bg := context.Background()
+	p.Execute(bg, "SELECT slow") // holds the one connection: the rest wait in line
+	<-started
+	misses := 0
+	const n = 1000
+	for range n {
+		ctx, cancel := context.WithCancel(bg)
+		f := p.Execute(ctx, "SELECT 'one'")
+		cancel()
+		if _, err := f.Await(bg); !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v", err)
+		}
+		if s := p.Stats(); s.Latency.Statement.Count != s.Statements-1 { // the slow one is unresolved
+			misses++
+		}
+	}
+	if misses > 0 {
+		t.Fatalf("%d of %d times, a resolved cancelled call was not yet in Latency.Statement", misses, n)
+	}
+}

@@ -2,7 +2,9 @@ package pool_test
 
 import (
 	"context"
+	sqldriver "database/sql/driver"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgerrcode"
@@ -55,5 +57,30 @@ func TestFakeRunAgainIsTracedTwice(t *testing.T) {
 	spans := wantSpans(t, rt, "again", "INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (1)")
 	if sqlState(spans[0].err) != pgerrcode.InvalidSQLStatementName || spans[1].err != nil || spans[1].tag != "INSERT 0 1" {
 		t.Fatalf("runs traced as %+v, want 26000 then INSERT 0 1", spans)
+	}
+}
+
+// TestFakeUnsentIsNotTracedAsLost: a statement the kernel refused to send
+// (its connection closed while idle) is retried elsewhere: its first
+// trace says it was not sent, not that it may have run.
+func TestFakeUnsentIsNotTracedAsLost(t *testing.T) {
+	srv, _ := fakeServer(t)
+	rt := &recordingTracer{}
+	p := tracedFakePool(t, srv, rt, pool.Options{Size: 1})
+	bg := context.Background()
+	await(t, bg, p.Execute(bg, "INSERT INTO t VALUES (1)"))
+	for round := range 20 {
+		for _, c := range srv.Sessions() {
+			c.Cut()
+			<-c.Gone()
+		}
+		caller := fmt.Sprint("round ", round)
+		ctx := context.WithValue(bg, callerKey{}, caller)
+		await(t, ctx, p.Execute(ctx, "INSERT INTO t VALUES (1)"))
+		for _, s := range rt.of(caller) {
+			if s.ended != 1 || s.err != nil && (errors.Is(s.err, driver.ErrConnectionLost) || !errors.Is(s.err, sqldriver.ErrBadConn)) {
+				t.Errorf("%s: %q ended %d times, with %v; want once, as run or as not sent", caller, s.sql, s.ended, s.err)
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -22,7 +23,7 @@ const HistogramBuckets = len(histogramBounds) + 1
 
 // HistogramBounds are the upper bounds of a Histogram's buckets, the
 // same for every Histogram: 5µs to 10s in steps of about 2 to 2.5.
-func HistogramBounds() []time.Duration { return histogramBounds[:] }
+func HistogramBounds() []time.Duration { return slices.Clone(histogramBounds[:]) }
 
 // Histogram is a distribution of durations over fixed buckets, cumulative
 // since the pool was made: subtract two snapshots for a window.

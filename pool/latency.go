@@ -14,17 +14,19 @@ import (
 // db.client.operation.duration). Recording them takes a few atomic adds
 // per request and no allocation.
 type LatencyStats struct {
+	// Since is when the pool was made: the histograms count from then.
+	Since time.Time
 	// Wait: each wait in the pool's line that ended (Stats.Queue.Waits
 	// counts them as they begin).
 	Wait Histogram
 	// Statement: each request given to the pool (Stats.Statements: an
 	// Execute, a Transaction, a CallProc, a Ping), from the call to its
-	// future's resolution, whatever the outcome. A Conn's statements are
-	// not in it.
+	// future's resolution (its last result read, for one the pool
+	// pipelined), whatever the outcome. A Conn's statements are not in it.
 	Statement Histogram
 	// Create: each connection the momoko driver dialed for the pool, from
 	// the request to the connection's being ready (startup and setsession
-	// included).
+	// included). Empty for a pool over another driver (FromDB).
 	Create Histogram
 	// Use: each Conn (GetConn, Acquire), from its handing out to its
 	// return.
@@ -67,6 +69,7 @@ type QueryTimesTracer interface {
 
 // latencies records LatencyStats.
 type latencies struct {
+	since                        time.Time
 	wait, statement, create, use histogram
 	requests                     atomic.Uint64
 	queued, behind, server       atomic.Int64
@@ -74,7 +77,8 @@ type latencies struct {
 
 func (l *latencies) snapshot() LatencyStats {
 	return LatencyStats{
-		Wait: l.wait.snapshot(), Statement: l.statement.snapshot(), Create: l.create.snapshot(), Use: l.use.snapshot(),
+		Since: l.since,
+		Wait:  l.wait.snapshot(), Statement: l.statement.snapshot(), Create: l.create.snapshot(), Use: l.use.snapshot(),
 		Breakdown: Breakdown{Requests: l.requests.Load(), QueryTimes: QueryTimes{
 			Queued: time.Duration(l.queued.Load()), Behind: time.Duration(l.behind.Load()), Server: time.Duration(l.server.Load()),
 		}},
@@ -101,7 +105,7 @@ func (r *request) observe() {
 
 // observeCancelled records the time of a request given to the pool whose
 // caller's context resolved it, once; d.mu is held (the pool may not have
-// seen the request yet: then submit records it).
+// taken the request yet: then submit records it).
 func (r *request) observeCancelled() {
 	if r.lat == nil || r.observed {
 		return

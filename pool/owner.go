@@ -111,8 +111,8 @@ func (o *owner) run() {
 	err = sc.Raw(func(dc any) error {
 		o.dc = dc
 		dc = unwrapConn(dc)
-		born := bornOf(dc)
-		if born.After(asked) {
+		born, dialed := bornOf(dc)
+		if dialed && born.After(asked) {
 			// Dialed for this owner, not one database/sql's callers had.
 			p.lat.create.observe(born.Sub(asked))
 		}
@@ -146,14 +146,14 @@ func (o *owner) run() {
 	o.gone(lost)
 }
 
-// bornOf is when the connection dc was dialed: the momoko driver knows,
-// also for a connection database/sql's own callers used first; for other
-// drivers it is taken to be now.
-func bornOf(dc any) time.Time {
+// bornOf is when the connection dc was dialed: the momoko driver knows
+// (known), also for a connection database/sql's own callers used first;
+// for other drivers it is taken to be now.
+func bornOf(dc any) (born time.Time, known bool) {
 	if c, ok := dc.(interface{ CreatedAt() time.Time }); ok {
-		return c.CreatedAt()
+		return c.CreatedAt(), true
 	}
-	return time.Now()
+	return time.Now(), false
 }
 
 // awaitCancel waits for a CancelRequest in progress: it uses the

@@ -216,7 +216,8 @@ func (o *owner) lose(w *pipeline, err error) error {
 	n := 0
 	for _, r := range flight {
 		if w.neverSent(r) {
-			r.written = false
+			// Timed afresh on its next connection.
+			r.written, r.started, r.serverFrom, r.readAt = false, time.Time{}, time.Time{}, time.Time{}
 			back = append(back, r)
 			continue
 		}
@@ -229,7 +230,7 @@ func (o *owner) lose(w *pipeline, err error) error {
 	}
 	o.d.mu.Unlock()
 	o.pending = append(back, o.pending...)
-	w.endTraces(lost)
+	w.endTraces(lost, &unsentError{cause: err})
 	for _, r := range flight[:n] {
 		if r.ended {
 			r.done(r.err)

@@ -68,6 +68,7 @@ func (w *pipeline) readNext() (*request, error) {
 				if err := w.rollback(); err != nil {
 					return nil, err
 				}
+				e.req.readAt = time.Now()
 			}
 			if e.last {
 				return e.req, nil

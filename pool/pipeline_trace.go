@@ -58,11 +58,6 @@ func (w *pipeline) tracePrepareStart(r *request, name, sql string) context.Conte
 // whose connection broke as it was read): the server began on it at start
 // and its result was in at now.
 func (w *pipeline) traceRead(e *expect, start, now time.Time, tag string, err error) {
-	var broken *errBroken
-	if err != nil && errors.As(err, &broken) {
-		w.traceEnd(e, "", connectionLost(broken.err))
-		return
-	}
 	if w.tracers.times != nil {
 		r := e.req
 		times := QueryTimes{Behind: start.Sub(r.started), Server: now.Sub(start)}
@@ -74,10 +69,15 @@ func (w *pipeline) traceRead(e *expect, start, now time.Time, tag string, err er
 	w.traceEnd(e, tag, err)
 }
 
-// traceEnd ends e's trace, if it has one, with its outcome.
+// traceEnd ends e's trace, if it has one, with its outcome: a broken
+// connection as the statement's caller sees it.
 func (w *pipeline) traceEnd(e *expect, tag string, err error) {
 	if e.trace == nil {
 		return
+	}
+	var broken *errBroken
+	if err != nil && errors.As(err, &broken) {
+		err = connectionLost(broken.err)
 	}
 	switch e.kind {
 	case expectStatement:
@@ -88,12 +88,17 @@ func (w *pipeline) traceEnd(e *expect, tag string, err error) {
 }
 
 // endTraces ends the traces of what is in flight on a connection that
-// broke with err.
-func (w *pipeline) endTraces(err error) {
+// broke: with lost what may have reached the server, with unsent what
+// never left the client (it goes to another connection).
+func (w *pipeline) endTraces(lost, unsent error) {
 	if w.tracers.query == nil {
 		return
 	}
 	for i := w.head; i < len(w.sent); i++ {
+		err := lost
+		if i >= w.flushed {
+			err = unsent
+		}
 		w.traceEnd(&w.sent[i], "", err)
 	}
 }

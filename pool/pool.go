@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
@@ -104,6 +105,7 @@ func newPool(db *sql.DB, o Options) *Pool {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pool{db: db, opts: o, ctx: ctx, cancel: cancel}
 	p.replicaView.p = p
+	p.lat.since = time.Now()
 	p.disp = newDispatcher(p, o)
 	return p
 }

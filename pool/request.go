@@ -173,19 +173,21 @@ func (r *request) ready() bool {
 }
 
 // watch resolves the request with its context's error as soon as the
-// context ends, and tells on to be able to stop its statement.
-// resolved: the cancellation resolved the future (not the owner first).
-func (r *request) watch(onCancel func(r *request, resolved bool)) {
+// context ends, and tells d to be able to stop its statement. Its time is
+// in Stats.Latency before its caller sees it resolved.
+func (r *request) watch(d *dispatcher) {
 	if r.ctx.Done() == nil {
 		return
 	}
 	r.stopWait = context.AfterFunc(r.ctx, func() {
 		r.cancel.Store(true)
-		resolved := r.settled.CompareAndSwap(false, true)
-		if resolved {
+		if r.settled.CompareAndSwap(false, true) {
+			d.mu.Lock()
+			r.observeCancelled()
+			d.mu.Unlock()
 			r.finish(nil, r.ctx.Err())
 		}
-		onCancel(r, resolved)
+		d.onCancel(r)
 	})
 }
 

@@ -98,7 +98,7 @@ func (o *owner) openConn(ctx context.Context) (*sql.Conn, error) {
 func dialedAt(sc *sql.Conn) (born time.Time, pid uint32) {
 	_ = sc.Raw(func(dc any) error {
 		dc = unwrapConn(dc)
-		born = bornOf(dc)
+		born, _ = bornOf(dc)
 		if pc, ok := dc.(interface{ Conn() *pgx.Conn }); ok {
 			pid = pc.Conn().PgConn().PID()
 		}
