@@ -129,8 +129,9 @@ func (c *Cursor) Columns() []string {
 func (c *Cursor) FieldDescriptions() []pgconn.FieldDescription { return c.fields }
 
 // CommandTag is the server's command tag, such as "INSERT 0 3" or
-// "SELECT 2"; "" when the driver does not report tags (FromDB with another
-// driver).
+// "SELECT 2". With FromDB over another driver, which reports no tags, an
+// INSERT, UPDATE, DELETE, MERGE or MOVE run through ExecContext gets one
+// made from the driver's rows affected; anything else has "".
 func (c *Cursor) CommandTag() string { return c.tag }
 
 // RowsAffected is the row count of the command tag: rows inserted,
