@@ -17,15 +17,15 @@ import (
 // pgx's statement cache, which database/sql's callers use, keeps its own.
 // An error means the connection is not fit to give back.
 func (w *pipeline) handBack() error {
-	if len(w.cache.order) == 0 && len(w.evicted) == 0 {
+	if w.cache.Len() == 0 && len(w.evicted) == 0 {
 		return nil
 	}
 	// Closing a statement that is not there is no error.
-	for _, p := range w.cache.order {
-		w.fe.SendClose(&pgproto3.Close{ObjectType: 'S', Name: p.name})
+	for _, p := range w.cache.All() {
+		w.fe.SendClose(&pgproto3.Close{ObjectType: 'S', Name: p.Name})
 	}
 	for _, p := range w.evicted {
-		w.fe.SendClose(&pgproto3.Close{ObjectType: 'S', Name: p.name})
+		w.fe.SendClose(&pgproto3.Close{ObjectType: 'S', Name: p.Name})
 	}
 	w.fe.SendSync(&pgproto3.Sync{})
 	if err := w.fe.Flush(); err != nil {

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/momoko-go/momoko/internal/stmtcache"
 )
 
 type expectKind uint8
@@ -27,7 +29,7 @@ const (
 type expect struct {
 	kind expectKind
 	req  *request
-	prep *prepared
+	prep *stmtcache.Prepared
 	sql  string
 	last bool // the final Sync of req
 
@@ -51,14 +53,14 @@ type pipeline struct {
 	pg    *pgconn.PgConn
 	fe    *pgproto3.Frontend
 	types *pgtype.Map
-	cache *stmtCache
+	cache *stmtcache.Cache
 	eqb   pgx.ExtendedQueryBuilder
 
 	sent      []expect // in the order the server answers; sent[head:] are pending
 	head      int
-	flushed   int              // sent[:flushed] were written to the server
-	preparing map[string]error // SQL with a Prepare in flight, or the error it failed with
-	evicted   []*prepared      // to deallocate with the next write
+	flushed   int                   // sent[:flushed] were written to the server
+	preparing map[string]error      // SQL with a Prepare in flight, or the error it failed with
+	evicted   []*stmtcache.Prepared // to deallocate with the next write
 	lastRead  time.Time
 	unflushed bool
 	bound     bool         // the statement last read got past its Bind
@@ -69,7 +71,7 @@ type pipeline struct {
 func newPipeline(p *Pool, conn *pgx.Conn, owner uint64) *pipeline {
 	return &pipeline{
 		p: p, conn: conn, pg: conn.PgConn(), fe: conn.PgConn().Frontend(), types: conn.TypeMap(),
-		cache: newStmtCache(owner), preparing: make(map[string]error), probe: newSocketProbe(conn.PgConn().Conn()),
+		cache: stmtcache.New("momoko_" + strconv.FormatUint(owner, 10) + "_"), preparing: make(map[string]error), probe: newSocketProbe(conn.PgConn().Conn()),
 		tracers: tracersOf(conn.Config().Tracer),
 	}
 }
@@ -102,7 +104,7 @@ func (w *pipeline) prepareFor(r *request) (bool, error) {
 	hold := false
 	for i := range n {
 		sql := r.sqlAt(i)
-		if w.cache.get(sql) != nil {
+		if w.cache.Get(sql) != nil {
 			continue // its text was checked when it was prepared
 		}
 		if err := checkSQL(sql); err != nil {
@@ -132,7 +134,7 @@ func (w *pipeline) prepareFor(r *request) (bool, error) {
 			missing = append(missing, sql)
 		}
 	}
-	if len(missing) > stmtCacheSize/2 {
+	if len(missing) > stmtcache.Size/2 {
 		// Preparing them all would evict the first before the last is
 		// ready: a transaction this large goes unprepared.
 		return !hold, nil
@@ -163,7 +165,7 @@ func (w *pipeline) write(r *request) error {
 	n := r.statementCount()
 	if n == 1 {
 		sql := r.sqlAt(0)
-		p := w.cache.get(sql)
+		p := w.cache.Get(sql)
 		if stale, err := w.build(p, r.argsAt(0)); err != nil {
 			return w.encodeFailed(r, p, stale, err)
 		}
@@ -198,16 +200,16 @@ func (w *pipeline) sendPosition(r *request) {
 // change go unprepared (see unpreparedFrom).
 func (w *pipeline) writeAll(r *request, n int) error {
 	type bound struct {
-		prep    *prepared
+		prep    *stmtcache.Prepared
 		values  [][]byte
 		formats []int16
 	}
 	bounds := make([]bound, n)
 	from := unpreparedFrom(r)
 	for i := range n {
-		var prep *prepared
+		var prep *stmtcache.Prepared
 		if i < from {
-			prep = w.cache.get(r.sqlAt(i))
+			prep = w.cache.Get(r.sqlAt(i))
 		}
 		if stale, err := w.build(prep, r.argsAt(i)); err != nil {
 			err = w.encodeFailed(r, prep, stale, err)
@@ -235,13 +237,13 @@ func (w *pipeline) writeAll(r *request, n int) error {
 
 // send writes one statement, and the Sync that ends r's statements when
 // sync; p nil sends it unprepared. trace: the tracer's context for it.
-func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, formats []int16, sync bool, trace context.Context) {
-	describe := p == nil || len(p.fields) == 0
+func (w *pipeline) send(r *request, sql string, p *stmtcache.Prepared, values [][]byte, formats []int16, sync bool, trace context.Context) {
+	describe := p == nil || len(p.Fields) == 0
 	if p == nil {
 		w.fe.SendParse(&pgproto3.Parse{Query: sql})
 		w.fe.SendBind(&pgproto3.Bind{ParameterFormatCodes: formats, Parameters: values})
 	} else {
-		w.fe.SendBind(&pgproto3.Bind{PreparedStatement: p.name, ParameterFormatCodes: formats, Parameters: values, ResultFormatCodes: p.formats})
+		w.fe.SendBind(&pgproto3.Bind{PreparedStatement: p.Name, ParameterFormatCodes: formats, Parameters: values, ResultFormatCodes: p.Formats})
 	}
 	if describe {
 		// The fields are not known ahead (unprepared, or a FETCH from a
@@ -260,18 +262,18 @@ func (w *pipeline) send(r *request, sql string, p *prepared, values [][]byte, fo
 // prepare writes a Prepare of sql, for r.
 func (w *pipeline) prepare(r *request, sql string) {
 	w.preparing[sql] = nil
-	name := w.cache.name()
+	name := w.cache.Name()
 	w.fe.SendParse(&pgproto3.Parse{Name: name, Query: sql})
 	w.fe.SendDescribe(&pgproto3.Describe{ObjectType: 'S', Name: name})
 	w.fe.SendSync(&pgproto3.Sync{})
-	w.expect(expect{kind: expectPrepare, sql: sql, prep: &prepared{name: name, sql: sql}, trace: w.tracePrepareStart(r, name, sql)},
+	w.expect(expect{kind: expectPrepare, sql: sql, prep: &stmtcache.Prepared{Name: name, SQL: sql}, trace: w.tracePrepareStart(r, name, sql)},
 		expect{kind: expectSync})
 	w.unflushed = true
 }
 
 func (w *pipeline) sendEvictions() {
 	for _, e := range w.evicted {
-		w.fe.SendClose(&pgproto3.Close{ObjectType: 'S', Name: e.name})
+		w.fe.SendClose(&pgproto3.Close{ObjectType: 'S', Name: e.Name})
 		w.expect(expect{kind: expectDeallocate})
 	}
 	w.evicted = w.evicted[:0]

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/momoko-go/momoko/internal/stmtcache"
 )
 
 // ErrCannotSend: the statement cannot be put into PostgreSQL's protocol
@@ -62,12 +63,12 @@ func checkParams(values [][]byte) error {
 // a fresh description may cure: the column's type may have changed since
 // p was prepared. Encoding calls the arguments' Value methods, whose
 // panics become errors here.
-func (w *pipeline) build(p *prepared, args []any) (stale bool, err error) {
+func (w *pipeline) build(p *stmtcache.Prepared, args []any) (stale bool, err error) {
 	if len(args) > math.MaxUint16 {
 		return false, fmt.Errorf("%w: extended protocol limited to %d parameters, got %d", ErrCannotSend, math.MaxUint16, len(args))
 	}
-	if p != nil && len(args) != len(p.sd.ParamOIDs) {
-		return false, fmt.Errorf("momoko: expected %d arguments, got %d", len(p.sd.ParamOIDs), len(args))
+	if p != nil && len(args) != len(p.SD.ParamOIDs) {
+		return false, fmt.Errorf("momoko: expected %d arguments, got %d", len(p.SD.ParamOIDs), len(args))
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -76,7 +77,7 @@ func (w *pipeline) build(p *prepared, args []any) (stale bool, err error) {
 	}()
 	var sd *pgconn.StatementDescription
 	if p != nil {
-		sd = p.sd
+		sd = p.SD
 	}
 	if err := w.eqb.Build(w.types, sd, args); err != nil {
 		return p != nil, err
@@ -94,7 +95,7 @@ var errPrepareAgain = errors.New("momoko: prepare again")
 // statement after any error; if its description may have been stale and
 // r did not wait for a fresh one yet, r is to be prepared again
 // (errPrepareAgain), invisibly to its caller.
-func (w *pipeline) encodeFailed(r *request, p *prepared, stale bool, err error) error {
+func (w *pipeline) encodeFailed(r *request, p *stmtcache.Prepared, stale bool, err error) error {
 	if !stale {
 		return err
 	}
@@ -107,8 +108,8 @@ func (w *pipeline) encodeFailed(r *request, p *prepared, stale bool, err error) 
 
 // drop forgets a cached statement and deallocates it with the next
 // write.
-func (w *pipeline) drop(p *prepared) {
-	if w.cache.forget(p) {
+func (w *pipeline) drop(p *stmtcache.Prepared) {
+	if w.cache.Forget(p) {
 		w.evicted = append(w.evicted, p)
 	}
 }

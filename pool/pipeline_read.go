@@ -151,13 +151,13 @@ func (w *pipeline) serverError(m *pgproto3.ErrorResponse) error {
 // RowDescription (or NoData).
 func (w *pipeline) readPrepare(e *expect) error {
 	p := e.prep
-	p.sd = &pgconn.StatementDescription{Name: p.name, SQL: p.sql}
+	p.SD = &pgconn.StatementDescription{Name: p.Name, SQL: p.SQL}
 	err := w.receive(func(m pgproto3.BackendMessage) (bool, error) {
 		switch m := m.(type) {
 		case *pgproto3.ParameterDescription:
-			p.sd.ParamOIDs = slices.Clone(m.ParameterOIDs)
+			p.SD.ParamOIDs = slices.Clone(m.ParameterOIDs)
 		case *pgproto3.RowDescription:
-			p.sd.Fields = fieldsOf(m)
+			p.SD.Fields = fieldsOf(m)
 			return true, nil
 		case *pgproto3.NoData:
 			return true, nil
@@ -170,18 +170,18 @@ func (w *pipeline) readPrepare(e *expect) error {
 		return err
 	}
 	delete(w.preparing, e.sql)
-	if sqltext.ShapeVaries(p.sql) {
+	if sqltext.ShapeVaries(p.SQL) {
 		// Its fields at prepare time say nothing of the next run's: every
 		// run describes its own, in text.
-		p.sd.Fields = nil
+		p.SD.Fields = nil
 	}
-	p.formats = make([]int16, len(p.sd.Fields))
-	p.fields = slices.Clone(p.sd.Fields)
-	for i := range p.fields {
-		p.formats[i] = resultFormat(p.fields[i].DataTypeOID)
-		p.fields[i].Format = p.formats[i]
+	p.Formats = make([]int16, len(p.SD.Fields))
+	p.Fields = slices.Clone(p.SD.Fields)
+	for i := range p.Fields {
+		p.Formats[i] = resultFormat(p.Fields[i].DataTypeOID)
+		p.Fields[i].Format = p.Formats[i]
 	}
-	if evict := w.cache.add(p); evict != nil {
+	if evict := w.cache.Add(p); evict != nil {
 		w.evicted = append(w.evicted, evict)
 	}
 	return nil
@@ -193,15 +193,15 @@ func (w *pipeline) readStatement(e *expect) error {
 	r := e.req
 	cur := &Cursor{}
 	if !e.describe {
-		cur.setFields(e.prep.fields, w.p.decode.cover(w.types, e.prep.fields))
+		cur.setFields(e.prep.Fields, w.p.decode.cover(w.types, e.prep.Fields))
 	}
-	if p := e.prep; p != nil && p.lastValues > inlineValues {
-		cur.buf = make([]byte, 0, min(p.lastBytes, presizeBytes))
-		cur.spans = make([]span, 0, min(p.lastValues, presizeValues))
+	if p := e.prep; p != nil && p.LastValues > inlineValues {
+		cur.buf = make([]byte, 0, min(p.LastBytes, presizeBytes))
+		cur.spans = make([]span, 0, min(p.LastValues, presizeValues))
 	}
 	err := w.readRows(cur)
 	if p := e.prep; p != nil {
-		p.lastBytes, p.lastValues = len(cur.buf), len(cur.spans)
+		p.LastBytes, p.LastValues = len(cur.buf), len(cur.spans)
 	}
 	// The server began on it once it had answered what was ahead of it.
 	now, start := time.Now(), r.started
@@ -209,7 +209,7 @@ func (w *pipeline) readStatement(e *expect) error {
 		start = w.lastRead
 	}
 	if e.prep != nil {
-		w.p.speeds.record(e.prep.sql, now.Sub(start))
+		w.p.speeds.record(e.prep.SQL, now.Sub(start))
 	}
 	w.lastRead = now
 	if r.serverFrom.IsZero() {
@@ -228,7 +228,7 @@ func (w *pipeline) readStatement(e *expect) error {
 	}
 	if err == nil {
 		if sqltext.DropsPrepared(cur.tag) {
-			w.cache.clear()
+			w.cache.Clear()
 		}
 		r.curs = append(r.curs, cur)
 		return nil
