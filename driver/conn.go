@@ -16,9 +16,10 @@ import (
 // what database/sql sees (see send). Code reaching pgx through
 // (*sql.Conn).Raw uses its Conn method, as with *stdlib.Conn.
 type conn struct {
-	std     *stdlib.Conn
-	wire    *meteredConn
-	created time.Time
+	std      *stdlib.Conn
+	wire     *meteredConn
+	created  time.Time
+	dialFrom time.Time // when its dial began, before BeforeConnect
 }
 
 // The interfaces database/sql looks for; the compiler checks them here.
@@ -42,6 +43,11 @@ func (c *conn) Conn() *pgx.Conn { return c.std.Conn() }
 // lifetime of its connections counts from it, also for a connection that
 // database/sql's own callers used first.
 func (c *conn) CreatedAt() time.Time { return c.created }
+
+// DialStartedAt is when the connection's dial began, before BeforeConnect
+// chose its credential: a pool that replaces its connections (Reset) tells
+// by it whether one was made with the configuration of before.
+func (c *conn) DialStartedAt() time.Time { return c.dialFrom }
 
 // ExecContext runs a statement.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {

@@ -133,6 +133,7 @@ func (c *Connector) dial(ctx context.Context) (dc driver.Conn, err error) {
 		}
 	}()
 	ctx, slot := withMeterSlot(ctx)
+	from := time.Now()
 	dc, err = c.base.Connect(ctx)
 	if err != nil {
 		return nil, err
@@ -144,7 +145,7 @@ func (c *Connector) dial(ctx context.Context) (dc driver.Conn, err error) {
 		_ = dc.Close()
 		return nil, errors.New("momoko: connection was not dialed through the connector's DialFunc")
 	}
-	return &conn{std: dc.(*stdlib.Conn), wire: wire, created: time.Now()}, nil
+	return &conn{std: dc.(*stdlib.Conn), wire: wire, created: time.Now(), dialFrom: from}, nil
 }
 
 // Driver returns the momoko driver.

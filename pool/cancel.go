@@ -22,10 +22,8 @@ const cancelTimeout = 2 * time.Second
 // is never handed out again.
 const cancelGrace = time.Second
 
-// onCancel runs when r's context ends.
+// onCancel runs when r's context ends; d.mu is held.
 func (d *dispatcher) onCancel(r *request) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	o := r.owner
 	if o == nil {
 		if d.dropWaiter(r) {

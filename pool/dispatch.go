@@ -70,6 +70,15 @@ func (d *dispatcher) submit(r *request) {
 		r.done(ErrPoolClosed)
 		return
 	}
+	if r.settled.Load() {
+		// Its context ended on the way here: its caller has its answer,
+		// and it takes no place in line.
+		d.statements++
+		r.lat = &d.p.lat
+		r.observeCancelled()
+		d.mu.Unlock()
+		return
+	}
 	var o *owner
 	if len(d.waiters) == 0 {
 		o = d.choose(r)
@@ -81,10 +90,6 @@ func (d *dispatcher) submit(r *request) {
 	}
 	d.statements++
 	r.lat = &d.p.lat
-	if r.settled.Load() {
-		// Its context ended before it got here.
-		r.observeCancelled()
-	}
 	if o == nil {
 		d.enqueue(waiter{req: r}, false)
 		d.limitWait(r)

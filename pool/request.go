@@ -173,21 +173,25 @@ func (r *request) ready() bool {
 }
 
 // watch resolves the request with its context's error as soon as the
-// context ends, and tells d to be able to stop its statement. Its time is
-// in Stats.Latency before its caller sees it resolved.
+// context ends, and tells d to be able to stop its statement. By the time
+// its caller sees it resolved it is out of line and its time is in
+// Stats.Latency.
 func (r *request) watch(d *dispatcher) {
 	if r.ctx.Done() == nil {
 		return
 	}
 	r.stopWait = context.AfterFunc(r.ctx, func() {
 		r.cancel.Store(true)
-		if r.settled.CompareAndSwap(false, true) {
-			d.mu.Lock()
+		resolved := r.settled.CompareAndSwap(false, true)
+		d.mu.Lock()
+		if resolved {
 			r.observeCancelled()
-			d.mu.Unlock()
-			r.finish(nil, r.ctx.Err())
 		}
 		d.onCancel(r)
+		d.mu.Unlock()
+		if resolved {
+			r.finish(nil, r.ctx.Err())
+		}
 	})
 }
 

@@ -66,20 +66,22 @@ func (d *dispatcher) reset() (int, bool) {
 	return doomed, true
 }
 
-// openConn takes a connection from database/sql for o. One dialed before
-// the last Reset (a caller of p.DB() held it through Reset and put it
-// back) is closed instead, and another taken; database/sql keeps a
-// bounded number of idle connections, so this ends.
+// openConn takes a connection from database/sql for o. One whose dial
+// began before the last Reset (a caller of p.DB() held it through Reset
+// and put it back) is closed instead, and another taken; database/sql
+// keeps a bounded number of idle connections, so this ends.
 func (o *owner) openConn(ctx context.Context) (*sql.Conn, error) {
 	d := o.d
 	for {
+		asked := time.Now()
 		sc, err := d.p.db.Conn(ctx)
 		if err != nil {
 			return nil, err
 		}
-		born, pid := dialedAt(sc)
+		born, from, pid := dialedAt(sc)
 		d.mu.Lock()
-		stale := !born.After(d.resetAt)
+		// One dialed for this owner is not: Reset dooms the owner itself.
+		stale := from.Before(asked) && !from.After(d.resetAt)
 		if stale {
 			d.closes[closeReset]++
 		}
@@ -93,16 +95,21 @@ func (o *owner) openConn(ctx context.Context) (*sql.Conn, error) {
 	}
 }
 
-// dialedAt is when sc's connection was dialed (now, for drivers that do
-// not say) and its server process (0 if unknown).
-func dialedAt(sc *sql.Conn) (born time.Time, pid uint32) {
+// dialedAt is when sc's connection was dialed and when its dial began
+// (now for both, for drivers that do not say), and its server process (0
+// if unknown).
+func dialedAt(sc *sql.Conn) (born, from time.Time, pid uint32) {
 	_ = sc.Raw(func(dc any) error {
 		dc = unwrapConn(dc)
 		born, _ = bornOf(dc)
+		from = born
+		if c, ok := dc.(interface{ DialStartedAt() time.Time }); ok {
+			from = c.DialStartedAt()
+		}
 		if pc, ok := dc.(interface{ Conn() *pgx.Conn }); ok {
 			pid = pc.Conn().PgConn().PID()
 		}
 		return nil
 	})
-	return born, pid
+	return born, from, pid
 }

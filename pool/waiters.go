@@ -102,15 +102,33 @@ func (d *dispatcher) startForWaiters() {
 }
 
 // shed reports whether a call that would have to wait is refused, and
-// counts it: Options.MaxWaiting callers wait already. Only new arrivals
-// ask; what goes back in line was admitted before. d.mu is held.
+// counts it: Options.MaxWaiting callers wait already, beyond those the
+// connections on their way will take. Only new arrivals ask; what goes
+// back in line was admitted before. d.mu is held.
 func (d *dispatcher) shed() bool {
 	limit := d.p.opts.MaxWaiting
 	if limit <= 0 || len(d.waiters) < limit {
 		return false
 	}
+	if len(d.waiters) < limit+d.coming() {
+		return false
+	}
 	d.counts.refused++
 	return true
+}
+
+// coming counts the connections on their way to the line: those being
+// dialed, and those closing, whose place a dial for the line takes (gone).
+// Reset closes idle connections before their replacements exist: a pool
+// that was idle must not refuse calls meanwhile. d.mu is held.
+func (d *dispatcher) coming() int {
+	n := d.dialing
+	for _, o := range d.all {
+		if o.quit && !d.closed {
+			n++
+		}
+	}
+	return n
 }
 
 // acquire takes an owner for the caller's exclusive use: an idle one, a
