@@ -204,7 +204,9 @@ func (l *Listener) Listen(ctx context.Context, channels ...string) error {
 // Unlisten removes channels from the listener. No notification of theirs
 // is delivered once it returns, those already buffered included; the
 // server's UNLISTEN follows in the background. Channels not listened to
-// are ignored.
+// are ignored. A channel listened to again at once may still deliver a
+// notification sent before Unlisten that had not reached the listener
+// yet.
 func (l *Listener) Unlisten(channels ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

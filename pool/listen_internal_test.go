@@ -200,3 +200,23 @@ func TestListenBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestNextHandsOnAWakeUpItCannotUse: a reader whose context has ended
+// returns its error, and a wake-up it took while notifications wait goes
+// on to the next reader.
+func TestNextHandsOnAWakeUpItCannotUse(t *testing.T) {
+	l := bareListener(8, "c")
+	defer l.end(ErrListenerClosed)
+	l.push("c", "1")
+	<-l.ready // taken, as by a reader woken just as its context ended
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Next = %v, want context.Canceled", err)
+	}
+	select {
+	case <-l.ready:
+	default:
+		t.Fatal("the wake-up was swallowed with a notification waiting")
+	}
+}

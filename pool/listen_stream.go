@@ -89,6 +89,12 @@ func (l *Listener) Next(ctx context.Context) (Notification, error) {
 	ctx = nilctx.Or(ctx)
 	for {
 		if err := ctx.Err(); err != nil {
+			// The wake-up this reader may have taken belongs to another.
+			l.mu.Lock()
+			if len(l.queue) > 0 {
+				l.signalLocked()
+			}
+			l.mu.Unlock()
 			return Notification{}, err
 		}
 		l.mu.Lock()
