@@ -2,7 +2,9 @@ package driver
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -16,6 +18,10 @@ func (c *Config) DialConfig(ctx context.Context) (cfg *pgx.ConnConfig, err error
 	cfg = c.ConnConfig.Copy()
 	if c.BeforeConnect == nil {
 		return cfg, nil
+	}
+	isolateTLS(cfg.TLSConfig)
+	for _, fb := range cfg.Fallbacks {
+		isolateTLS(fb.TLSConfig)
 	}
 	defer func() {
 		// The hook is the caller's code, run on database/sql's or the
@@ -43,4 +49,18 @@ func (c *Connector) beforeConnect(ctx context.Context, dialCfg *pgx.ConnConfig) 
 	cfg.DialFunc = meteredDial(cfg.DialFunc)
 	*dialCfg = *cfg
 	return nil
+}
+
+// isolateTLS gives a copied TLS configuration certificates and roots of
+// its own: tls.Config.Clone shares them, and a hook that rotates a client
+// certificate in place would change every later dial's too, while others
+// read them.
+func isolateTLS(tc *tls.Config) {
+	if tc == nil {
+		return
+	}
+	tc.Certificates = slices.Clone(tc.Certificates)
+	if tc.RootCAs != nil {
+		tc.RootCAs = tc.RootCAs.Clone()
+	}
 }
