@@ -73,8 +73,7 @@ func (d *dispatcher) submit(r *request) {
 	if r.settled.Load() {
 		// Its context ended on the way here: its caller has its answer,
 		// and it takes no place in line.
-		d.statements++
-		r.lat = &d.p.lat
+		d.admit(r)
 		r.observeCancelled()
 		d.mu.Unlock()
 		return
@@ -88,8 +87,7 @@ func (d *dispatcher) submit(r *request) {
 		r.done(ErrTooManyWaiting)
 		return
 	}
-	d.statements++
-	r.lat = &d.p.lat
+	d.admit(r)
 	if o == nil {
 		d.enqueue(waiter{req: r}, false)
 		d.limitWait(r)
@@ -98,6 +96,13 @@ func (d *dispatcher) submit(r *request) {
 	}
 	d.assign(o, r)
 	d.mu.Unlock()
+}
+
+// admit counts r among Stats.Statements, and its time in Stats.Latency;
+// d.mu is held.
+func (d *dispatcher) admit(r *request) {
+	d.statements++
+	r.lat = &d.p.lat
 }
 
 // choose picks an owner for r: the least loaded connection whose pipeline
@@ -187,31 +192,6 @@ func (d *dispatcher) newOwner(state ownerState, caller context.Context) *owner {
 	return o
 }
 
-func (d *dispatcher) removeShared(o *owner) { d.shared = without(d.shared, o) }
-
-// without removes o from list, whose order does not matter.
-func without(list []*owner, o *owner) []*owner {
-	for i, x := range list {
-		if x == o {
-			last := len(list) - 1
-			list[i] = list[last]
-			list[last] = nil
-			return list[:last]
-		}
-	}
-	return list
-}
-
-func (d *dispatcher) removeIdle(o *owner) bool {
-	for i, x := range d.idle {
-		if x == o {
-			d.idle = append(d.idle[:i], d.idle[i+1:]...)
-			return true
-		}
-	}
-	return false
-}
-
 // release takes back an owner from its caller: it serves the pool again
 // once its work is done.
 func (d *dispatcher) release(o *owner) {
@@ -297,5 +277,3 @@ func (d *dispatcher) close() {
 		o.signal()
 	}
 }
-
-func (d *dispatcher) removeAll(o *owner) { d.all = without(d.all, o) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/future"
 	"github.com/momoko-go/momoko/internal/pgfake"
 	"github.com/momoko-go/momoko/pool"
 )
@@ -159,4 +160,27 @@ func cancellable(started chan<- *pgfake.Conn, release <-chan struct{}) (pgfake.S
 		return rows, tag, err
 	}
 	return st, cancelled
+}
+
+// waitingHead is a fake pool whose first call, "UPDATE locked", waits on
+// the server until unblock (which the test's cleanup calls too, before
+// the pool's Close); pipelines take it and "SELECT 'one'" for fast.
+type waitingHead struct {
+	p       *pool.Pool
+	head    *future.Future[*pool.Cursor]
+	session *pgfake.Conn // the head's connection
+	unblock func()
+}
+
+func newWaitingHead(t *testing.T, opts pool.Options) *waitingHead {
+	t.Helper()
+	srv, sts := fakeServer(t)
+	started := make(chan *pgfake.Conn, 1)
+	release, unblock := gate()
+	sts.set("UPDATE locked", blocking(started, release))
+	p := fakePool(t, srv, opts)
+	t.Cleanup(unblock)
+	pipelineOnCue(p, "UPDATE locked", "SELECT 'one'")
+	head := p.Execute(context.Background(), "UPDATE locked")
+	return &waitingHead{p: p, head: head, session: <-started, unblock: unblock}
 }

@@ -94,16 +94,8 @@ func TestFakeMaxPipelineBoundsDepth(t *testing.T) {
 // TestFakeLateHeadTakesNoNewWork: a fast statement that starts to wait
 // (a lock) holds up no call while another connection can serve it.
 func TestFakeLateHeadTakesNoNewWork(t *testing.T) {
-	srv, sts := fakeServer(t)
-	started := make(chan *pgfake.Conn, 1)
-	release, unblock := gate()
-	defer unblock()
-	sts.set("UPDATE locked", blocking(started, release))
-	p := fakePool(t, srv, pool.Options{Size: 2, MaxSize: 2})
-	pipelineOnCue(p, "UPDATE locked", "SELECT 'one'")
-	ctx := context.Background()
-	waiting := p.Execute(ctx, "UPDATE locked")
-	<-started
+	wh := newWaitingHead(t, pool.Options{Size: 2, MaxSize: 2})
+	p, ctx := wh.p, context.Background()
 	lookup := p.Execute(ctx, "SELECT 'one'") // queued behind the update
 	awaitMoved(t, p)
 	if got := textOf(t, await(t, ctx, lookup)); got != "one" {
@@ -113,8 +105,8 @@ func TestFakeLateHeadTakesNoNewWork(t *testing.T) {
 	if got := textOf(t, await(t, ctx, p.Execute(ctx, "SELECT 'one'"))); got != "one" {
 		t.Fatalf("got %q", got)
 	}
-	unblock()
-	await(t, ctx, waiting)
+	wh.unblock()
+	await(t, ctx, wh.head)
 }
 
 // TestFakeCancelReachesTheStatement: a caller who gives up gets its

@@ -83,16 +83,8 @@ func TestFakeMaxWaitingRefusesBeyondTheLine(t *testing.T) {
 // connection whose head waits, at MaxSize 1 with MaxWaiting 1, and none
 // is refused.
 func TestFakeMaxWaitingCountsOnlyTheLine(t *testing.T) {
-	srv, sts := fakeServer(t)
-	started := make(chan *pgfake.Conn, 1)
-	release, unblock := gate()
-	defer unblock()
-	sts.set("UPDATE locked", blocking(started, release))
-	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 1, MaxWaiting: 1})
-	pipelineOnCue(p, "UPDATE locked", "SELECT 'one'")
-	ctx := context.Background()
-	head := p.Execute(ctx, "UPDATE locked")
-	<-started
+	wh := newWaitingHead(t, pool.Options{Size: 1, MaxSize: 1, MaxWaiting: 1})
+	p, ctx := wh.p, context.Background()
 	var fs []*future.Future[*pool.Cursor]
 	for range 20 {
 		fs = append(fs, p.Execute(ctx, "SELECT 'one'"))
@@ -100,8 +92,8 @@ func TestFakeMaxWaitingCountsOnlyTheLine(t *testing.T) {
 	if st := p.Stats(); st.Waiting != 0 || st.Queue.Refused != 0 {
 		t.Errorf("20 calls pipelined behind a waiting head: %d waiting, %d refused; want 0 and 0", st.Waiting, st.Queue.Refused)
 	}
-	unblock()
-	await(t, ctx, head)
+	wh.unblock()
+	await(t, ctx, wh.head)
 	for i, f := range fs {
 		if got := textOf(t, await(t, ctx, f)); got != "one" {
 			t.Errorf("call %d: %q", i, got)
@@ -114,16 +106,8 @@ func TestFakeMaxWaitingCountsOnlyTheLine(t *testing.T) {
 // not refused, the line holds one more than MaxWaiting, and a new call is
 // refused.
 func TestFakeMaxWaitingKeepsMovedRequests(t *testing.T) {
-	srv, sts := fakeServer(t)
-	started := make(chan *pgfake.Conn, 1)
-	release, unblock := gate()
-	defer unblock()
-	sts.set("UPDATE locked", blocking(started, release))
-	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 1, MaxWaiting: 1})
-	pipelineOnCue(p, "UPDATE locked", "SELECT 'one'")
-	ctx := context.Background()
-	head := p.Execute(ctx, "UPDATE locked")
-	<-started
+	wh := newWaitingHead(t, pool.Options{Size: 1, MaxSize: 1, MaxWaiting: 1})
+	p, ctx := wh.p, context.Background()
 	moved := p.Execute(ctx, "SELECT 'one'")              // queued behind the head
 	queued := p.Execute(ctx, "INSERT INTO t VALUES (1)") // not fast: in line
 	waitFor(t, 10*time.Second, "a call in line", func() bool { return p.Stats().Waiting == 1 })
@@ -134,8 +118,8 @@ func TestFakeMaxWaitingKeepsMovedRequests(t *testing.T) {
 	if _, err := p.Execute(ctx, "SELECT 'one'").Result(); !errors.Is(err, pool.ErrTooManyWaiting) {
 		t.Errorf("a new call with the line full: %v, want ErrTooManyWaiting", err)
 	}
-	unblock()
-	await(t, ctx, head)
+	wh.unblock()
+	await(t, ctx, wh.head)
 	if got := textOf(t, await(t, ctx, moved)); got != "one" {
 		t.Errorf("moved: %q", got)
 	}
@@ -149,21 +133,13 @@ func TestFakeMaxWaitingKeepsMovedRequests(t *testing.T) {
 // broke before writing it goes back in line although the line is full;
 // it runs on the new connection, and nothing is refused.
 func TestFakeMaxWaitingKeepsRetriedRequests(t *testing.T) {
-	srv, sts := fakeServer(t)
-	started := make(chan *pgfake.Conn, 1)
-	release, unblock := gate()
-	defer unblock()
-	sts.set("UPDATE locked", blocking(started, release))
-	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 1, MaxWaiting: 1})
-	pipelineOnCue(p, "UPDATE locked", "SELECT 'one'")
-	ctx := context.Background()
-	head := p.Execute(ctx, "UPDATE locked")
-	session := <-started
+	wh := newWaitingHead(t, pool.Options{Size: 1, MaxSize: 1, MaxWaiting: 1})
+	p, ctx := wh.p, context.Background()
 	unsent := p.Execute(ctx, "SELECT 'one'")             // queued behind the head, not written
 	queued := p.Execute(ctx, "INSERT INTO t VALUES (1)") // not fast: in line
 	waitFor(t, 10*time.Second, "a call in line", func() bool { return p.Stats().Waiting == 1 })
-	session.Cut()
-	if _, err := head.Await(ctx); !errors.Is(err, driver.ErrConnectionLost) {
+	wh.session.Cut()
+	if _, err := wh.head.Await(ctx); !errors.Is(err, driver.ErrConnectionLost) {
 		t.Errorf("the head, written before the cut: %v, want ErrConnectionLost", err)
 	}
 	if got := textOf(t, await(t, ctx, unsent)); got != "one" {

@@ -92,8 +92,7 @@ var errNotPgx = errors.New("momoko: not a pgx connection")
 func (o *owner) run() {
 	p := o.d.p
 	defer p.owners.Done()
-	asked := time.Now()
-	sc, err := o.openConn(o.dialContext())
+	sc, asked, err := o.openConn(o.dialContext())
 	o.caller = nil
 	o.d.mu.Lock()
 	o.d.dialing--

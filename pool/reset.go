@@ -69,14 +69,15 @@ func (d *dispatcher) reset() (int, bool) {
 // openConn takes a connection from database/sql for o. One whose dial
 // began before the last Reset (a caller of p.DB() held it through Reset
 // and put it back) is closed instead, and another taken; database/sql
-// keeps a bounded number of idle connections, so this ends.
-func (o *owner) openConn(ctx context.Context) (*sql.Conn, error) {
+// keeps a bounded number of idle connections, so this ends. asked: when
+// the connection returned was asked for.
+func (o *owner) openConn(ctx context.Context) (sc *sql.Conn, asked time.Time, err error) {
 	d := o.d
 	for {
-		asked := time.Now()
-		sc, err := d.p.db.Conn(ctx)
+		asked = time.Now()
+		sc, err = d.p.db.Conn(ctx)
 		if err != nil {
-			return nil, err
+			return nil, asked, err
 		}
 		born, from, pid := dialedAt(sc)
 		d.mu.Lock()
@@ -87,7 +88,7 @@ func (o *owner) openConn(ctx context.Context) (*sql.Conn, error) {
 		}
 		d.mu.Unlock()
 		if !stale {
-			return sc, nil
+			return sc, asked, nil
 		}
 		discard(sc)
 		sc.Close()

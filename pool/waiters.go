@@ -124,7 +124,7 @@ func (d *dispatcher) shed() bool {
 func (d *dispatcher) coming() int {
 	n := d.dialing
 	for _, o := range d.all {
-		if o.quit && !d.closed {
+		if o.quit {
 			n++
 		}
 	}
