@@ -66,7 +66,7 @@ func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any,
 		}
 		return p.statement(ctx, st.SQL, st.Args, shared)
 	}
-	r := &request{ctx: ctx, shared: shared}
+	r := &request{Ctx: ctx, Shared: shared}
 	call := func(conn *pgx.Conn) error {
 		parts := strings.Split(name, ".")
 		schema := ""

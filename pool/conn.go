@@ -234,7 +234,7 @@ func (c *Conn) submitLast(r *request) {
 		return
 	}
 	d := c.o.d
-	r.queued = time.Now()
+	r.Queued = time.Now()
 	r.watch(d)
 	d.mu.Lock()
 	if c.o.pin != c || c.o.broken {
@@ -252,7 +252,7 @@ func (c *Conn) Raw(fn func(*pgx.Conn) error) error {
 	// fn may LISTEN, unseen.
 	c.listened.Store(true)
 	done := make(chan error, 1)
-	r := &request{ctx: context.Background(), raw: fn}
+	r := &request{Ctx: context.Background(), raw: fn}
 	r.finish = func(_ []*Cursor, err error) bool { done <- err; return true }
 	c.submit(r)
 	return <-done

@@ -56,7 +56,7 @@ func (c *Conn) Ping(ctx context.Context) *future.Future[struct{}] {
 		return future.Failed[struct{}](ErrConnClosed)
 	}
 	f, complete := future.New[struct{}]()
-	r := &request{ctx: ctx, ping: true}
+	r := &request{Ctx: ctx, Ping: true}
 	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
 	c.submit(r)
 	return f

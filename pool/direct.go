@@ -26,16 +26,16 @@ func runRaw(r *request, conn *pgx.Conn) (err error) {
 // string, PgBouncer's transaction pooling), exec modes, and arguments that
 // change how pgx runs a query. pgx watches the caller's context itself.
 func runDirect(r *request, conn *pgx.Conn, decode *decodeTypes) error {
-	if err := r.ctx.Err(); err != nil {
+	if err := r.Ctx.Err(); err != nil {
 		return err
 	}
-	r.trimTx = r.begin != ""
-	n := r.statementCount()
+	r.TrimTx = r.Begin != ""
+	n := r.Count()
 	for i := range n {
-		cur, err := queryDirect(r.ctx, conn, decode, r.sqlAt(i), r.argsAt(i))
+		cur, err := queryDirect(r.Ctx, conn, decode, r.SQLAt(i), r.ArgsAt(i))
 		if err != nil {
-			if r.begin != "" && i > 0 && !conn.PgConn().IsClosed() {
-				rctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), rollbackTimeout)
+			if r.Begin != "" && i > 0 && !conn.PgConn().IsClosed() {
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(r.Ctx), rollbackTimeout)
 				conn.Exec(rctx, "ROLLBACK")
 				cancel()
 			}

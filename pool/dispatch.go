@@ -121,7 +121,7 @@ func (d *dispatcher) choose(r *request) *owner {
 		return o
 	}
 	if len(d.all) < d.max {
-		return d.newOwner(ownerShared, r.ctx)
+		return d.newOwner(ownerShared, r.Ctx)
 	}
 	return d.joinable(r, d.maxPipe)
 }
@@ -129,7 +129,7 @@ func (d *dispatcher) choose(r *request) *owner {
 // joinable is the least loaded shared owner r may be pipelined on, with
 // fewer than limit requests.
 func (d *dispatcher) joinable(r *request, limit int) *owner {
-	if !r.fast || r.alone {
+	if !r.fast || r.Alone {
 		return nil
 	}
 	var best *owner
@@ -158,7 +158,7 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 
 // assign gives r to o; d.mu is held.
 func (d *dispatcher) assign(o *owner, r *request) {
-	r.owner, r.held, r.described = o, false, false
+	r.owner, r.Held, r.Described = o, false, false
 	o.queue = append(o.queue, r)
 	o.depth++
 	if o.depth > 1 {
@@ -171,7 +171,7 @@ func (d *dispatcher) assign(o *owner, r *request) {
 	if !r.fast {
 		o.slow++
 	}
-	if r.alone {
+	if r.Alone {
 		o.alone = true
 	}
 	o.signal()

@@ -57,7 +57,7 @@ func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.F
 func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
 	ctx = nilctx.Or(ctx)
 	f, complete := future.New[struct{}]()
-	r := &request{ctx: ctx, ping: true, shared: true}
+	r := &request{Ctx: ctx, Ping: true, Shared: true}
 	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
 	p.run(r)
 	return f
@@ -76,7 +76,7 @@ func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.F
 	}
 	f, complete := future.New[string]()
 	var scs bool
-	r := &request{ctx: ctx, shared: true, alone: true, raw: func(conn *pgx.Conn) error {
+	r := &request{Ctx: ctx, Shared: true, Alone: true, raw: func(conn *pgx.Conn) error {
 		scs = standardStrings(conn)
 		return nil
 	}}
@@ -99,10 +99,10 @@ func settled[T any](v T, err error) *future.Future[T] {
 
 // statement makes the request for one statement.
 func (p *Pool) statement(ctx context.Context, query string, args []any, shared bool) *request {
-	r := &request{ctx: ctx, shared: shared}
+	r := &request{Ctx: ctx, Shared: shared}
 	r.stmt[0] = Statement{SQL: query, Args: args}
-	r.stmts, r.curs = r.stmt[:], r.one[:0]
-	r.err = p.prepareStatements(r)
+	r.Stmts, r.curs = r.stmt[:], r.one[:0]
+	r.Err = p.prepareStatements(r)
 	return r
 }
 
@@ -110,21 +110,21 @@ func (p *Pool) statement(ctx context.Context, query string, args []any, shared b
 // pipelined, alone on its connection, or run by pgx itself.
 func (p *Pool) prepareStatements(r *request) error {
 	r.fast = true
-	for i := range r.stmts {
-		st := &r.stmts[i]
+	for i := range r.Stmts {
+		st := &r.Stmts[i]
 		if p.connector != nil {
 			if err := p.rewrite(r, st); err != nil {
 				return err
 			}
 		}
-		if mustRunAlone(sqltext.FirstWord(st.SQL), r.shared) {
-			r.alone = true
+		if mustRunAlone(sqltext.FirstWord(st.SQL), r.Shared) {
+			r.Alone = true
 		}
 		if r.fast && !p.speeds.fast(st.SQL) {
 			r.fast = false
 		}
 	}
-	if r.direct || r.alone || r.begin != "" {
+	if r.direct || r.Alone || r.Begin != "" {
 		// A transaction holds its connection until it has ended (a failed
 		// one until it is rolled back): nothing may be pipelined behind
 		// it, so it is never queued behind others either.
@@ -144,7 +144,7 @@ func (p *Pool) rewrite(r *request, st *Statement) error {
 	}
 	switch a := st.Args[0].(type) {
 	case pgx.NamedArgs, pgx.StrictNamedArgs:
-		sql, args, err := a.(pgx.QueryRewriter).RewriteQuery(r.ctx, nil, st.SQL, st.Args[1:])
+		sql, args, err := a.(pgx.QueryRewriter).RewriteQuery(r.Ctx, nil, st.SQL, st.Args[1:])
 		if err != nil {
 			return err
 		}
@@ -161,17 +161,17 @@ func (p *Pool) run(r *request) {
 	if !r.ready() {
 		return
 	}
-	if r.shared {
+	if r.Shared {
 		p.watchSession(r)
 	}
-	r.queued = time.Now()
+	r.Queued = time.Now()
 	r.watch(p.disp)
 	if p.connected.Load() {
 		p.disp.submit(r)
 		return
 	}
 	go func() {
-		if err := p.awaitConnected(r.ctx); err != nil {
+		if err := p.awaitConnected(r.Ctx); err != nil {
 			r.done(err)
 			return
 		}

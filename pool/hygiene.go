@@ -33,7 +33,7 @@ func (c *Conn) cleanUp() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
-	r := &request{ctx: ctx, raw: func(conn *pgx.Conn) error {
+	r := &request{Ctx: ctx, raw: func(conn *pgx.Conn) error {
 		if listened && conn.PgConn().TxStatus() == 'I' {
 			if _, err := conn.Exec(ctx, "UNLISTEN *"); err != nil {
 				return err

@@ -127,7 +127,7 @@ func (d *dispatcher) moveFromLate() {
 			// their Prepares: when one of theirs is what the owner waits
 			// for (a Parse waiting for a lock would wait as well on the
 			// next connection, and hold that one up too), they stay.
-			if !r.shared || r.held && o.onPrepare != "" && r.uses(o.onPrepare) {
+			if !r.Shared || r.Held && o.onPrepare != "" && r.Uses(o.onPrepare) {
 				keep = append(keep, r)
 				continue
 			}
@@ -162,7 +162,7 @@ func (d *dispatcher) moveFromLate() {
 	}()
 	var line []*request
 	for _, r := range moved {
-		if r.cancel.Load() {
+		if r.Cancelled.Load() {
 			continue // its future is resolved already
 		}
 		d.counts.movedLate++

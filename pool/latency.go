@@ -92,15 +92,15 @@ func (r *request) observe() {
 	if r.lat == nil {
 		return
 	}
-	if r.readAt.IsZero() || r.started.IsZero() {
-		r.lat.statement.observe(time.Since(r.queued))
+	if r.ReadAt.IsZero() || r.Started.IsZero() {
+		r.lat.statement.observe(time.Since(r.Queued))
 		return
 	}
-	r.lat.statement.observe(r.readAt.Sub(r.queued))
+	r.lat.statement.observe(r.ReadAt.Sub(r.Queued))
 	r.lat.requests.Add(1)
-	r.lat.queued.Add(int64(r.started.Sub(r.queued)))
-	r.lat.behind.Add(int64(r.serverFrom.Sub(r.started)))
-	r.lat.server.Add(int64(r.readAt.Sub(r.serverFrom)))
+	r.lat.queued.Add(int64(r.Started.Sub(r.Queued)))
+	r.lat.behind.Add(int64(r.ServerFrom.Sub(r.Started)))
+	r.lat.server.Add(int64(r.ReadAt.Sub(r.ServerFrom)))
 }
 
 // observeCancelled records the time of a request given to the pool whose
@@ -111,5 +111,5 @@ func (r *request) observeCancelled() {
 		return
 	}
 	r.observed = true
-	r.lat.statement.observe(time.Since(r.queued))
+	r.lat.statement.observe(time.Since(r.Queued))
 }

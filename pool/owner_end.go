@@ -39,7 +39,7 @@ func (o *owner) gone(cause error) {
 		switch {
 		case d.closed:
 			go r.done(ErrPoolClosed)
-		case !r.shared:
+		case !r.Shared:
 			// A Conn's statements belong to its session: they never go to
 			// another connection, even once the Conn was put back.
 			go r.done(&unsentError{cause: cause, conn: true})
@@ -82,7 +82,7 @@ func (o *owner) dialFailed(err error) {
 	for i := len(queued) - 1; i >= 0; i-- {
 		r := queued[i]
 		o.account(r)
-		if waitForBusy && r.shared && !d.closed {
+		if waitForBusy && r.Shared && !d.closed {
 			d.enqueue(waiter{req: r}, true)
 			continue
 		}
@@ -104,7 +104,7 @@ func (d *dispatcher) redispatch(r *request, cause error) {
 	} else {
 		r.attempts++
 	}
-	if r.attempts >= sendAttempts || r.idleDeaths > d.max || r.cancel.Load() {
+	if r.attempts >= sendAttempts || r.idleDeaths > d.max || r.Cancelled.Load() {
 		go r.done(&unsentError{cause: cause})
 		return
 	}

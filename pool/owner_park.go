@@ -23,8 +23,8 @@ func (o *owner) check(w *pipeline) error {
 	// nothing of the connection (its future resolves at once anyway).
 	deadline := time.Now().Add(checkTimeout)
 	for _, r := range o.pending {
-		if !r.cancel.Load() {
-			if d, ok := r.ctx.Deadline(); ok && d.Before(deadline) {
+		if !r.Cancelled.Load() {
+			if d, ok := r.Ctx.Deadline(); ok && d.Before(deadline) {
 				deadline = d
 			}
 			break

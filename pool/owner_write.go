@@ -33,13 +33,13 @@ func (o *owner) writeReady(w *pipeline) error {
 	}()
 	for next < len(o.pending) && !o.aloneInFlight {
 		r := o.pending[next]
-		if r.cancel.Load() {
+		if r.Cancelled.Load() {
 			next++
-			o.settle(r, r.ctx.Err(), w.inFlight())
+			o.settle(r, r.Ctx.Err(), w.inFlight())
 			continue
 		}
 		exclusive := r.raw != nil || r.direct
-		if (exclusive || r.alone) && (w.inFlight() || wrote) {
+		if (exclusive || r.Alone) && (w.inFlight() || wrote) {
 			break
 		}
 		if exclusive {
@@ -75,9 +75,9 @@ func (o *owner) writeReady(w *pipeline) error {
 		if now.IsZero() {
 			now = time.Now()
 		}
-		r.started = now
+		r.Started = now
 		wrote = true
-		if r.alone || r.begin != "" {
+		if r.Alone || r.Begin != "" {
 			// A failed transaction holds the connection in its aborted
 			// block until it is rolled back: nothing may follow it.
 			o.aloneInFlight = true
@@ -114,12 +114,12 @@ func (o *owner) leaveFlight(r *request) {
 // nothing else in flight.
 func (o *owner) runAlone(w *pipeline, r *request) error {
 	if r.raw != nil {
-		r.err = runRaw(r, w.conn)
+		r.Err = runRaw(r, w.conn)
 	} else {
-		r.err = runDirect(r, w.conn, &o.d.p.decode)
+		r.Err = runDirect(r, w.conn, &o.d.p.decode)
 	}
 	if w.pg.IsClosed() {
-		return o.lose(w, fmt.Errorf("momoko: the connection closed: %w", r.err))
+		return o.lose(w, fmt.Errorf("momoko: the connection closed: %w", r.Err))
 	}
 	if o.finish(r, w.pg.TxStatus(), false) {
 		return o.lose(w, ErrTransactionLeftOpen)
@@ -133,13 +133,13 @@ func (o *owner) runAlone(w *pipeline, r *request) error {
 // busy: the pipeline still waits for the server (another request, or a
 // Prepare of one that was dropped), so the owner must not go idle yet.
 func (o *owner) finish(r *request, txStatus byte, busy bool) (closeConn bool) {
-	if r.alone || r.begin != "" {
+	if r.Alone || r.Begin != "" {
 		o.aloneInFlight = false
 	}
-	if r.shared && txStatus != 'I' {
+	if r.Shared && txStatus != 'I' {
 		closeConn = true
-		if r.err == nil {
-			r.err = ErrTransactionLeftOpen
+		if r.Err == nil {
+			r.Err = ErrTransactionLeftOpen
 		}
 	}
 	d := o.d
@@ -161,7 +161,7 @@ func (o *owner) finish(r *request, txStatus byte, busy bool) (closeConn bool) {
 		d.serveWaiters(o)
 	}
 	d.mu.Unlock()
-	r.done(r.err)
+	r.done(r.Err)
 	return closeConn
 }
 
@@ -182,7 +182,7 @@ func (o *owner) account(r *request) {
 	if !r.fast {
 		o.slow--
 	}
-	if r.alone {
+	if r.Alone {
 		o.alone = false
 	}
 	if r.counted {
@@ -217,14 +217,14 @@ func (o *owner) lose(w *pipeline, err error) error {
 	for _, r := range flight {
 		if w.neverSent(r) {
 			// Timed afresh on its next connection.
-			r.written, r.started, r.serverFrom, r.readAt = false, time.Time{}, time.Time{}, time.Time{}
+			r.written, r.Started, r.ServerFrom, r.ReadAt = false, time.Time{}, time.Time{}, time.Time{}
 			back = append(back, r)
 			continue
 		}
 		flight[n] = r
 		n++
 		o.account(r)
-		if !r.cancel.Load() && !r.ended {
+		if !r.Cancelled.Load() && !r.Ended {
 			o.d.counts.lost++
 		}
 	}
@@ -232,8 +232,8 @@ func (o *owner) lose(w *pipeline, err error) error {
 	o.pending = append(back, o.pending...)
 	w.endTraces(lost, &unsentError{cause: err})
 	for _, r := range flight[:n] {
-		if r.ended {
-			r.done(r.err)
+		if r.Ended {
+			r.done(r.Err)
 			continue
 		}
 		r.done(lost)

@@ -95,15 +95,15 @@ func (w *pipeline) expect(e ...expect) {
 // statement that cannot be sent: r then fails without anything of it
 // written.
 func (w *pipeline) prepareFor(r *request) (bool, error) {
-	if r.ping {
+	if r.Ping {
 		return true, nil
 	}
-	n := r.statementCount()
+	n := r.Count()
 	from := unpreparedFrom(r)
 	var missing []string
 	hold := false
 	for i := range n {
-		sql := r.sqlAt(i)
+		sql := r.SQLAt(i)
 		if w.cache.Get(sql) != nil {
 			continue // its text was checked when it was prepared
 		}
@@ -114,7 +114,7 @@ func (w *pipeline) prepareFor(r *request) (bool, error) {
 			continue // unprepared, after a schema change
 		}
 		err, pending := w.preparing[sql]
-		if pending && err != nil && !r.held {
+		if pending && err != nil && !r.Held {
 			// Kept for a request that was dropped meanwhile: this one was
 			// not waiting for that Prepare, and tries again.
 			delete(w.preparing, sql)
@@ -146,8 +146,8 @@ func (w *pipeline) prepareFor(r *request) (bool, error) {
 		}
 		hold = true
 	}
-	r.held = hold
-	r.described = r.described || hold
+	r.Held = hold
+	r.Described = r.Described || hold
 	return !hold, nil
 }
 
@@ -155,18 +155,18 @@ func (w *pipeline) prepareFor(r *request) (bool, error) {
 // reported r ready. An error means r could not be encoded, and nothing of
 // it was written; errPrepareAgain that r goes to prepareFor again.
 func (w *pipeline) write(r *request) error {
-	if r.ping {
+	if r.Ping {
 		// A lone Sync is the cheapest round trip the protocol has.
 		w.fe.SendSync(&pgproto3.Sync{})
 		w.expect(expect{kind: expectSync, req: r, last: true})
 		w.unflushed = true
 		return nil
 	}
-	n := r.statementCount()
+	n := r.Count()
 	if n == 1 {
-		sql := r.sqlAt(0)
+		sql := r.SQLAt(0)
 		p := w.cache.Get(sql)
-		if stale, err := w.build(p, r.argsAt(0)); err != nil {
+		if stale, err := w.build(p, r.ArgsAt(0)); err != nil {
 			return w.encodeFailed(r, p, stale, err)
 		}
 		w.sendEvictions()
@@ -174,8 +174,8 @@ func (w *pipeline) write(r *request) error {
 	} else if err := w.writeAll(r, n); err != nil {
 		return err
 	}
-	r.trimTx = r.begin != ""
-	if r.positionAfter() {
+	r.TrimTx = r.Begin != ""
+	if r.PositionAfter() {
 		w.sendPosition(r)
 	}
 	return nil
@@ -209,11 +209,11 @@ func (w *pipeline) writeAll(r *request, n int) error {
 	for i := range n {
 		var prep *stmtcache.Prepared
 		if i < from {
-			prep = w.cache.Get(r.sqlAt(i))
+			prep = w.cache.Get(r.SQLAt(i))
 		}
-		if stale, err := w.build(prep, r.argsAt(i)); err != nil {
+		if stale, err := w.build(prep, r.ArgsAt(i)); err != nil {
 			err = w.encodeFailed(r, prep, stale, err)
-			if !errors.Is(err, errPrepareAgain) && r.begin != "" && i > 0 && i < n-1 {
+			if !errors.Is(err, errPrepareAgain) && r.Begin != "" && i > 0 && i < n-1 {
 				err = fmt.Errorf("statement %d: %w", i-1, err)
 			}
 			return err
@@ -228,7 +228,7 @@ func (w *pipeline) writeAll(r *request, n int) error {
 	}
 	w.sendEvictions()
 	for i := range n {
-		sql := r.sqlAt(i)
+		sql := r.SQLAt(i)
 		delete(w.preparing, sql)
 		w.send(r, sql, bounds[i].prep, bounds[i].values, bounds[i].formats, i == n-1, w.traceStart(r, i))
 	}
@@ -254,7 +254,7 @@ func (w *pipeline) send(r *request, sql string, p *stmtcache.Prepared, values []
 	w.expect(expect{kind: expectStatement, req: r, prep: p, sql: sql, describe: describe, trace: trace})
 	if sync {
 		w.fe.SendSync(&pgproto3.Sync{})
-		w.expect(expect{kind: expectSync, req: r, last: !r.positionAfter()})
+		w.expect(expect{kind: expectSync, req: r, last: !r.PositionAfter()})
 	}
 	w.unflushed = true
 }

@@ -100,7 +100,7 @@ func (w *pipeline) encodeFailed(r *request, p *stmtcache.Prepared, stale bool, e
 		return err
 	}
 	w.drop(p)
-	if r.described {
+	if r.Described {
 		return err
 	}
 	return errPrepareAgain

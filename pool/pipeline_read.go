@@ -64,17 +64,17 @@ func (w *pipeline) readNext() (*request, error) {
 					continue // e is overwritten: r's statement is in flight again
 				}
 			}
-			if e.last && e.req.begin != "" && w.pg.TxStatus() != 'I' {
+			if e.last && e.req.Begin != "" && w.pg.TxStatus() != 'I' {
 				if err := w.rollback(); err != nil {
 					return nil, err
 				}
-				e.req.readAt = time.Now()
+				e.req.ReadAt = time.Now()
 			}
 			if e.last {
 				return e.req, nil
 			}
 			if e.req != nil {
-				e.req.ended = true
+				e.req.Ended = true
 			}
 			continue
 		}
@@ -204,7 +204,7 @@ func (w *pipeline) readStatement(e *expect) error {
 		p.LastBytes, p.LastValues = len(cur.buf), len(cur.spans)
 	}
 	// The server began on it once it had answered what was ahead of it.
-	now, start := time.Now(), r.started
+	now, start := time.Now(), r.Started
 	if w.lastRead.After(start) {
 		start = w.lastRead
 	}
@@ -212,10 +212,10 @@ func (w *pipeline) readStatement(e *expect) error {
 		w.p.speeds.record(e.prep.SQL, now.Sub(start))
 	}
 	w.lastRead = now
-	if r.serverFrom.IsZero() {
-		r.serverFrom = start
+	if r.ServerFrom.IsZero() {
+		r.ServerFrom = start
 	}
-	r.readAt = now
+	r.ReadAt = now
 	if e.trace != nil {
 		w.traceRead(e, start, now, cur.tag, err)
 	}
@@ -246,8 +246,8 @@ func (w *pipeline) readStatement(e *expect) error {
 			return err
 		}
 	}
-	if r.err == nil {
-		r.err = err
+	if r.Err == nil {
+		r.Err = err
 	}
 	return err
 }

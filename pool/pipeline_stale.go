@@ -19,12 +19,12 @@ import (
 // fails with 0A000 after ADD COLUMN, an argument over int4 fails to encode
 // after a column became bigint.
 func unpreparedFrom(r *request) int {
-	n := r.statementCount()
-	if r.begin == "" {
+	n := r.Count()
+	if r.Begin == "" {
 		return n
 	}
 	for i := 1; i < n-1; i++ { // between BEGIN and COMMIT
-		if sqltext.ChangesSchema(r.sqlAt(i)) {
+		if sqltext.ChangesSchema(r.SQLAt(i)) {
 			return i + 1
 		}
 	}
@@ -45,7 +45,7 @@ func (w *pipeline) mayRunAgain(r *request, err error) bool {
 	default:
 		return false
 	}
-	return !w.bound && r.begin == "" && r.statementCount() == 1 && !r.positionAfter() && !r.cancel.Load()
+	return !w.bound && r.Begin == "" && r.Count() == 1 && !r.PositionAfter() && !r.Cancelled.Load()
 }
 
 // runAgain writes again, unprepared, the statement of r that the server
@@ -58,15 +58,15 @@ func (w *pipeline) mayRunAgain(r *request, err error) bool {
 func (w *pipeline) runAgain(r *request) (bool, error) {
 	err := r.again
 	r.again = nil
-	if w.pg.TxStatus() != 'I' || !r.shared && w.inFlight() || r.cancel.Load() {
-		r.err = err
+	if w.pg.TxStatus() != 'I' || !r.Shared && w.inFlight() || r.Cancelled.Load() {
+		r.Err = err
 		return false, nil
 	}
-	if _, buildErr := w.build(nil, r.argsAt(0)); buildErr != nil {
-		r.err = err
+	if _, buildErr := w.build(nil, r.ArgsAt(0)); buildErr != nil {
+		r.Err = err
 		return false, nil
 	}
 	w.sendEvictions()
-	w.send(r, r.sqlAt(0), nil, w.eqb.ParamValues, w.eqb.ParamFormats, true, w.traceStart(r, 0))
+	w.send(r, r.SQLAt(0), nil, w.eqb.ParamValues, w.eqb.ParamFormats, true, w.traceStart(r, 0))
 	return true, w.flush()
 }

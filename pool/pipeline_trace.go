@@ -42,7 +42,7 @@ func (w *pipeline) traceStart(r *request, i int) context.Context {
 	if w.tracers.query == nil {
 		return nil
 	}
-	return w.tracers.query.TraceQueryStart(r.ctx, w.conn, pgx.TraceQueryStartData{SQL: r.sqlAt(i), Args: r.argsAt(i)})
+	return w.tracers.query.TraceQueryStart(r.Ctx, w.conn, pgx.TraceQueryStartData{SQL: r.SQLAt(i), Args: r.ArgsAt(i)})
 }
 
 // tracePrepareStart tells a PrepareTracer that sql is being prepared as
@@ -51,7 +51,7 @@ func (w *pipeline) tracePrepareStart(r *request, name, sql string) context.Conte
 	if w.tracers.prepare == nil {
 		return nil
 	}
-	return w.tracers.prepare.TracePrepareStart(r.ctx, w.conn, pgx.TracePrepareStartData{Name: name, SQL: sql})
+	return w.tracers.prepare.TracePrepareStart(r.Ctx, w.conn, pgx.TracePrepareStartData{Name: name, SQL: sql})
 }
 
 // traceRead ends the trace of a statement whose result was read (or
@@ -60,9 +60,9 @@ func (w *pipeline) tracePrepareStart(r *request, name, sql string) context.Conte
 func (w *pipeline) traceRead(e *expect, start, now time.Time, tag string, err error) {
 	if w.tracers.times != nil {
 		r := e.req
-		times := QueryTimes{Behind: start.Sub(r.started), Server: now.Sub(start)}
-		if !r.queued.IsZero() {
-			times.Queued = r.started.Sub(r.queued)
+		times := QueryTimes{Behind: start.Sub(r.Started), Server: now.Sub(start)}
+		if !r.Queued.IsZero() {
+			times.Queued = r.Started.Sub(r.Queued)
 		}
 		w.tracers.times.TraceQueryTimes(e.trace, w.conn, times)
 	}

@@ -46,7 +46,7 @@ func (p *Pool) walPosition(ctx context.Context, done func(LSN, error)) {
 // position is.
 func (r *request) readPosition(cur *Cursor, err error) {
 	if err == nil {
-		r.wal, _ = cursorLSN(cur)
+		r.WAL, _ = cursorLSN(cur)
 	}
 }
 
@@ -154,13 +154,13 @@ func (w *ReadYourWrites) write(ctx context.Context, r *request, deliver func([]*
 	w.writes++
 	seq := w.writes
 	w.mu.Unlock()
-	r.walAfter = true
+	r.WALAfter = true
 	r.finish = func(curs []*Cursor, err error) bool {
 		if err != nil {
 			return deliver(nil, err)
 		}
-		if r.wal != 0 {
-			w.record(seq, r.wal, nil)
+		if r.WAL != 0 {
+			w.record(seq, r.WAL, nil)
 			return deliver(curs, nil)
 		}
 		w.p.walPosition(ctx, func(lsn LSN, err error) {

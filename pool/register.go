@@ -56,7 +56,7 @@ func (p *Pool) register(ctx context.Context, enable func(context.Context, *pgx.C
 		return future.Failed[struct{}](ErrNeedsMomokoDriver)
 	}
 	f, r := rawRequest(ctx, enable)
-	r.shared = true
+	r.Shared = true
 	p.run(r)
 	return f
 }
@@ -65,7 +65,7 @@ func (p *Pool) register(ctx context.Context, enable func(context.Context, *pgx.C
 // connection, and its future.
 func rawRequest(ctx context.Context, fn func(context.Context, *pgx.Conn) error) (*future.Future[struct{}], *request) {
 	f, complete := future.New[struct{}]()
-	r := &request{ctx: ctx, raw: func(conn *pgx.Conn) error { return fn(ctx, conn) }}
+	r := &request{Ctx: ctx, raw: func(conn *pgx.Conn) error { return fn(ctx, conn) }}
 	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
 	return f, r
 }

@@ -15,43 +15,43 @@ import (
 // completed once, by the owner or, when its context ends first, by the
 // cancellation.
 type request struct {
-	ctx   context.Context
-	stmts []Statement // in order; for a transaction without BEGIN and COMMIT
-	begin string      // a transaction's BEGIN; "" for anything else
-	ping  bool
+	Ctx   context.Context
+	Stmts []Statement // in order; for a transaction without BEGIN and COMMIT
+	Begin string      // a transaction's BEGIN; "" for anything else
+	Ping  bool
 	raw   func(*pgx.Conn) error // run on the owner's goroutine, alone on the connection
 	// sqlConn: WithConn's function, run in place of raw on a connection of
 	// another driver, which the owner holds as a *sql.Conn.
 	sqlConn func(*sql.Conn) error
 
-	// alone: nothing else may be in flight on the connection with it
+	// Alone: nothing else may be in flight on the connection with it
 	// (transaction control on a shared connection, the simple protocol).
-	alone bool
+	Alone bool
 	// fast: every statement is known to finish quickly, so others may be
 	// pipelined behind it.
 	fast bool
-	// shared: it came through the pool, not a pinned Conn, so it must
+	// Shared: it came through the pool, not a pinned Conn, so it must
 	// leave the connection outside any transaction.
-	shared bool
+	Shared bool
 
 	// attempts counts the connections this request was given to that
 	// broke before writing it.
 	attempts   int
 	idleDeaths int // connections it was given that had died while idle
 	written    bool
-	held       bool // waits for Prepares written for it; the owner goroutine writes it, moveFromLate reads it under d.mu while r is queued
-	// described: it waited for Prepares, so the descriptions of its
+	Held       bool // waits for Prepares written for it; the owner goroutine writes it, moveFromLate reads it under d.mu while r is queued
+	// Described: it waited for Prepares, so the descriptions of its
 	// statements are fresh; again: the error of its statement that the
 	// pipeline may run a second time (see runAgain). The owner goroutine's,
 	// but for assign, which clears both flags under d.mu.
-	described bool
+	Described bool
 	again     error
 
 	// finish delivers the outcome to the future; it reports false when
 	// the future was already resolved (by cancellation).
 	finish   func(curs []*Cursor, err error) bool
 	settled  atomic.Bool
-	cancel   atomic.Bool // the caller's context ended
+	Cancelled   atomic.Bool // the caller's context ended
 	stopWait func() bool // stops the context.AfterFunc watching ctx
 
 	direct bool // run by pgx itself, not pipelined (simple protocol, exec mode)
@@ -62,7 +62,7 @@ type request struct {
 	// pgx (not by database/sql, which returns no results for them).
 	txOptions  *sql.TxOptions
 	noRollback bool
-	trimTx     bool
+	TrimTx     bool
 
 	// Guarded by the dispatcher's mutex.
 	owner    *owner // the owner it was given to
@@ -71,68 +71,68 @@ type request struct {
 
 	waitTimer *time.Timer // fails it after AcquireTimeout while it waits in line
 
-	// walAfter: the pipeline reads the WAL position after the request's
+	// WALAfter: the pipeline reads the WAL position after the request's
 	// statements (see ReadYourWrites) into wal, which stays 0 when it
 	// could not (a request pgx runs itself, or one alone on its
 	// connection: see positionAfter).
-	walAfter bool
-	wal      LSN
-	// ended: the Sync after its statements was read; only the WAL
+	WALAfter bool
+	WAL      LSN
+	// Ended: the Sync after its statements was read; only the WAL
 	// position is still in flight, so a break now loses no outcome.
-	ended bool
+	Ended bool
 
 	curs    []*Cursor
 	one     [1]*Cursor // curs' storage for a single statement
 	stmt    [1]Statement
-	err     error     // the first statement error, set by the owner
-	started time.Time // when it was written
+	Err     error     // the first statement error, set by the owner
+	Started time.Time // when it was written
 
-	// Where its time went (latency.go). queued: when it was given to the
+	// Where its time went (latency.go). Queued: when it was given to the
 	// pool or its Conn, set under d.mu; lat: the pool's histograms, set
 	// under d.mu for a request given to the pool, which counts in
 	// Stats.Statements; observed: its time is in them (d.mu).
-	queued   time.Time
+	Queued   time.Time
 	lat      *latencies
 	observed bool
 	// The owner goroutine's: when the server began on its first statement
 	// (the results ahead of it were read) and when its last result was
 	// read.
-	serverFrom, readAt time.Time
+	ServerFrom, ReadAt time.Time
 }
 
-// sqlAt is the i-th statement to write, BEGIN and COMMIT included.
-func (r *request) sqlAt(i int) string {
-	if r.begin == "" {
-		return r.stmts[i].SQL
+// SQLAt is the i-th statement to write, BEGIN and COMMIT included.
+func (r *request) SQLAt(i int) string {
+	if r.Begin == "" {
+		return r.Stmts[i].SQL
 	}
 	switch i {
 	case 0:
-		return r.begin
-	case len(r.stmts) + 1:
+		return r.Begin
+	case len(r.Stmts) + 1:
 		return "COMMIT"
 	}
-	return r.stmts[i-1].SQL
+	return r.Stmts[i-1].SQL
 }
 
-// uses reports whether sql is one of r's statements.
-func (r *request) uses(sql string) bool {
-	for i := range r.statementCount() {
-		if r.sqlAt(i) == sql {
+// Uses reports whether sql is one of r's statements.
+func (r *request) Uses(sql string) bool {
+	for i := range r.Count() {
+		if r.SQLAt(i) == sql {
 			return true
 		}
 	}
 	return false
 }
 
-// argsAt are the arguments of the i-th statement to write.
-func (r *request) argsAt(i int) []any {
-	if r.begin == "" {
-		return r.stmts[i].Args
+// ArgsAt are the arguments of the i-th statement to write.
+func (r *request) ArgsAt(i int) []any {
+	if r.Begin == "" {
+		return r.Stmts[i].Args
 	}
-	if i == 0 || i > len(r.stmts) {
+	if i == 0 || i > len(r.Stmts) {
 		return nil
 	}
-	return r.stmts[i-1].Args
+	return r.Stmts[i-1].Args
 }
 
 // done resolves the request's future once and stops watching its context.
@@ -148,7 +148,7 @@ func (r *request) done(err error) {
 		r.finish(nil, err)
 		return
 	}
-	if r.trimTx && len(r.curs) >= 2 {
+	if r.TrimTx && len(r.curs) >= 2 {
 		r.curs = r.curs[1 : len(r.curs)-1]
 	}
 	r.finish(r.curs, nil)
@@ -158,14 +158,14 @@ func (r *request) done(err error) {
 // run (its statements could not be prepared, its context has ended) is
 // resolved here.
 func (r *request) ready() bool {
-	if r.ctx == nil {
-		r.ctx = context.Background()
+	if r.Ctx == nil {
+		r.Ctx = context.Background()
 	}
-	if r.err != nil {
-		r.done(r.err)
+	if r.Err != nil {
+		r.done(r.Err)
 		return false
 	}
-	if err := r.ctx.Err(); err != nil {
+	if err := r.Ctx.Err(); err != nil {
 		r.done(err)
 		return false
 	}
@@ -177,11 +177,11 @@ func (r *request) ready() bool {
 // its caller sees it resolved it is out of line and its time is in
 // Stats.Latency.
 func (r *request) watch(d *dispatcher) {
-	if r.ctx.Done() == nil {
+	if r.Ctx.Done() == nil {
 		return
 	}
-	r.stopWait = context.AfterFunc(r.ctx, func() {
-		r.cancel.Store(true)
+	r.stopWait = context.AfterFunc(r.Ctx, func() {
+		r.Cancelled.Store(true)
 		resolved := r.settled.CompareAndSwap(false, true)
 		d.mu.Lock()
 		if resolved {
@@ -190,23 +190,23 @@ func (r *request) watch(d *dispatcher) {
 		d.onCancel(r)
 		d.mu.Unlock()
 		if resolved {
-			r.finish(nil, r.ctx.Err())
+			r.finish(nil, r.Ctx.Err())
 		}
 	})
 }
 
-// positionAfter reports whether the pipeline reads the WAL position
+// PositionAfter reports whether the pipeline reads the WAL position
 // right behind r: not behind a COPY, which would take it for copy data,
 // nor behind transaction control; those read it on their own.
-func (r *request) positionAfter() bool { return r.walAfter && !r.alone }
+func (r *request) PositionAfter() bool { return r.WALAfter && !r.Alone }
 
-// statementCount is how many results the request reads: its statements,
+// Count is how many results the request reads: its statements,
 // plus BEGIN and COMMIT for a transaction.
-func (r *request) statementCount() int {
-	if r.begin != "" {
-		return len(r.stmts) + 2
+func (r *request) Count() int {
+	if r.Begin != "" {
+		return len(r.Stmts) + 2
 	}
-	return len(r.stmts)
+	return len(r.Stmts)
 }
 
 // oneCursor resolves a future of one statement's cursor.

@@ -27,14 +27,14 @@ type sessionWatch struct {
 // watchSession makes r, a request through the pool, count and log the
 // session changes among its statements once they have run.
 func (p *Pool) watchSession(r *request) {
-	for _, st := range r.stmts {
+	for _, st := range r.Stmts {
 		if !sqltext.ChangesSession(st.SQL) {
 			continue
 		}
 		finish, sql := r.finish, st.SQL
 		r.finish = func(curs []*Cursor, err error) bool {
 			if err == nil {
-				p.sessionChanged(r.ctx, sql)
+				p.sessionChanged(r.Ctx, sql)
 			}
 			return finish(curs, err)
 		}

@@ -23,8 +23,8 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 		for len(o.pending) > 0 {
 			r := o.pending[0]
 			o.pending = o.pending[1:]
-			if r.cancel.Load() {
-				o.settle(r, r.ctx.Err(), false)
+			if r.Cancelled.Load() {
+				o.settle(r, r.Ctx.Err(), false)
 				continue
 			}
 			err := runSQL(sc, r)
@@ -32,7 +32,7 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 				if r.sqlConn != nil {
 					// The caller's function may have done anything before
 					// the connection went bad: it is not run again.
-					r.err = err
+					r.Err = err
 					o.finish(r, 'I', false)
 					return err
 				}
@@ -41,7 +41,7 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 				o.pending = append([]*request{r}, o.pending...)
 				return err
 			}
-			r.err = err
+			r.Err = err
 			o.finish(r, 'I', false)
 		}
 	}
@@ -55,12 +55,12 @@ func runSQL(sc *sql.Conn, r *request) error {
 		return r.sqlConn(sc)
 	case r.raw != nil:
 		return ErrNeedsMomokoDriver
-	case r.ping:
-		return sc.PingContext(r.ctx)
-	case r.begin != "":
+	case r.Ping:
+		return sc.PingContext(r.Ctx)
+	case r.Begin != "":
 		return runSQLTransaction(sc, r)
 	}
-	cur, err := runStatement(r.ctx, sc, r.stmts[0])
+	cur, err := runStatement(r.Ctx, sc, r.Stmts[0])
 	if err != nil {
 		return err
 	}
@@ -71,12 +71,12 @@ func runSQL(sc *sql.Conn, r *request) error {
 // runSQLTransaction runs a Transaction through database/sql's own
 // transaction calls, so that sqlmock's ExpectBegin and ExpectCommit match.
 func runSQLTransaction(sc *sql.Conn, r *request) error {
-	tx, err := sc.BeginTx(r.ctx, r.txOptions)
+	tx, err := sc.BeginTx(r.Ctx, r.txOptions)
 	if err != nil {
 		return err
 	}
-	for _, st := range r.stmts {
-		cur, err := runStatement(r.ctx, tx, st)
+	for _, st := range r.Stmts {
+		cur, err := runStatement(r.Ctx, tx, st)
 		if err != nil {
 			if !r.noRollback {
 				tx.Rollback()

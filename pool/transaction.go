@@ -119,10 +119,10 @@ func applyTxOptions(opts []TxOption) (txOptions, string, error) {
 // applied already.
 func (p *Pool) txRequest(ctx context.Context, stmts []Statement, o txOptions, begin string, shared bool) *request {
 	r := &request{
-		ctx: ctx, shared: shared, begin: begin, stmts: slices.Clone(stmts),
+		Ctx: ctx, Shared: shared, Begin: begin, Stmts: slices.Clone(stmts),
 		txOptions: &sql.TxOptions{Isolation: o.isolation, ReadOnly: o.readOnly}, noRollback: o.noRollback,
 	}
-	r.err = p.prepareStatements(r)
+	r.Err = p.prepareStatements(r)
 	return r
 }
 

@@ -65,11 +65,11 @@ func (d *dispatcher) serveWaiters(o *owner) {
 			w.conn.ch <- ownerOrErr{o: o}
 			return
 		}
-		if o.depth > 0 && (!w.req.fast || w.req.alone || o.slow > 0 || o.alone || o.cancelling.Load() || o.depth >= d.maxPipe) {
+		if o.depth > 0 && (!w.req.fast || w.req.Alone || o.slow > 0 || o.alone || o.cancelling.Load() || o.depth >= d.maxPipe) {
 			return
 		}
 		d.popWaiter()
-		if w.req.cancel.Load() {
+		if w.req.Cancelled.Load() {
 			d.counts.cancelled++
 			continue
 		}
@@ -97,7 +97,7 @@ func (d *dispatcher) startForWaiters() {
 			o.waiter = w.conn
 			continue
 		}
-		d.serveWaiters(d.newOwner(ownerShared, w.req.ctx))
+		d.serveWaiters(d.newOwner(ownerShared, w.req.Ctx))
 	}
 }
 

@@ -43,7 +43,7 @@ func (p *Pool) Raw(ctx context.Context, fn func(*pgx.Conn) error) *future.Future
 		}
 		return err
 	})
-	r.shared = true
+	r.Shared = true
 	p.run(r)
 	return f
 }
@@ -70,7 +70,7 @@ func (c *Conn) withSQLConn(ctx context.Context, fn func(*sql.Conn) error) error 
 		return fn(sc)
 	}
 	done := make(chan error, 1)
-	r := &request{ctx: ctx, sqlConn: guarded}
+	r := &request{Ctx: ctx, sqlConn: guarded}
 	// The owner's driver connection is set before the Conn is handed out
 	// and read on the owner's goroutine.
 	r.raw = func(*pgx.Conn) error { return lendSQLConn(ctx, c.o.dc, guarded) }
