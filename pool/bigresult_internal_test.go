@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/integration/pgtest"
+	"github.com/momoko-go/momoko/internal/engine"
 )
 
 // TestResultTooLargeKeepsTheConnection lowers the limit of a buffered
@@ -15,8 +16,8 @@ import (
 // run alone, between neighbours pipelined on a Conn, in a Transaction or
 // by pgx itself, and the connection runs the next statement.
 func TestResultTooLargeKeepsTheConnection(t *testing.T) {
-	defer func(limit int) { maxResultBytes = limit }(maxResultBytes)
-	maxResultBytes = 1 << 20
+	defer func(limit int) { engine.MaxResultBytes = limit }(engine.MaxResultBytes)
+	engine.MaxResultBytes = 1 << 20
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	p, err := Open(ctx, pgtest.Shared(t).NewDatabase(t), Options{Size: 1, MaxSize: 1})

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
 	"github.com/momoko-go/momoko/internal/nilctx"
 	"github.com/momoko-go/momoko/internal/sqltext"
 )
@@ -66,7 +67,7 @@ func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any,
 		}
 		return p.statement(ctx, st.SQL, st.Args, shared)
 	}
-	r := &request{Ctx: ctx, Shared: shared}
+	r := &request{Batch: engine.Batch{Ctx: ctx, Shared: shared}}
 	call := func(conn *pgx.Conn) error {
 		parts := strings.Split(name, ".")
 		schema := ""
@@ -82,8 +83,8 @@ func (p *Pool) procRequest(ctx context.Context, name, quoted string, args []any,
 			p.procKinds.Store(name, procedure) // a name not found yet may be created later
 		}
 		sql := sqltext.CallSQL(quoted, procedure, len(args))
-		cur, err := queryDirect(ctx, conn, &p.decode, sql, args)
-		if err != nil {
+		cur := newCursor()
+		if err := engine.QueryDirect(ctx, conn, &p.decode, sql, args, cur.res); err != nil {
 			return err
 		}
 		r.curs = append(r.one[:0], cur)

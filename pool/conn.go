@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
 	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
@@ -252,7 +253,7 @@ func (c *Conn) Raw(fn func(*pgx.Conn) error) error {
 	// fn may LISTEN, unseen.
 	c.listened.Store(true)
 	done := make(chan error, 1)
-	r := &request{Ctx: context.Background(), raw: fn}
+	r := &request{Batch: engine.Batch{Ctx: context.Background()}, raw: fn}
 	r.finish = func(_ []*Cursor, err error) bool { done <- err; return true }
 	c.submit(r)
 	return <-done

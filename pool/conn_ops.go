@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
 	"github.com/momoko-go/momoko/internal/nilctx"
 	"github.com/momoko-go/momoko/internal/sqltext"
 )
@@ -56,7 +57,7 @@ func (c *Conn) Ping(ctx context.Context) *future.Future[struct{}] {
 		return future.Failed[struct{}](ErrConnClosed)
 	}
 	f, complete := future.New[struct{}]()
-	r := &request{Ctx: ctx, Ping: true}
+	r := &request{Batch: engine.Batch{Ctx: ctx, Ping: true}}
 	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
 	c.submit(r)
 	return f

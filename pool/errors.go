@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/momoko-go/momoko/internal/engine"
 )
 
 // Sentinel errors; match them with errors.Is.
@@ -35,7 +37,13 @@ var (
 	// ErrCopyNeedsRaw: a COPY FROM STDIN or TO STDOUT run with Execute,
 	// which has no data to send and keeps no data it receives; use
 	// Conn.Raw with pgx's CopyFrom or PgConn().CopyTo.
-	ErrCopyNeedsRaw = errors.New("momoko: COPY from or to the client needs Conn.Raw")
+	ErrCopyNeedsRaw = engine.ErrCopyNeedsRaw
+	// ErrCannotSend: the statement cannot be put into PostgreSQL's
+	// protocol (65,536 arguments or more, a message over 1 GiB, a NUL byte
+	// in the SQL text). It failed before anything of it was written, alone:
+	// the connection, its transaction and the statements around it are
+	// untouched.
+	ErrCannotSend = engine.ErrCannotSend
 	// ErrListenOnPool: LISTEN through the pool's Execute, whose
 	// connection goes back at once: nobody would receive its
 	// notifications but a later borrower. Use Pool.Listen, or LISTEN on a

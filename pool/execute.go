@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
 	"github.com/momoko-go/momoko/internal/nilctx"
 	"github.com/momoko-go/momoko/internal/sqltext"
 )
@@ -57,7 +58,7 @@ func (p *Pool) Execute(ctx context.Context, query string, args ...any) *future.F
 func (p *Pool) Ping(ctx context.Context) *future.Future[struct{}] {
 	ctx = nilctx.Or(ctx)
 	f, complete := future.New[struct{}]()
-	r := &request{Ctx: ctx, Ping: true, Shared: true}
+	r := &request{Batch: engine.Batch{Ctx: ctx, Ping: true, Shared: true}}
 	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
 	p.run(r)
 	return f
@@ -76,7 +77,7 @@ func (p *Pool) Mogrify(ctx context.Context, query string, args ...any) *future.F
 	}
 	f, complete := future.New[string]()
 	var scs bool
-	r := &request{Ctx: ctx, Shared: true, Alone: true, raw: func(conn *pgx.Conn) error {
+	r := &request{Batch: engine.Batch{Ctx: ctx, Shared: true, Alone: true}, raw: func(conn *pgx.Conn) error {
 		scs = standardStrings(conn)
 		return nil
 	}}
@@ -99,9 +100,9 @@ func settled[T any](v T, err error) *future.Future[T] {
 
 // statement makes the request for one statement.
 func (p *Pool) statement(ctx context.Context, query string, args []any, shared bool) *request {
-	r := &request{Ctx: ctx, Shared: shared}
-	r.stmt[0] = Statement{SQL: query, Args: args}
-	r.Stmts, r.curs = r.stmt[:], r.one[:0]
+	r := &request{Batch: engine.Batch{Ctx: ctx, Shared: shared}}
+	r.stmt[0] = engine.Statement{SQL: query, Args: args}
+	r.Stmts = r.stmt[:]
 	r.Err = p.prepareStatements(r)
 	return r
 }
@@ -134,7 +135,7 @@ func (p *Pool) prepareStatements(r *request) error {
 }
 
 // rewrite applies what pgx would do with a statement's first argument.
-func (p *Pool) rewrite(r *request, st *Statement) error {
+func (p *Pool) rewrite(r *request, st *engine.Statement) error {
 	if !p.pipelines {
 		r.direct = true
 		return nil

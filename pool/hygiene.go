@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/internal/engine"
 )
 
 // What a borrower leaves on a connection and what the pool does about it
@@ -33,7 +34,7 @@ func (c *Conn) cleanUp() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
-	r := &request{Ctx: ctx, raw: func(conn *pgx.Conn) error {
+	r := &request{Batch: engine.Batch{Ctx: ctx}, raw: func(conn *pgx.Conn) error {
 		if listened && conn.PgConn().TxStatus() == 'I' {
 			if _, err := conn.Exec(ctx, "UNLISTEN *"); err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/momoko-go/momoko/internal/engine"
 )
 
 type ownerState uint8
@@ -120,17 +121,17 @@ func (o *owner) run() {
 		if !ok {
 			return errNotPgx
 		}
-		w := newPipeline(p, pc.Conn(), o.id)
+		w := o.newEngine(pc.Conn())
 		o.d.mu.Lock()
-		o.conn = w.pg
-		o.pid = w.pg.PID()
+		o.conn = w.Conn().PgConn()
+		o.pid = o.conn.PID()
 		o.d.mu.Unlock()
 		lost = o.serve(w)
 		o.awaitCancel()
 		if lost != nil || o.closes() {
 			return sqldriver.ErrBadConn // database/sql closes it
 		}
-		if lost = w.handBack(); lost != nil {
+		if lost = w.HandBack(); lost != nil {
 			return sqldriver.ErrBadConn
 		}
 		return nil
@@ -189,11 +190,11 @@ func (o *owner) handOver() {
 
 // serve runs the owner's loop on a pgx connection until the owner quits
 // (nil) or the connection breaks (the error).
-func (o *owner) serve(w *pipeline) error {
-	o.probe = w.pg.Ping
+func (o *owner) serve(w *engine.Engine) error {
+	o.probe = w.Conn().PgConn().Ping
 	o.handOver()
 	for {
-		if !o.collect(w.inFlight()) {
+		if !o.collect(w.InFlight()) {
 			return nil
 		}
 		if o.resume {
@@ -202,8 +203,8 @@ func (o *owner) serve(w *pipeline) error {
 				return &deadBeforeWrite{err: err, parked: true}
 			}
 		}
-		if !w.inFlight() && len(o.pending) > 0 {
-			if err := w.probe.gone(w.fe.ReadBufferLen() > 0); err != nil {
+		if !w.InFlight() && len(o.pending) > 0 {
+			if err := w.PeerGone(); err != nil {
 				return &deadBeforeWrite{err: err, parked: o.parked}
 			}
 		}
@@ -211,33 +212,33 @@ func (o *owner) serve(w *pipeline) error {
 		// written: what queued meanwhile then goes out in one write, and
 		// whatever readNext reads was sent (it would otherwise wait for
 		// answers to what is still in the client's buffer).
-		if !w.resultsBuffered() {
+		if !w.ResultsBuffered() {
 			if err := o.writeReady(w); err != nil {
 				return o.lose(w, err)
 			}
-			if err := w.flush(); err != nil {
+			if err := w.Flush(); err != nil {
 				return o.lose(w, err)
 			}
 		}
-		if !w.inFlight() {
+		if !w.InFlight() {
 			continue
 		}
 		waitFrom := time.Now()
 		if len(o.pending) > 0 {
-			o.unpend(w.preparingFirst(), waitFrom)
+			o.unpend(w.PreparingFirst(), waitFrom)
 		}
-		blocks := !w.resultsBuffered()
+		blocks := !w.ResultsBuffered()
 		o.readSince.Store(waitFrom.UnixNano())
-		r, err := w.readNext()
+		b, err := w.ReadNext()
 		o.readSince.Store(0)
 		o.reads.Add(1)
-		if r != nil && blocks {
+		if b != nil && blocks {
 			o.learnWait(time.Since(waitFrom))
 		}
 		if err != nil {
 			return o.lose(w, err)
 		}
-		if r != nil && o.finish(r, w.txStatus(), w.inFlight()) {
+		if b != nil && o.finish(requestOf(b), w.TxStatus(), w.InFlight()) {
 			return o.lose(w, ErrTransactionLeftOpen)
 		}
 	}

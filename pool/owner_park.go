@@ -3,6 +3,8 @@ package pool
 import (
 	"context"
 	"time"
+
+	"github.com/momoko-go/momoko/internal/engine"
 )
 
 // A parked owner: going idle when it has nothing to do, and checking its
@@ -11,7 +13,7 @@ import (
 // check readies a connection that was parked: its types are brought up to
 // date, and one idle for longer than PingAfterIdle is pinged, so that a
 // connection the server closed meanwhile fails before anything is written.
-func (o *owner) check(w *pipeline) error {
+func (o *owner) check(w *engine.Engine) error {
 	p := o.d.p
 	if p.connector == nil {
 		return nil
@@ -32,15 +34,16 @@ func (o *owner) check(w *pipeline) error {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	if err := p.connector.RefreshTypes(ctx, w.conn); err != nil && w.pg.IsClosed() {
-		return &errBroken{err}
+	conn := w.Conn()
+	if err := p.connector.RefreshTypes(ctx, conn); err != nil && conn.PgConn().IsClosed() {
+		return &engine.BrokenError{Err: err}
 	}
 	o.d.mu.Lock()
 	idleFor := time.Since(o.lastUsed)
 	o.d.mu.Unlock()
 	if d := p.connector.PingAfterIdle(); d >= 0 && idleFor > d {
-		if err := w.pg.Ping(ctx); err != nil && w.pg.IsClosed() {
-			return &errBroken{err}
+		if err := conn.PgConn().Ping(ctx); err != nil && conn.PgConn().IsClosed() {
+			return &engine.BrokenError{Err: err}
 		}
 	}
 	return nil

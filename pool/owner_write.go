@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/internal/engine"
 )
 
 // writeReady writes the pending requests that may be written now.
-func (o *owner) writeReady(w *pipeline) error {
+func (o *owner) writeReady(w *engine.Engine) error {
 	if o.cancelling.Load() {
-		if w.inFlight() {
+		if w.InFlight() {
 			return nil
 		}
 		o.d.mu.Lock()
@@ -35,11 +36,11 @@ func (o *owner) writeReady(w *pipeline) error {
 		r := o.pending[next]
 		if r.Cancelled.Load() {
 			next++
-			o.settle(r, r.Ctx.Err(), w.inFlight())
+			o.settle(r, r.Ctx.Err(), w.InFlight())
 			continue
 		}
 		exclusive := r.raw != nil || r.direct
-		if (exclusive || r.Alone) && (w.inFlight() || wrote) {
+		if (exclusive || r.Alone) && (w.InFlight() || wrote) {
 			break
 		}
 		if exclusive {
@@ -52,10 +53,10 @@ func (o *owner) writeReady(w *pipeline) error {
 			}
 			continue
 		}
-		ready, err := w.prepareFor(r)
+		ready, err := w.PrepareFor(&r.Batch)
 		if err != nil {
 			next++
-			o.settle(r, err, w.inFlight())
+			o.settle(r, err, w.InFlight())
 			continue
 		}
 		// Registered in flight before it is written, so that a cancel
@@ -63,11 +64,11 @@ func (o *owner) writeReady(w *pipeline) error {
 		if !ready || !o.enterFlight(r) {
 			break
 		}
-		if err := w.write(r); err != nil {
+		if err := w.Write(&r.Batch); err != nil {
 			o.leaveFlight(r)
-			if !errors.Is(err, errPrepareAgain) {
+			if !errors.Is(err, engine.ErrPrepareAgain) {
 				next++
-				o.settle(r, err, w.inFlight())
+				o.settle(r, err, w.InFlight())
 			}
 			continue
 		}
@@ -95,6 +96,7 @@ func (o *owner) enterFlight(r *request) bool {
 		return false
 	}
 	r.written = true
+	r.Caller = r
 	o.flight = append(o.flight, r)
 	return true
 }
@@ -112,16 +114,16 @@ func (o *owner) leaveFlight(r *request) {
 // runAlone runs a request pgx must run itself (a function on the
 // connection, or a statement in a mode that does not pipeline), with
 // nothing else in flight.
-func (o *owner) runAlone(w *pipeline, r *request) error {
+func (o *owner) runAlone(w *engine.Engine, r *request) error {
 	if r.raw != nil {
-		r.Err = runRaw(r, w.conn)
+		r.Err = w.RunRaw(r.raw)
 	} else {
-		r.Err = runDirect(r, w.conn, &o.d.p.decode)
+		r.Err = w.RunDirect(&r.Batch)
 	}
-	if w.pg.IsClosed() {
+	if w.Conn().PgConn().IsClosed() {
 		return o.lose(w, fmt.Errorf("momoko: the connection closed: %w", r.Err))
 	}
-	if o.finish(r, w.pg.TxStatus(), false) {
+	if o.finish(r, w.TxStatus(), false) {
 		return o.lose(w, ErrTransactionLeftOpen)
 	}
 	return nil
@@ -197,10 +199,10 @@ func (o *owner) account(r *request) {
 // those the kernel refused to take a byte of, which go back with the
 // requests not written yet to other connections when gone runs. It
 // returns what broke the connection.
-func (o *owner) lose(w *pipeline, err error) error {
-	var broken *errBroken
+func (o *owner) lose(w *engine.Engine, err error) error {
+	var broken *engine.BrokenError
 	if errors.As(err, &broken) {
-		err = broken.err
+		err = broken.Err
 	}
 	lost := connectionLost(err)
 	o.d.mu.Lock()
@@ -215,9 +217,10 @@ func (o *owner) lose(w *pipeline, err error) error {
 	var back []*request
 	n := 0
 	for _, r := range flight {
-		if w.neverSent(r) {
+		if w.NeverSent(&r.Batch) {
 			// Timed afresh on its next connection.
-			r.written, r.Started, r.ServerFrom, r.ReadAt = false, time.Time{}, time.Time{}, time.Time{}
+			r.written = false
+			r.ResetTimes()
 			back = append(back, r)
 			continue
 		}
@@ -230,7 +233,7 @@ func (o *owner) lose(w *pipeline, err error) error {
 	}
 	o.d.mu.Unlock()
 	o.pending = append(back, o.pending...)
-	w.endTraces(lost, &unsentError{cause: err})
+	w.Lose(lost, &unsentError{cause: err})
 	for _, r := range flight[:n] {
 		if r.Ended {
 			r.done(r.Err)
@@ -238,7 +241,6 @@ func (o *owner) lose(w *pipeline, err error) error {
 		}
 		r.done(lost)
 	}
-	w.sent, w.head, w.flushed = nil, 0, 0
 	if n == 0 && len(back) > 0 {
 		// The kernel refused the write whole and nothing written is lost.
 		return &deadBeforeWrite{err: err, parked: o.parked}

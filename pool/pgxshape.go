@@ -64,7 +64,7 @@ func queryOn(ctx context.Context, e Executor, sql string, args []any) (pgx.Rows,
 	ctx = nilctx.Or(ctx)
 	cur, err := e.Execute(ctx, sql, args...).Await(ctx)
 	if err != nil {
-		return &cursorRows{c: &Cursor{}, err: err, closed: true}, err
+		return &cursorRows{c: newCursor(), err: err, closed: true}, err
 	}
 	return cur.Rows(), nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
 )
 
 // Pool is Momoko's connection pool on a *sql.DB: every call returns a
@@ -34,7 +35,7 @@ type Pool struct {
 	replicaView Replica
 
 	lat       latencies // Stats.Latency
-	decode    decodeTypes
+	decode    engine.SharedTypes
 	speeds    speeds
 	procKinds sync.Map // CallProc name → true for a procedure
 	sessions  sessionWatch

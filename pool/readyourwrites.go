@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
 	"github.com/momoko-go/momoko/internal/nilctx"
 	"github.com/momoko-go/momoko/internal/sqltext"
 )
@@ -14,9 +15,9 @@ import (
 // learnt: no standby can vouch for it, so reads go to the primary.
 const positionUnknown = LSN(math.MaxUint64)
 
-// walInsertPosition covers every record inserted so far, so every commit
-// acknowledged so far, asynchronous ones included.
-const walInsertPosition = "SELECT pg_current_wal_insert_lsn()::text"
+// walInsertPosition is the statement the engine reads a write's WAL
+// position with.
+const walInsertPosition = engine.WALInsertPosition
 
 // WALPosition resolves to the primary's current WAL position: every
 // commit acknowledged before the call is at or before it. Reads through

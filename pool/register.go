@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/driver"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
 	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
@@ -65,7 +66,7 @@ func (p *Pool) register(ctx context.Context, enable func(context.Context, *pgx.C
 // connection, and its future.
 func rawRequest(ctx context.Context, fn func(context.Context, *pgx.Conn) error) (*future.Future[struct{}], *request) {
 	f, complete := future.New[struct{}]()
-	r := &request{Ctx: ctx, raw: func(conn *pgx.Conn) error { return fn(ctx, conn) }}
+	r := &request{Batch: engine.Batch{Ctx: ctx}, raw: func(conn *pgx.Conn) error { return fn(ctx, conn) }}
 	r.finish = func(_ []*Cursor, err error) bool { return complete(struct{}{}, err) }
 	return f, r
 }

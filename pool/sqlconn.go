@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/momoko-go/momoko/internal/engine"
 	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
@@ -98,7 +99,7 @@ type sqlRunner interface {
 // return rows, so that sqlmock's ExpectExec matches it and the driver's
 // count of rows affected reaches the cursor; with QueryContext otherwise,
 // and whenever in doubt, which loses no rows.
-func runStatement(ctx context.Context, q sqlRunner, st Statement) (cur *Cursor, err error) {
+func runStatement(ctx context.Context, q sqlRunner, st engine.Statement) (cur *Cursor, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("momoko: the Value method of an argument panicked: %v", v)
@@ -115,15 +116,15 @@ func runStatement(ctx context.Context, q sqlRunner, st Statement) (cur *Cursor, 
 // the tag PostgreSQL would have sent for the statements whose tags carry
 // a count; the others carry none (RowsAffected 0, as from PostgreSQL),
 // nor does a statement whose driver tells no count.
-func execSQL(ctx context.Context, q sqlRunner, st Statement) (*Cursor, error) {
+func execSQL(ctx context.Context, q sqlRunner, st engine.Statement) (*Cursor, error) {
 	res, err := q.ExecContext(ctx, st.SQL, st.Args...)
 	if err != nil {
 		return nil, err
 	}
-	cur := &Cursor{}
+	cur := newCursor()
 	if n, err := res.RowsAffected(); err == nil {
 		if tag := countTag(st.SQL, n); tag != "" {
-			cur.setTag(tag)
+			cur.res.SetTag(tag)
 		}
 	}
 	return cur, nil
@@ -142,12 +143,12 @@ func countTag(sql string, n int64) string {
 	return ""
 }
 
-func querySQL(ctx context.Context, q sqlRunner, st Statement) (*Cursor, error) {
+func querySQL(ctx context.Context, q sqlRunner, st engine.Statement) (*Cursor, error) {
 	rows, err := q.QueryContext(ctx, st.SQL, st.Args...)
 	if err != nil {
 		return nil, err
 	}
-	cur := &Cursor{}
+	cur := newCursor()
 	err = cur.read(rows)
 	if closeErr := rows.Close(); err == nil {
 		err = closeErr
@@ -177,7 +178,7 @@ func (c *Cursor) read(rows *sql.Rows) error {
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		c.rows++
+		c.res.Rows++
 	}
 	return rows.Err()
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
 	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
@@ -119,11 +119,21 @@ func applyTxOptions(opts []TxOption) (txOptions, string, error) {
 // applied already.
 func (p *Pool) txRequest(ctx context.Context, stmts []Statement, o txOptions, begin string, shared bool) *request {
 	r := &request{
-		Ctx: ctx, Shared: shared, Begin: begin, Stmts: slices.Clone(stmts),
+		Batch:     engine.Batch{Ctx: ctx, Shared: shared, Begin: begin, Stmts: engineStatements(stmts)},
 		txOptions: &sql.TxOptions{Isolation: o.isolation, ReadOnly: o.readOnly}, noRollback: o.noRollback,
 	}
 	r.Err = p.prepareStatements(r)
 	return r
+}
+
+// engineStatements copies stmts for the engine: the caller may reuse its
+// slice once Transaction returns.
+func engineStatements(stmts []Statement) []engine.Statement {
+	out := make([]engine.Statement, len(stmts))
+	for i, st := range stmts {
+		out[i] = engine.Statement(st)
+	}
+	return out
 }
 
 // rollbackTimeout bounds a ROLLBACK after a failure; past it the

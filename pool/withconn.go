@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
 	"github.com/momoko-go/momoko/internal/nilctx"
 )
 
@@ -70,7 +71,7 @@ func (c *Conn) withSQLConn(ctx context.Context, fn func(*sql.Conn) error) error 
 		return fn(sc)
 	}
 	done := make(chan error, 1)
-	r := &request{Ctx: ctx, sqlConn: guarded}
+	r := &request{Batch: engine.Batch{Ctx: ctx}, sqlConn: guarded}
 	// The owner's driver connection is set before the Conn is handed out
 	// and read on the owner's goroutine.
 	r.raw = func(*pgx.Conn) error { return lendSQLConn(ctx, c.o.dc, guarded) }

@@ -1,4 +1,4 @@
-package pool
+package engine
 
 import (
 	"context"
@@ -24,7 +24,6 @@ var errSkipped = errors.New("momoko: not run: an earlier statement of its transa
 type tracers struct {
 	query   pgx.QueryTracer
 	prepare pgx.PrepareTracer
-	times   QueryTimesTracer
 }
 
 func tracersOf(t pgx.QueryTracer) tracers {
@@ -32,52 +31,58 @@ func tracersOf(t pgx.QueryTracer) tracers {
 		return tracers{}
 	}
 	prepare, _ := t.(pgx.PrepareTracer)
-	times, _ := t.(QueryTimesTracer)
-	return tracers{query: t, prepare: prepare, times: times}
+	return tracers{query: t, prepare: prepare}
 }
 
-// traceStart tells the tracer that the i-th statement of r is being
+// Times is where a pipelined statement's time went: Queued, from its
+// call until it was written; Behind, until the results ahead of it were
+// read; Server, until its own result was.
+type Times struct {
+	Queued, Behind, Server time.Duration
+}
+
+// traceStart tells the tracer that the i-th statement of b is being
 // written; nil without a tracer.
-func (w *pipeline) traceStart(r *request, i int) context.Context {
+func (w *Engine) traceStart(b *Batch, i int) context.Context {
 	if w.tracers.query == nil {
 		return nil
 	}
-	return w.tracers.query.TraceQueryStart(r.Ctx, w.conn, pgx.TraceQueryStartData{SQL: r.SQLAt(i), Args: r.ArgsAt(i)})
+	return w.tracers.query.TraceQueryStart(b.Ctx, w.conn, pgx.TraceQueryStartData{SQL: b.SQLAt(i), Args: b.ArgsAt(i)})
 }
 
 // tracePrepareStart tells a PrepareTracer that sql is being prepared as
-// name, for r; nil without one.
-func (w *pipeline) tracePrepareStart(r *request, name, sql string) context.Context {
+// name, for b; nil without one.
+func (w *Engine) tracePrepareStart(b *Batch, name, sql string) context.Context {
 	if w.tracers.prepare == nil {
 		return nil
 	}
-	return w.tracers.prepare.TracePrepareStart(r.Ctx, w.conn, pgx.TracePrepareStartData{Name: name, SQL: sql})
+	return w.tracers.prepare.TracePrepareStart(b.Ctx, w.conn, pgx.TracePrepareStartData{Name: name, SQL: sql})
 }
 
 // traceRead ends the trace of a statement whose result was read (or
 // whose connection broke as it was read): the server began on it at start
 // and its result was in at now.
-func (w *pipeline) traceRead(e *expect, start, now time.Time, tag string, err error) {
-	if w.tracers.times != nil {
-		r := e.req
-		times := QueryTimes{Behind: start.Sub(r.Started), Server: now.Sub(start)}
-		if !r.Queued.IsZero() {
-			times.Queued = r.Started.Sub(r.Queued)
+func (w *Engine) traceRead(e *expect, start, now time.Time, tag string, err error) {
+	if w.cfg.QueryTimes != nil {
+		b := e.b
+		times := Times{Behind: start.Sub(b.Started), Server: now.Sub(start)}
+		if !b.Queued.IsZero() {
+			times.Queued = b.Started.Sub(b.Queued)
 		}
-		w.tracers.times.TraceQueryTimes(e.trace, w.conn, times)
+		w.cfg.QueryTimes(e.trace, w.conn, times)
 	}
 	w.traceEnd(e, tag, err)
 }
 
 // traceEnd ends e's trace, if it has one, with its outcome: a broken
 // connection as the statement's caller sees it.
-func (w *pipeline) traceEnd(e *expect, tag string, err error) {
+func (w *Engine) traceEnd(e *expect, tag string, err error) {
 	if e.trace == nil {
 		return
 	}
-	var broken *errBroken
+	var broken *BrokenError
 	if err != nil && errors.As(err, &broken) {
-		err = connectionLost(broken.err)
+		err = w.cfg.Lost(broken.Err)
 	}
 	switch e.kind {
 	case expectStatement:
@@ -90,7 +95,7 @@ func (w *pipeline) traceEnd(e *expect, tag string, err error) {
 // endTraces ends the traces of what is in flight on a connection that
 // broke: with lost what may have reached the server, with unsent what
 // never left the client (it goes to another connection).
-func (w *pipeline) endTraces(lost, unsent error) {
+func (w *Engine) endTraces(lost, unsent error) {
 	if w.tracers.query == nil {
 		return
 	}

@@ -1,11 +1,11 @@
-package pool
+package engine
 
 import "github.com/jackc/pgx/v5/pgconn"
 
 // Sending what was written, and telling afterwards what left the client.
 
 // flush sends what write queued.
-func (w *pipeline) flush() error {
+func (w *Engine) Flush() error {
 	if !w.unflushed {
 		return nil
 	}
@@ -16,17 +16,17 @@ func (w *pipeline) flush() error {
 		if pgconn.SafeToRetry(err) {
 			w.flushed = before // not a byte of it left the client
 		}
-		return &errBroken{err}
+		return &BrokenError{err}
 	}
 	return nil
 }
 
-// neverSent reports whether nothing of r was written to the server: all
-// of it was in a write the kernel refused. A request's messages go out in
+// NeverSent reports whether nothing of b was written to the server: all
+// of it was in a write the kernel refused. A batch's messages go out in
 // one write.
-func (w *pipeline) neverSent(r *request) bool {
+func (w *Engine) NeverSent(b *Batch) bool {
 	for i := w.flushed; i < len(w.sent); i++ {
-		if w.sent[i].req == r {
+		if w.sent[i].b == b {
 			return true
 		}
 	}
@@ -35,15 +35,23 @@ func (w *pipeline) neverSent(r *request) bool {
 
 // resultsBuffered reports whether results of what was written are
 // already in the read buffer, so that reading them needs no system call.
-func (w *pipeline) resultsBuffered() bool {
+func (w *Engine) ResultsBuffered() bool {
 	return w.head < w.flushed && w.fe.ReadBufferLen() > 0
 }
 
 // preparingFirst is the SQL of the Prepare whose answer the pipeline
 // waits for first; "" when that is not a Prepare's.
-func (w *pipeline) preparingFirst() string {
-	if !w.inFlight() || w.sent[w.head].kind != expectPrepare {
+func (w *Engine) PreparingFirst() string {
+	if !w.InFlight() || w.sent[w.head].kind != expectPrepare {
 		return ""
 	}
 	return w.sent[w.head].sql
+}
+
+// Lose forgets what was in flight on a connection that broke. Its traces
+// end: with lost what may have reached the server, with unsent what never
+// left the client (its caller may run it elsewhere).
+func (w *Engine) Lose(lost, unsent error) {
+	w.endTraces(lost, unsent)
+	w.sent, w.head, w.flushed = nil, 0, 0
 }

@@ -1,4 +1,4 @@
-package pool
+package engine
 
 import (
 	"reflect"
@@ -13,19 +13,19 @@ import (
 // connection's map returns from it needs no registration for decoding.
 var pristine = newDecodeMap(nil)
 
-// decodeTypes is the pgtype.Map cursors decode with, outside the
+// SharedTypes is the pgtype.Map results are decoded with, outside the
 // connection that read their rows. A connection's own map is used by its
-// owner goroutine only (pgtype.Map is not safe for concurrent use), so
-// cursors share one that is never changed once published: a type the
-// pool's connections know beyond pgx's defaults (hstore, json functions)
-// makes a new map with it, copy on write.
-type decodeTypes struct {
+// engine's goroutine only (pgtype.Map is not safe for concurrent use), so
+// results share one that is never changed once published: a type the
+// connections know beyond pgx's defaults (hstore, json functions) makes a
+// new map with it, copy on write. The zero value is ready to use.
+type SharedTypes struct {
 	mu  sync.Mutex // serializes publishing
 	cur atomic.Pointer[pgtype.Map]
 	reg []*pgtype.Type
 }
 
-func (d *decodeTypes) load() *pgtype.Map {
+func (d *SharedTypes) load() *pgtype.Map {
 	if m := d.cur.Load(); m != nil {
 		return m
 	}
@@ -37,9 +37,9 @@ func (d *decodeTypes) load() *pgtype.Map {
 	return d.cur.Load()
 }
 
-// cover makes sure the published map decodes every field as conn does,
+// Cover makes sure the published map decodes every field as conn does,
 // and returns it.
-func (d *decodeTypes) cover(conn *pgtype.Map, fields []pgconn.FieldDescription) *pgtype.Map {
+func (d *SharedTypes) Cover(conn *pgtype.Map, fields []pgconn.FieldDescription) *pgtype.Map {
 	m := d.load()
 	for i := range fields {
 		oid := fields[i].DataTypeOID
@@ -55,7 +55,7 @@ func (d *decodeTypes) cover(conn *pgtype.Map, fields []pgconn.FieldDescription) 
 	return m
 }
 
-func (d *decodeTypes) publish(t *pgtype.Type) *pgtype.Map {
+func (d *SharedTypes) publish(t *pgtype.Type) *pgtype.Map {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	reg := make([]*pgtype.Type, 0, len(d.reg)+1)

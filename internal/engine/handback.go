@@ -1,12 +1,13 @@
-package pool
+package engine
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
-// handBack closes the statements the owner prepared on its connection
+// HandBack closes the statements the engine prepared on its connection
 // before the connection goes back to database/sql's own callers, in one
 // round trip. The owner that takes the connection next cannot use them:
 // its cache is its own and starts empty, and its statement names differ,
@@ -16,7 +17,7 @@ import (
 // or made stale meanwhile.) Only the pool's own statements are closed:
 // pgx's statement cache, which database/sql's callers use, keeps its own.
 // An error means the connection is not fit to give back.
-func (w *pipeline) handBack() error {
+func (w *Engine) HandBack() error {
 	if w.cache.Len() == 0 && len(w.evicted) == 0 {
 		return nil
 	}
@@ -31,9 +32,9 @@ func (w *pipeline) handBack() error {
 	if err := w.fe.Flush(); err != nil {
 		return err
 	}
-	// A server that does not answer within checkTimeout is as good as
+	// A server that does not answer within handBackTimeout is as good as
 	// gone; pgconn closes the connection when the deadline passes.
-	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), handBackTimeout)
 	defer cancel()
 	for {
 		m, err := w.pg.ReceiveMessage(ctx)
@@ -48,3 +49,6 @@ func (w *pipeline) handBack() error {
 		}
 	}
 }
+
+// handBackTimeout bounds HandBack's round trip.
+const handBackTimeout = 5 * time.Second

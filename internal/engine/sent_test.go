@@ -1,4 +1,4 @@
-package pool
+package engine
 
 import "testing"
 
@@ -6,14 +6,14 @@ import "testing"
 // requests always in flight, one read for each written) keeps its record
 // of what it sent small: it used to start over only once drained.
 func TestBusyPipelineStaysSmall(t *testing.T) {
-	w := &pipeline{}
+	w := &Engine{}
 	const inFlight, written = 3, 10_000
 	for range inFlight {
-		w.expect(expect{kind: expectSync, req: &request{}})
+		w.expect(expect{kind: expectSync, b: &Batch{}})
 	}
 	w.flushed = len(w.sent)
 	for range written {
-		w.expect(expect{kind: expectSync, req: &request{}})
+		w.expect(expect{kind: expectSync, b: &Batch{}})
 		w.flushed = len(w.sent)
 		w.sent[w.head] = expect{} // as readNext takes it
 		w.head++

@@ -1,4 +1,4 @@
-package pool
+package engine
 
 import (
 	"context"
@@ -8,29 +8,30 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/momoko-go/momoko/internal/replica"
 	"github.com/momoko-go/momoko/internal/sqltext"
 )
 
-// errBroken wraps the error of a connection that broke: what was in
+// BrokenError wraps the error of a connection that broke: what was in
 // flight on it may have run.
-type errBroken struct{ err error }
+type BrokenError struct{ Err error }
 
-func (e *errBroken) Error() string { return e.err.Error() }
-func (e *errBroken) Unwrap() error { return e.err }
+func (e *BrokenError) Error() string { return e.Err.Error() }
+func (e *BrokenError) Unwrap() error { return e.Err }
 
-// readNext reads results until a request is complete and returns it with
-// its cursors or its error set, or until nothing is in flight (nil). An
-// *errBroken means the connection is gone, with the requests in flight.
+// ReadNext reads results until a batch is complete and returns it with its
+// results or its error set, or until nothing is in flight (nil). A
+// *BrokenError means the connection is gone, with the batches in flight.
 // Everything in flight must have been flushed: the server answers nothing
 // else, so reading on would wait for good.
-func (w *pipeline) readNext() (*request, error) {
+func (w *Engine) ReadNext() (*Batch, error) {
 	if w.lastRead.IsZero() {
 		w.lastRead = time.Now()
 	}
 	var failed bool // the server skips to the next Sync after its error
-	for w.inFlight() {
-		// Cleared as it is taken: it holds its request, and through it
-		// the caller's cursors, which the pipeline must not keep alive.
+	for w.InFlight() {
+		// Cleared as it is taken: it holds its batch, and through it the
+		// caller's results, which the engine must not keep alive.
 		entry := w.sent[w.head]
 		w.sent[w.head] = expect{}
 		e := &entry
@@ -55,33 +56,33 @@ func (w *pipeline) readNext() (*request, error) {
 			if err := w.receive(readyForQuery); err != nil {
 				return nil, err
 			}
-			if e.req != nil && e.req.again != nil {
-				again, err := w.runAgain(e.req)
+			if e.b != nil && e.b.again != nil {
+				again, err := w.runAgain(e.b)
 				if err != nil {
 					return nil, err
 				}
 				if again {
-					continue // e is overwritten: r's statement is in flight again
+					continue // e is overwritten: b's statement is in flight again
 				}
 			}
-			if e.last && e.req.Begin != "" && w.pg.TxStatus() != 'I' {
+			if e.last && e.b.Begin != "" && w.pg.TxStatus() != 'I' {
 				if err := w.rollback(); err != nil {
 					return nil, err
 				}
-				e.req.ReadAt = time.Now()
+				e.b.ReadAt = time.Now()
 			}
 			if e.last {
-				return e.req, nil
+				return e.b, nil
 			}
-			if e.req != nil {
-				e.req.Ended = true
+			if e.b != nil {
+				e.b.Ended = true
 			}
 			continue
 		}
 		if err == nil {
 			continue // no error value to look into: errors.As would allocate
 		}
-		var broken *errBroken
+		var broken *BrokenError
 		if errors.As(err, &broken) {
 			return nil, err
 		}
@@ -96,16 +97,16 @@ func (w *pipeline) readNext() (*request, error) {
 // rollback ends a transaction whose statement failed: the server skipped
 // the rest of it, COMMIT included, up to its Sync. Nothing else is in
 // flight behind a transaction.
-func (w *pipeline) rollback() error {
+func (w *Engine) rollback() error {
 	w.fe.SendQuery(&pgproto3.Query{String: "ROLLBACK"})
 	if err := w.fe.Flush(); err != nil {
-		return &errBroken{err}
+		return &BrokenError{err}
 	}
 	err := w.receive(readyForQuery)
 	if _, ok := err.(*pgconn.PgError); ok {
 		// ROLLBACK cannot fail in a transaction block; whatever did, the
 		// connection is not to be trusted.
-		return &errBroken{err}
+		return &BrokenError{err}
 	}
 	return err
 }
@@ -117,12 +118,12 @@ func readyForQuery(m pgproto3.BackendMessage) (bool, error) {
 
 // receive reads messages and hands each to handle until it reports done.
 // An ErrorResponse ends it with the *pgconn.PgError; a read error with an
-// *errBroken.
-func (w *pipeline) receive(handle func(pgproto3.BackendMessage) (bool, error)) error {
+// *BrokenError.
+func (w *Engine) receive(handle func(pgproto3.BackendMessage) (bool, error)) error {
 	for {
 		m, err := w.pg.ReceiveMessage(context.Background())
 		if err != nil {
-			return &errBroken{err}
+			return &BrokenError{err}
 		}
 		switch m := m.(type) {
 		case *pgproto3.ErrorResponse:
@@ -137,19 +138,19 @@ func (w *pipeline) receive(handle func(pgproto3.BackendMessage) (bool, error)) e
 	}
 }
 
-// serverError is a statement's error, or an *errBroken when the error was
+// serverError is a statement's error, or an *BrokenError when the error was
 // FATAL and the server closed the session.
-func (w *pipeline) serverError(m *pgproto3.ErrorResponse) error {
+func (w *Engine) serverError(m *pgproto3.ErrorResponse) error {
 	pgErr := pgconn.ErrorResponseToPgError(m)
 	if w.pg.IsClosed() {
-		return &errBroken{pgErr}
+		return &BrokenError{pgErr}
 	}
 	return pgErr
 }
 
 // readPrepare reads a Prepare's ParseComplete, ParameterDescription and
 // RowDescription (or NoData).
-func (w *pipeline) readPrepare(e *expect) error {
+func (w *Engine) readPrepare(e *expect) error {
 	p := e.prep
 	p.SD = &pgconn.StatementDescription{Name: p.Name, SQL: p.SQL}
 	err := w.receive(func(m pgproto3.BackendMessage) (bool, error) {
@@ -187,53 +188,60 @@ func (w *pipeline) readPrepare(e *expect) error {
 	return nil
 }
 
-// readStatement reads one statement's result into a cursor of its
-// request, and its error into the request.
-func (w *pipeline) readStatement(e *expect) error {
-	r := e.req
-	cur := &Cursor{}
+// readStatement reads one statement's result into a result of its
+// batch, and its error into the batch.
+func (w *Engine) readStatement(e *expect) error {
+	b := e.b
+	var res *Result
+	if e.position {
+		res = new(Result)
+	} else {
+		res = b.newResult()
+	}
 	if !e.describe {
-		cur.setFields(e.prep.Fields, w.p.decode.cover(w.types, e.prep.Fields))
+		res.SetFields(e.prep.Fields, w.cfg.Types.Cover(w.types, e.prep.Fields))
 	}
-	if p := e.prep; p != nil && p.LastValues > inlineValues {
-		cur.buf = make([]byte, 0, min(p.LastBytes, presizeBytes))
-		cur.spans = make([]span, 0, min(p.LastValues, presizeValues))
+	if p := e.prep; p != nil && p.LastValues > InlineValues {
+		res.Buf = make([]byte, 0, min(p.LastBytes, presizeBytes))
+		res.Spans = make([]Span, 0, min(p.LastValues, presizeValues))
 	}
-	err := w.readRows(cur)
+	err := w.readRows(res)
 	if p := e.prep; p != nil {
-		p.LastBytes, p.LastValues = len(cur.buf), len(cur.spans)
+		p.LastBytes, p.LastValues = len(res.Buf), len(res.Spans)
 	}
 	// The server began on it once it had answered what was ahead of it.
-	now, start := time.Now(), r.Started
+	now, start := time.Now(), b.Started
 	if w.lastRead.After(start) {
 		start = w.lastRead
 	}
-	if e.prep != nil {
-		w.p.speeds.record(e.prep.SQL, now.Sub(start))
+	if e.prep != nil && w.cfg.ServerTime != nil {
+		w.cfg.ServerTime(e.prep.SQL, now.Sub(start))
 	}
 	w.lastRead = now
-	if r.ServerFrom.IsZero() {
-		r.ServerFrom = start
+	if b.ServerFrom.IsZero() {
+		b.ServerFrom = start
 	}
-	r.ReadAt = now
+	b.ReadAt = now
 	if e.trace != nil {
-		w.traceRead(e, start, now, cur.tag, err)
+		w.traceRead(e, start, now, res.Tag, err)
 	}
 	if e.position {
-		r.readPosition(cur, err)
-		if errors.As(err, new(*errBroken)) {
+		if err == nil {
+			b.WAL = positionOf(res)
+		}
+		if errors.As(err, new(*BrokenError)) {
 			return err
 		}
 		return nil
 	}
 	if err == nil {
-		if sqltext.DropsPrepared(cur.tag) {
+		if sqltext.DropsPrepared(res.Tag) {
 			w.cache.Clear()
 		}
-		r.curs = append(r.curs, cur)
 		return nil
 	}
-	var broken *errBroken
+	b.dropResult()
+	var broken *BrokenError
 	if errors.As(err, &broken) {
 		return err
 	}
@@ -241,17 +249,28 @@ func (w *pipeline) readStatement(e *expect) error {
 		// Its description may be stale: it is prepared again when next
 		// used, as pgx does after any error.
 		w.drop(e.prep)
-		if w.mayRunAgain(r, err) {
-			r.again = err
+		if w.mayRunAgain(b, err) {
+			b.again = err
 			return err
 		}
 	}
-	if r.Err == nil {
-		r.Err = err
+	if b.Err == nil {
+		b.Err = err
 	}
 	return err
 }
 
-// txStatus is the connection's transaction status after the last
-// result read: 'I' idle, 'T' in a transaction, 'E' in a failed one.
-func (w *pipeline) txStatus() byte { return w.pg.TxStatus() }
+// positionOf is the WAL position a one-row, one-column result of
+// WALInsertPosition holds, in text; 0, which no position is, if it holds
+// none.
+func positionOf(res *Result) replica.LSN {
+	if res.Rows != 1 || len(res.Fields) != 1 {
+		return 0
+	}
+	v := res.Value(0, 0)
+	if v == nil {
+		return 0
+	}
+	lsn, _ := replica.ParseLSN(string(v))
+	return lsn
+}

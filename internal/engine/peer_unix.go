@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
-package pool
+package engine
 
 import (
 	"net"
@@ -8,7 +8,7 @@ import (
 )
 
 // peeker returns a function that looks at the first unread byte of c's
-// socket without waiting or consuming it: errPeerGone at the end of the
+// socket without waiting or consuming it: ErrPeerGone at the end of the
 // stream, errErrorResponse for an 'E', the socket's error, or nil.
 func peeker(c net.Conn) func() error {
 	sc, ok := c.(syscall.Conn)
@@ -40,7 +40,7 @@ func peeker(c net.Conn) func() error {
 		case perr != nil:
 			return perr
 		case n == 0:
-			return errPeerGone
+			return ErrPeerGone
 		case buf[0] == 'E':
 			return errErrorResponse
 		}

@@ -1,4 +1,4 @@
-package pool
+package engine
 
 import (
 	"errors"
@@ -63,7 +63,7 @@ func checkParams(values [][]byte) error {
 // a fresh description may cure: the column's type may have changed since
 // p was prepared. Encoding calls the arguments' Value methods, whose
 // panics become errors here.
-func (w *pipeline) build(p *stmtcache.Prepared, args []any) (stale bool, err error) {
+func (w *Engine) build(p *stmtcache.Prepared, args []any) (stale bool, err error) {
 	if len(args) > math.MaxUint16 {
 		return false, fmt.Errorf("%w: extended protocol limited to %d parameters, got %d", ErrCannotSend, math.MaxUint16, len(args))
 	}
@@ -85,30 +85,25 @@ func (w *pipeline) build(p *stmtcache.Prepared, args []any) (stale bool, err err
 	return false, checkParams(w.eqb.ParamValues)
 }
 
-// errPrepareAgain: the request's cached statement was forgotten, its
-// arguments not encoding for it; the request waits for a fresh Prepare
-// and is written then. Nothing of it was written.
-var errPrepareAgain = errors.New("momoko: prepare again")
-
-// encodeFailed handles err, an argument of r that did not encode for p
+// encodeFailed handles err, an argument of b that did not encode for p
 // (nil: unprepared). A cached statement is forgotten, as pgx forgets a
 // statement after any error; if its description may have been stale and
-// r did not wait for a fresh one yet, r is to be prepared again
-// (errPrepareAgain), invisibly to its caller.
-func (w *pipeline) encodeFailed(r *request, p *stmtcache.Prepared, stale bool, err error) error {
+// b did not wait for a fresh one yet, b is to be prepared again
+// (ErrPrepareAgain), invisibly to its caller.
+func (w *Engine) encodeFailed(b *Batch, p *stmtcache.Prepared, stale bool, err error) error {
 	if !stale {
 		return err
 	}
 	w.drop(p)
-	if r.Described {
+	if b.Described {
 		return err
 	}
-	return errPrepareAgain
+	return ErrPrepareAgain
 }
 
 // drop forgets a cached statement and deallocates it with the next
 // write.
-func (w *pipeline) drop(p *stmtcache.Prepared) {
+func (w *Engine) drop(p *stmtcache.Prepared) {
 	if w.cache.Forget(p) {
 		w.evicted = append(w.evicted, p)
 	}

@@ -1,4 +1,4 @@
-package pool
+package engine
 
 import (
 	"context"
@@ -16,23 +16,23 @@ import (
 const presizeBytes, presizeValues = 64 << 10, 8 << 10
 
 // readRows reads a statement's messages up to its CommandComplete into
-// cur. Rows are appended through locals, not cur's fields, which would
+// res. Rows are appended through locals, not res's fields, which would
 // cost a write barrier per value. A result whose values outgrow
-// maxResultBytes is read to its end and dropped: it fails with
+// MaxResultBytes is read to its end and dropped: it fails with
 // ErrResultTooLarge, and the connection goes on.
-func (w *pipeline) readRows(cur *Cursor) error {
-	buf, spans, rows := cur.buf, cur.spans, 0
+func (w *Engine) readRows(res *Result) error {
+	buf, spans, rows := res.Buf, res.Spans, 0
 	if spans == nil {
-		spans = cur.spanBuf[:0]
+		spans = res.spanBuf[:0]
 	}
-	defer func() { cur.buf, cur.spans, cur.rows = buf, spans, cur.rows+rows }()
+	defer func() { res.Buf, res.Spans, res.Rows = buf, spans, res.Rows+rows }()
 	copyOut, copyIn, tooLarge := false, false, false
-	limit := maxResultBytes
+	limit := MaxResultBytes
 	w.bound = false
 	for {
 		m, err := w.pg.ReceiveMessage(context.Background())
 		if err != nil {
-			return &errBroken{err}
+			return &BrokenError{err}
 		}
 		switch m := m.(type) {
 		case *pgproto3.DataRow:
@@ -41,14 +41,14 @@ func (w *pipeline) readRows(cur *Cursor) error {
 			}
 			for _, v := range m.Values {
 				if v == nil {
-					spans = append(spans, span{n: -1})
+					spans = append(spans, Span{N: -1})
 					continue
 				}
 				if len(v) > limit-len(buf) {
 					tooLarge = true
 					break
 				}
-				spans = append(spans, span{off: int32(len(buf)), n: int32(len(v))})
+				spans = append(spans, Span{Off: int32(len(buf)), N: int32(len(v))})
 				buf = append(buf, v...)
 			}
 			if tooLarge {
@@ -60,9 +60,9 @@ func (w *pipeline) readRows(cur *Cursor) error {
 			w.bound = true
 		case *pgproto3.RowDescription:
 			fields := fieldsOf(m)
-			cur.setFields(fields, w.p.decode.cover(w.types, fields))
+			res.SetFields(fields, w.cfg.Types.Cover(w.types, fields))
 		case *pgproto3.CommandComplete:
-			cur.setTag(string(m.CommandTag))
+			res.SetTag(string(m.CommandTag))
 			if copyOut {
 				return ErrCopyNeedsRaw
 			}
@@ -79,7 +79,7 @@ func (w *pipeline) readRows(cur *Cursor) error {
 			w.fe.Send(&pgproto3.CopyFail{Message: ErrCopyNeedsRaw.Error()})
 			w.fe.SendSync(&pgproto3.Sync{})
 			if err := w.fe.Flush(); err != nil {
-				return &errBroken{err}
+				return &BrokenError{err}
 			}
 			copyIn = true
 		case *pgproto3.CopyOutResponse:

@@ -1,4 +1,4 @@
-package pool
+package engine
 
 import (
 	"crypto/tls"
@@ -12,18 +12,18 @@ import (
 // the client then holds the end of the stream (or the error) unread, yet
 // a write still succeeds, so a statement written to such a connection
 // looks lost although it never reached a server. Before writing to a
-// connection with nothing in flight, the owner looks at its socket
+// connection with nothing in flight, its user looks at its socket
 // without reading from it: an end of stream, a reset, or the first byte of
 // an ErrorResponse (the only message a server sends unasked that ends a
 // session) mean the connection is dead and nothing has been written to
-// it, so its requests go to another connection. A close that reaches the
+// it, so what was to be written can go to another connection. A close that reaches the
 // client after this look and before the write is still seen as a lost
 // connection: that window is one write long. Over TLS the ErrorResponse
 // is encrypted: only the close after it is seen.
 
-// errPeerGone: the server or a proxy closed the connection while it was
+// ErrPeerGone: the server or a proxy closed the connection while it was
 // idle.
-var errPeerGone = errors.New("momoko: the server closed the connection while it was idle")
+var ErrPeerGone = errors.New("momoko: the server closed the connection while it was idle")
 
 // socketProbe looks at one connection's socket; made once per
 // connection, so that a look allocates nothing.
@@ -54,7 +54,12 @@ func newSocketProbe(c net.Conn) *socketProbe {
 	return sp
 }
 
-// gone reports errPeerGone, or the socket's error, when the peer has
+// PeerGone reports whether the server closed the connection while
+// nothing was in flight: ErrPeerGone, or the socket's error; nil when it
+// looks open or cannot be told. It never blocks and never reads.
+func (w *Engine) PeerGone() error { return w.probe.gone(w.fe.ReadBufferLen() > 0) }
+
+// gone reports ErrPeerGone, or the socket's error, when the peer has
 // closed the connection; nil when it looks open or cannot be told. It
 // never blocks and never consumes a byte. buffered: the client holds
 // unread bytes of the server's, so the socket's next byte may be in the
@@ -68,7 +73,7 @@ func (sp *socketProbe) gone(buffered bool) error {
 		if !sp.plain || buffered {
 			return nil
 		}
-		return errPeerGone
+		return ErrPeerGone
 	}
 	return err
 }
