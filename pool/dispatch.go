@@ -17,10 +17,27 @@ const spreadDepth = 8
 const DefaultMaxPipeline = 32
 
 // dispatcher chooses the connection owner for each request and queues
-// what no owner can take, in FIFO order. One mutex guards it and the
-// owners' shared state.
+// what no owner can take, in FIFO order.
 type dispatcher struct {
-	p       *Pool
+	p *Pool
+
+	// mu guards the dispatcher, the owners' fields marked "Guarded by
+	// d.mu" (their state among them, owner_state.go) and the requests'
+	// so marked. The contract, kept by every function that takes it:
+	//   - Nothing blocks while it is held: no I/O, no engine call, no
+	//     wait on a channel; a send only on a channel with room (a
+	//     connWaiter's, cap 1; an owner's wake, cap 1, non-blocking).
+	//   - No future is resolved while it is held: r.done runs after the
+	//     unlock, or on a goroutine of its own, since a future's callbacks
+	//     may call the pool again.
+	//   - A connection's engine is its owner goroutine's alone and is never
+	//     reached through the dispatcher; the owner takes mu only to
+	//     publish what it did (in flight, finished, idle) and to take new
+	//     work.
+	//   - Context callbacks (a caller giving up), timers, Stats and the
+	//     health check take it like any caller, and call nothing outside
+	//     the pool while holding it (a Logger is called after the unlock).
+	//   - A Listener's mutex and mu are never held together.
 	mu      sync.Mutex
 	max     int
 	maxPipe int
@@ -116,7 +133,7 @@ func (d *dispatcher) choose(r *request) *owner {
 	if n := len(d.idle); n > 0 {
 		o := d.idle[n-1]
 		d.idle = d.idle[:n-1]
-		o.state = ownerShared
+		o.become(ownerShared)
 		d.shared = append(d.shared, o)
 		return o
 	}
@@ -201,7 +218,7 @@ func (d *dispatcher) release(o *owner) {
 	if o.broken || o.state != ownerPinned {
 		return
 	}
-	o.state = ownerReleasing // finishes the Conn's work before serving others
+	o.become(ownerReleasing) // finishes the Conn's work before serving others
 	d.settleReleased(o)
 	o.signal()
 }
@@ -218,7 +235,7 @@ func (d *dispatcher) settleReleased(o *owner) {
 		o.retired, o.quit = closeBroken, true
 		return
 	}
-	o.state = ownerShared
+	o.become(ownerShared)
 	d.shared = append(d.shared, o)
 	d.idleIfDone(o)
 }
@@ -249,7 +266,7 @@ func (d *dispatcher) idleIfDone(o *owner) {
 		return
 	}
 	d.removeShared(o)
-	o.state = ownerIdle
+	o.become(ownerIdle)
 	o.lastUsed = time.Now()
 	d.idle = append(d.idle, o)
 }

@@ -24,3 +24,6 @@ func SetLateHead(p *Pool, after time.Duration) {
 
 // MoveFromLate looks for late pipelines now, as the timer does.
 func MoveFromLate(p *Pool) { p.disp.moveFromLate() }
+
+// The tests fail on an owner's state change the scheduler does not list.
+func init() { strictStates = true }

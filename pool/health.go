@@ -78,7 +78,7 @@ func (d *dispatcher) lendForCheck(cutoff time.Time) []chan struct{} {
 			continue
 		}
 		d.idle = slices.Delete(d.idle, i, i+1)
-		o.state = ownerChecking
+		o.become(ownerChecking)
 		o.checkDone = make(chan struct{})
 		d.checking++
 		batch = append(batch, o.checkDone)
@@ -122,12 +122,12 @@ func (d *dispatcher) checked(o *owner, err error) {
 		d.retire(o, o.retireAs)
 	case len(d.waiters) > 0:
 		o.checked = time.Now()
-		o.state = ownerShared
+		o.become(ownerShared)
 		d.shared = append(d.shared, o)
 		d.idleIfDone(o)
 	default:
 		o.checked = time.Now()
-		o.state = ownerIdle
+		o.become(ownerIdle)
 		i, _ := slices.BinarySearchFunc(d.idle, o.lastUsed, func(x *owner, t time.Time) int {
 			return x.lastUsed.Compare(t)
 		})

@@ -13,16 +13,6 @@ import (
 	"github.com/momoko-go/momoko/internal/engine"
 )
 
-type ownerState uint8
-
-const (
-	ownerShared    ownerState = iota // serving the pool's requests
-	ownerIdle                        // in the idle list, parked
-	ownerPinned                      // a Conn's, from GetConn or Acquire
-	ownerReleasing                   // its Conn was put back; finishing the Conn's work
-	ownerChecking                    // taken from the idle list by the health check
-)
-
 // owner is the goroutine that owns one connection: it dials it through
 // database/sql, writes the requests given to it in order, pipelining them
 // when it may, and reads their results. Nothing else touches the

@@ -61,7 +61,7 @@ func (d *dispatcher) serveWaiters(o *owner) {
 			}
 			d.popWaiter()
 			d.removeShared(o)
-			o.state = ownerPinned
+			o.become(ownerPinned)
 			w.conn.ch <- ownerOrErr{o: o}
 			return
 		}
@@ -148,7 +148,7 @@ func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool, again bo
 		n := len(d.idle)
 		o := d.idle[n-1]
 		d.idle = d.idle[:n-1]
-		o.state = ownerPinned
+		o.become(ownerPinned)
 		d.counts.acquires++
 		d.mu.Unlock()
 		return o, nil
@@ -186,7 +186,7 @@ func (d *dispatcher) acquire(ctx context.Context, timedOut func() bool, again bo
 			// Still dialing for this caller: the connection joins the pool
 			// once dialed.
 			o.waiter = nil
-			o.state = ownerReleasing
+			o.become(ownerReleasing)
 			d.mu.Unlock()
 			return nil, ctx.Err()
 		}
