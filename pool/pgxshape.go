@@ -11,21 +11,21 @@ import (
 // pgx's shape: Exec, Query and QueryRow with the signatures of pgx.Conn
 // and pgxpool.Pool, so that code written for them (sqlc's generated
 // queries for pgx/v5 take a DBTX of exactly these three) runs on a Pool or
-// a Conn unchanged. They are Execute awaited: concurrent callers' fast
-// statements share round trips on a pipelined connection, which no pgx
-// pool does. Query's rows are the buffered result; they are read from
-// memory, and its connection has moved on.
+// a Conn unchanged. Exec and QueryRow are Execute awaited: concurrent
+// callers' fast statements share round trips on a pipelined connection,
+// which no pgx pool does. Query is Stream awaited: its rows are read from
+// its connection as they come, in constant memory.
 
 // Exec runs sql with args and returns its command tag, as pgx's Exec.
 func (p *Pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	return execOn(ctx, p, sql, args)
 }
 
-// Query runs sql with args and returns its rows, as pgx's Query. An
-// error is also reported by the rows' Err, so that code which checks only
-// Err finds it.
+// Query runs sql with args and returns its rows, streamed (see Stream),
+// as pgx's Query. Close them, as pgx's. An error is also reported by the
+// rows' Err, so that code which checks only Err finds it.
 func (p *Pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return queryOn(ctx, p, sql, args)
+	return awaitStream(ctx, p, sql, args)
 }
 
 // QueryRow runs sql with args for its first row, as pgx's QueryRow: the
@@ -42,7 +42,7 @@ func (c *Conn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comman
 
 // Query is Pool.Query on the Conn, in order with its other statements.
 func (c *Conn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return queryOn(ctx, c, sql, args)
+	return awaitStream(ctx, c, sql, args)
 }
 
 // QueryRow is Pool.QueryRow on the Conn, in order with its other
@@ -60,6 +60,17 @@ func execOn(ctx context.Context, e Executor, sql string, args []any) (pgconn.Com
 	return pgconn.NewCommandTag(cur.CommandTag()), nil
 }
 
+// awaitStream is Stream awaited, as pgx's Query.
+func awaitStream(ctx context.Context, s Streamer, sql string, args []any) (pgx.Rows, error) {
+	ctx = nilctx.Or(ctx)
+	rows, err := s.Stream(ctx, sql, args...).Await(ctx)
+	if err != nil {
+		return &cursorRows{c: newCursor(), err: err, closed: true}, err
+	}
+	return rows, nil
+}
+
+// queryOn is Execute awaited, its cursor as pgx's rows.
 func queryOn(ctx context.Context, e Executor, sql string, args []any) (pgx.Rows, error) {
 	ctx = nilctx.Or(ctx)
 	cur, err := e.Execute(ctx, sql, args...).Await(ctx)

@@ -1,0 +1,123 @@
+package pool
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
+	"github.com/momoko-go/momoko/internal/nilctx"
+)
+
+// COPY as futures: pgx's CopyFrom and PgConn's CopyTo, each on a
+// connection alone for as long as it takes. When the caller's context
+// ends, the future fails with its error at once and the COPY is cancelled
+// on the server (a CancelRequest): the connection is kept. A COPY that
+// fails (a row that violates a constraint) copies nothing, and its
+// connection serves the next call.
+
+// CopyFrom copies the rows of src into table's columns with COPY FROM
+// STDIN, as pgx's CopyFrom, and resolves to the number of rows copied.
+func (p *Pool) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) *future.Future[int64] {
+	ctx = nilctx.Or(ctx)
+	f, r := copyFromRequest(ctx, table, columns, src, true)
+	p.run(r)
+	return f
+}
+
+// CopyFrom is Pool.CopyFrom on the Conn, in order with its other
+// statements (inside its transaction, if one is open).
+func (c *Conn) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) *future.Future[int64] {
+	ctx = nilctx.Or(ctx)
+	f, r := copyFromRequest(ctx, table, columns, src, false)
+	c.submit(r)
+	return f
+}
+
+// CopyTo runs sql, a COPY ... TO STDOUT statement, writes the data it
+// sends to w, and resolves to the number of rows copied. w is written on
+// the connection's goroutine, never after the future has resolved (when
+// the caller's context ends first, what the server still sends is
+// dropped).
+func (p *Pool) CopyTo(ctx context.Context, w io.Writer, sql string) *future.Future[int64] {
+	ctx = nilctx.Or(ctx)
+	f, r := copyToRequest(ctx, w, sql, true)
+	p.run(r)
+	return f
+}
+
+// CopyTo is Pool.CopyTo on the Conn, in order with its other statements.
+func (c *Conn) CopyTo(ctx context.Context, w io.Writer, sql string) *future.Future[int64] {
+	ctx = nilctx.Or(ctx)
+	f, r := copyToRequest(ctx, w, sql, false)
+	c.submit(r)
+	return f
+}
+
+func copyFromRequest(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource, shared bool) (*future.Future[int64], *request) {
+	return copyRequest(ctx, shared, func(conn *pgx.Conn) (int64, error) {
+		// pgx closes a connection whose context ends mid-statement; the
+		// pool cancels the statement instead.
+		return conn.CopyFrom(context.WithoutCancel(ctx), table, columns, src)
+	})
+}
+
+func copyToRequest(ctx context.Context, w io.Writer, sql string, shared bool) (*future.Future[int64], *request) {
+	g := &stoppableWriter{w: w}
+	f, r := copyRequest(ctx, shared, func(conn *pgx.Conn) (int64, error) {
+		tag, err := conn.PgConn().CopyTo(context.WithoutCancel(ctx), g, sql)
+		return tag.RowsAffected(), err
+	})
+	finish := r.finish
+	r.finish = func(curs []*Cursor, err error) bool {
+		g.stop()
+		return finish(curs, err)
+	}
+	return f, r
+}
+
+// stoppableWriter writes to w until it is stopped; then it drops what it
+// is given.
+type stoppableWriter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	stopped bool
+}
+
+func (s *stoppableWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return len(p), nil
+	}
+	return s.w.Write(p)
+}
+
+func (s *stoppableWriter) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+}
+
+// copyRequest makes the request of a COPY run by run, alone on its
+// connection.
+func copyRequest(ctx context.Context, shared bool, run func(*pgx.Conn) (int64, error)) (*future.Future[int64], *request) {
+	f, complete := future.New[int64]()
+	var n int64
+	r := &request{Batch: engine.Batch{Ctx: ctx, Shared: shared, Alone: true}}
+	r.raw = func(conn *pgx.Conn) error {
+		var err error
+		n, err = run(conn)
+		return err
+	}
+	r.finish = func(_ []*Cursor, err error) bool {
+		if err != nil {
+			// Maybe from the context's watch, while run goes on.
+			return complete(0, err)
+		}
+		return complete(n, nil)
+	}
+	return f, r
+}

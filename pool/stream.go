@@ -1,0 +1,180 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/internal/engine"
+	"github.com/momoko-go/momoko/internal/nilctx"
+	"github.com/momoko-go/momoko/internal/sqltext"
+)
+
+// Streamer runs a query whose rows are read as they arrive: Pool, Conn and
+// Replica are Streamers.
+type Streamer interface {
+	Stream(ctx context.Context, query string, args ...any) *future.Future[*Rows]
+}
+
+var (
+	_ Streamer = (*Pool)(nil)
+	_ Streamer = (*Conn)(nil)
+	_ Streamer = (*Replica)(nil)
+)
+
+// Stream runs query with args on a connection of its own and resolves
+// once its result has started (its first row, or its end, has arrived),
+// with rows read from the connection as the caller asks for them: a result
+// of any size in constant memory. The connection serves nothing else
+// until the rows are closed or read to their end; close them, as pgx's
+// own, on every path (Each does). Closing them early costs a CancelRequest,
+// which ends the statement on the server, never the connection.
+//
+// The caller's context bounds the whole statement: when it ends, the
+// statement is cancelled and the rows' Err reports the context's error.
+// A statement that fails before its first row fails the future; after it,
+// the rows' Err. Rows that nobody takes (the future released, or given up
+// by Await before they came) are closed. Stream needs the momoko driver
+// (ErrNeedsMomokoDriver).
+//
+// For results that fit in memory Execute is faster: its statements share
+// round trips with others', and its connection moves on at once.
+func (p *Pool) Stream(ctx context.Context, query string, args ...any) *future.Future[*Rows] {
+	ctx = nilctx.Or(ctx)
+	f, complete := future.NewWithRelease((*Rows).Close)
+	r, err := p.streamRequest(ctx, query, args, true, false, complete)
+	if err != nil {
+		return future.Failed[*Rows](err)
+	}
+	r.finish = streamFailed(complete)
+	p.run(r)
+	return f
+}
+
+// Stream is Pool.Stream on the Conn, in order with its other statements.
+func (c *Conn) Stream(ctx context.Context, query string, args ...any) *future.Future[*Rows] {
+	ctx = nilctx.Or(ctx)
+	if c == nil || c.returned.Load() {
+		return future.Failed[*Rows](ErrConnClosed)
+	}
+	f, complete := future.NewWithRelease((*Rows).Close)
+	r, err := c.pool.streamRequest(ctx, query, args, false, false, complete)
+	if err != nil {
+		return future.Failed[*Rows](err)
+	}
+	r.finish = streamFailed(complete)
+	c.submit(r)
+	return f
+}
+
+// Stream is Pool.Stream on a standby, chosen as for Execute; on the
+// primary (FallbackToPrimary, or a pool without standbys) it runs in a
+// READ ONLY transaction. A read that fails before its first row because
+// its standby went away runs again elsewhere; after it, the rows' Err
+// reports the failure.
+func (r *Replica) Stream(ctx context.Context, query string, args ...any) *future.Future[*Rows] {
+	ctx = nilctx.Or(ctx)
+	if sqltext.IsListen(query) {
+		return future.Failed[*Rows](ErrListenOnPool)
+	}
+	f, complete := future.NewWithRelease((*Rows).Close)
+	r.read(ctx, streamFailed(complete), func(p *Pool, primary bool) *request {
+		req, err := p.streamRequest(ctx, query, args, true, primary, complete)
+		if err != nil {
+			req = &request{Batch: engine.Batch{Ctx: ctx, Err: err}}
+		}
+		return req
+	})
+	return f
+}
+
+// streamFailed resolves a stream's future with its request's error; on
+// success the future was resolved already, with the rows.
+func streamFailed(complete func(*Rows, error) bool) func([]*Cursor, error) bool {
+	return func(_ []*Cursor, err error) bool {
+		if err == nil {
+			return false
+		}
+		return complete(nil, err)
+	}
+}
+
+// streamRequest makes the request of a stream: a function on the
+// connection, alone on it, that starts the query, hands its rows to
+// deliver and waits until they are done with. readOnly wraps it in a READ
+// ONLY transaction, for a read of Replica's on the primary.
+func (p *Pool) streamRequest(ctx context.Context, query string, args []any, shared, readOnly bool, deliver func(*Rows, error) bool) (*request, error) {
+	if sqltext.IsListen(query) && shared {
+		return nil, ErrListenOnPool
+	}
+	r := &request{Batch: engine.Batch{Ctx: ctx, Shared: shared, Alone: true}}
+	r.raw = func(conn *pgx.Conn) error {
+		return streamOn(ctx, conn, query, args, readOnly, deliver)
+	}
+	return r, nil
+}
+
+// streamOn runs a stream on conn, on its owner's goroutine: nothing else
+// uses the connection until the caller is done with the rows.
+func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool, deliver func(*Rows, error) bool) (err error) {
+	// pgx ends a statement whose context ends by closing its connection;
+	// the pool cancels it instead (see Pool.Stream), so pgx gets a context
+	// that carries the caller's values but never ends.
+	qctx := context.WithoutCancel(ctx)
+	var tx pgx.Tx
+	var q interface {
+		Query(context.Context, string, ...any) (pgx.Rows, error)
+	} = conn
+	if readOnly {
+		if tx, err = conn.BeginTx(qctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}); err != nil {
+			return err
+		}
+		defer func() {
+			if err == nil {
+				err = tx.Commit(qctx)
+			}
+			if err != nil {
+				tx.Rollback(qctx)
+			}
+		}()
+		q = tx
+	}
+	inner, err := q.Query(qctx, query, args...)
+	if err != nil {
+		return streamError(ctx, conn, err)
+	}
+	rows := &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), done: make(chan struct{})}
+	rows.has = inner.Next()
+	rows.primed = true
+	if !rows.has {
+		if err := inner.Err(); err != nil {
+			return streamError(ctx, conn, err)
+		}
+	}
+	if !deliver(rows, nil) {
+		// The caller gave up meanwhile: the future closed the rows, which
+		// nobody will read.
+		return nil
+	}
+	<-rows.done
+	return rows.closeErr
+}
+
+// streamError is the error a stream reports for err, pgx's: the
+// caller's context's when the statement was cancelled because it ended,
+// ErrConnectionLost wrapped around it when the connection broke.
+func streamError(ctx context.Context, conn *pgx.Conn, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.QueryCanceled && ctx.Err() != nil {
+		return fmt.Errorf("%w (%w)", ctx.Err(), err)
+	}
+	if conn.PgConn().IsClosed() && !errors.Is(err, driver.ErrConnectionLost) {
+		return connectionLost(err)
+	}
+	return err
+}
