@@ -13,7 +13,8 @@ import (
 
 // Cursor is the buffered result of one statement: every row was read
 // before the connection moved on. Rows are fetched in order with FetchOne,
-// FetchMany or FetchAll.
+// FetchMany or FetchAll. For a result too large to hold, stream it
+// (Pool.Stream, Each): its rows are read as they arrive.
 //
 // Rows are kept as the server sent them, in one buffer, and decoded by
 // FetchOne with pgx's type map: whatever pgx scans into works, sql.Scanner
@@ -23,8 +24,7 @@ import (
 //
 // A result whose values take more than 2 GiB is not buffered: its
 // statement fails with ErrResultTooLarge, after running to its end, and
-// the connection goes on. Page through such a result (LIMIT, a
-// server-side cursor with FETCH) or stream it with Conn.Raw.
+// the connection goes on. Stream such a result instead (Pool.Stream).
 //
 // A Cursor is not safe for concurrent use.
 type Cursor struct {

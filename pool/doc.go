@@ -168,6 +168,14 @@
 // Cursor.SQLRows has the methods of *sql.Rows that sqlx.StructScan and
 // other database/sql row mappers call.
 //
+// Stream resolves once a result starts and reads its rows as they arrive,
+// in constant memory, holding its connection until they are closed; its
+// Rows are pgx.Rows, and Each ranges over them as values:
+//
+//	for u, err := range pool.Each(ctx, p, pgx.RowToStructByName[User], "SELECT id, name FROM users") { ... }
+//
+// CopyFrom and CopyTo run COPY as futures.
+//
 // # One statement, parameters apart
 //
 // Statements run with the extended protocol: one statement each, with
