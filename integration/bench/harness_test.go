@@ -15,7 +15,7 @@ import (
 // smokeConfig runs every workload through every client for a few
 // milliseconds: enough to check the harness and every client's answers,
 // cheap enough for go test -race.
-var smokeConfig = Config{Rounds: 2, RoundTime: 20 * time.Millisecond, Warmup: -1, FutureTime: 5 * time.Millisecond}
+var smokeConfig = Config{Rounds: 2, RoundTime: 20 * time.Millisecond, Warmup: -1, FutureTime: 5 * time.Millisecond, BigResultRounds: 1}
 
 func TestSmokeRunReportsEveryWorkloadAndClient(t *testing.T) {
 	ctx := context.Background()
@@ -45,9 +45,18 @@ func TestSmokeRunReportsEveryWorkloadAndClient(t *testing.T) {
 	if rep.Future.GoAwaitNs <= 0 || rep.Future.BareNs <= 0 || rep.Future.Ratio <= 0 {
 		t.Errorf("future overhead not measured: %+v", rep.Future)
 	}
+	if len(rep.BigResult) != len(bigReaderNames) {
+		t.Errorf("the large result read by %d readers, want %d: %+v", len(rep.BigResult), len(bigReaderNames), rep.BigResult)
+	}
+	for _, x := range rep.BigResult {
+		if x.Seconds <= 0 || x.CPUSeconds <= 0 {
+			t.Errorf("the large result through %s: implausible %+v", x.Reader, x)
+		}
+	}
 	// Throughput, allocations, the unpipelined pool and the traced one per
-	// W1 concurrency; throughput for W2, W3 and W4; W3's CPU; the future's.
-	if got, want := len(rep.Targets), 3*4+3+1+1; got != want {
+	// W1 concurrency; throughput for W2, W3 and W4; W3's CPU; the stream's
+	// time and heap; the future's.
+	if got, want := len(rep.Targets), 3*4+3+1+2+1; got != want {
 		t.Errorf("%d targets, want %d: %+v", got, want, rep.Targets)
 	}
 	if rep.Machine.PostgreSQL == "" || rep.Machine.CPUs <= 0 || rep.Machine.Go == "" {
@@ -91,7 +100,7 @@ func assertOutputs(t *testing.T, rep *Report) {
 	if err := rep.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range append([]string{"future.Go + Await", "W4", "PostgreSQL " + rep.Machine.PostgreSQL}, clientNames...) {
+	for _, want := range append([]string{"future.Go + Await", "W4", "PostgreSQL " + rep.Machine.PostgreSQL, BigPoolStream}, clientNames...) {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}

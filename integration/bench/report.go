@@ -18,7 +18,9 @@ type Report struct {
 	MaxConns int            `json:"max_conns"`
 	Results  []Result       `json:"results"`
 	Future   FutureOverhead `json:"future_overhead"`
-	Targets  []Target       `json:"targets"`
+	// BigResult is a million-row result read once by each reader.
+	BigResult []BigResult `json:"big_result,omitempty"`
+	Targets   []Target    `json:"targets"`
 }
 
 // Result is one workload run through one client; every figure is a median
@@ -85,12 +87,13 @@ func (r *Report) Result(workload, client string) (Result, bool) {
 	return Result{}, false
 }
 
-func buildReport(m Machine, cfg Config, ss sampleSet, futures []futureRound) *Report {
+func buildReport(m Machine, cfg Config, ss sampleSet, futures []futureRound, big []BigResult) *Report {
 	r := &Report{
 		Machine:      m,
 		Rounds:       cfg.Rounds,
 		RoundSeconds: cfg.RoundTime.Seconds(),
 		MaxConns:     maxConns,
+		BigResult:    big,
 	}
 	opsPerSec := (*sample).opsPerSec
 	cpu := func(s *sample) float64 { return float64(s.cpuPerOp()) }

@@ -24,6 +24,10 @@ type Config struct {
 	// FutureTime is how long each side of the future overhead comparison
 	// runs in one round. Default 250ms.
 	FutureTime time.Duration
+	// BigResultRounds is how many times each reader reads the large
+	// result (a million rows) once the workloads are measured. Default 3;
+	// negative means none.
+	BigResultRounds int
 	// Logf receives progress, one line per round. Default: discarded.
 	Logf func(format string, args ...any)
 }
@@ -43,6 +47,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FutureTime <= 0 {
 		c.FutureTime = 250 * time.Millisecond
+	}
+	if c.BigResultRounds == 0 {
+		c.BigResultRounds = 3
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
@@ -121,7 +128,21 @@ func RunDSN(ctx context.Context, dsn string, cfg Config) (*Report, error) {
 		futures = append(futures, measureFutures(cfg.FutureTime, r%2 == 1))
 		cfg.Logf("round %d/%d done in %v", r+1, cfg.Rounds, time.Since(began).Round(time.Millisecond))
 	}
-	return buildReport(machine, cfg, samples, futures), nil
+	big := map[string][]bigSample{}
+	readers := bigReaders(clients)
+	for r := range max(cfg.BigResultRounds, 0) {
+		for k := range bigReaderNames {
+			name := bigReaderNames[(k+r)%len(bigReaderNames)]
+			s, err := measureBig(ctx, name, readers[name])
+			if err != nil {
+				return nil, err
+			}
+			big[name] = append(big[name], s)
+		}
+		cfg.Logf("large result, round %d/%d done", r+1, cfg.BigResultRounds)
+	}
+	rep := buildReport(machine, cfg, samples, futures, buildBigResults(big))
+	return rep, nil
 }
 
 func runWorkload(ctx context.Context, w workload, name string, c client, d time.Duration) (*sample, error) {

@@ -30,6 +30,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "| future.Go + Await | %.0f | %.1f |\n", f.GoAwaitNs, f.GoAwaitAllocs)
 	fmt.Fprintf(&b, "| goroutine + channel | %.0f | %.1f |\n", f.BareNs, f.BareAllocs)
 	fmt.Fprintf(&b, "| ratio (paired by round) | %.2f | |\n", f.Ratio)
+	if len(r.BigResult) > 0 {
+		b.WriteString("\n| a million-row result, read once | seconds | CPU seconds | peak heap MiB |\n|---|---:|---:|---:|\n")
+		for _, x := range r.BigResult {
+			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.1f |\n", x.Reader, x.Seconds, x.CPUSeconds, x.PeakHeapMiB)
+		}
+	}
 	b.WriteString("\n| target | want | got | met |\n|---|---|---|---|\n")
 	for _, t := range r.Targets {
 		met := "yes"

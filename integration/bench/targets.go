@@ -23,6 +23,12 @@ const (
 	// minTracedVsPool: the pool with a tracer that does nothing, against
 	// the pool without one, on W1: what tracing costs in itself.
 	minTracedVsPool = 0.95
+	// maxStreamVsPGX: the pool's stream of a million rows, its time
+	// against pgx's own Rows.
+	maxStreamVsPGX = 1.3
+	// maxStreamHeapMiB: the most the heap may grow while the pool streams
+	// a million rows.
+	maxStreamHeapMiB = 32
 )
 
 func targets(r *Report) []Target {
@@ -77,6 +83,7 @@ func targets(r *Report) []Target {
 			})
 		}
 	}
+	ts = append(ts, bigResultTargets(r)...)
 	ts = append(ts, Target{
 		Name: "future.Go + Await vs goroutine + channel",
 		Want: fmt.Sprintf("<= %.1f×", maxFutureRatio),
@@ -84,4 +91,31 @@ func targets(r *Report) []Target {
 		Met:  r.Future.Ratio <= maxFutureRatio,
 	})
 	return ts
+}
+
+func bigResultTargets(r *Report) []Target {
+	var stream, pgxRows *BigResult
+	for i := range r.BigResult {
+		switch r.BigResult[i].Reader {
+		case BigPoolStream:
+			stream = &r.BigResult[i]
+		case BigPGXRows:
+			pgxRows = &r.BigResult[i]
+		}
+	}
+	if stream == nil || pgxRows == nil || pgxRows.Seconds == 0 {
+		return nil
+	}
+	ratio := stream.Seconds / pgxRows.Seconds
+	return []Target{{
+		Name: "a million rows streamed by the pool, time vs pgx's Rows",
+		Want: fmt.Sprintf("<= %.1f×", maxStreamVsPGX),
+		Got:  fmt.Sprintf("%.2f×", ratio),
+		Met:  ratio <= maxStreamVsPGX,
+	}, {
+		Name: "a million rows streamed by the pool, peak heap growth",
+		Want: fmt.Sprintf("< %d MiB", maxStreamHeapMiB),
+		Got:  fmt.Sprintf("%.1f MiB", stream.PeakHeapMiB),
+		Met:  stream.PeakHeapMiB < maxStreamHeapMiB,
+	}}
 }

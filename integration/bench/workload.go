@@ -10,13 +10,14 @@ const (
 	ClientPool       = "pool"
 	ClientPoolNoPipe = "pool-nopipe"
 	ClientPoolTraced = "pool+tracer"
+	ClientPoolStream = "pool-stream"
 	ClientSQL        = "sql+pgx"
 	ClientPGXPool    = "pgxpool"
 	ClientSQLMomoko  = "sql+momoko"
 )
 
 // clientNames lists every client in table order.
-var clientNames = []string{ClientPool, ClientPoolNoPipe, ClientPoolTraced, ClientSQL, ClientPGXPool, ClientSQLMomoko}
+var clientNames = []string{ClientPool, ClientPoolNoPipe, ClientPoolTraced, ClientPoolStream, ClientSQL, ClientPGXPool, ClientSQLMomoko}
 
 // openClient opens the client called name on dsn.
 func openClient(ctx context.Context, name, dsn string) (client, error) {
@@ -27,6 +28,8 @@ func openClient(ctx context.Context, name, dsn string) (client, error) {
 		return openPool(ctx, dsn, 1)
 	case ClientPoolTraced:
 		return openTracedPool(ctx, dsn)
+	case ClientPoolStream:
+		return openPoolStream(ctx, dsn)
 	case ClientSQL:
 		return openSQL(ctx, "pgx", dsn)
 	case ClientPGXPool:

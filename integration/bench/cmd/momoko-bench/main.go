@@ -24,6 +24,7 @@ func main() {
 	flag.IntVar(&cfg.Rounds, "rounds", 0, "interleaved rounds; 0 means the default, 7")
 	flag.DurationVar(&cfg.RoundTime, "round", 0, "time per client and workload in one round; 0 means the default, 1s")
 	flag.DurationVar(&cfg.Warmup, "warmup", 0, "unmeasured time per client and workload first; 0 means the default, 300ms")
+	flag.IntVar(&cfg.BigResultRounds, "big", 0, "rounds of reading a million-row result once per reader; 0 means the default, 3; negative, none")
 	flag.Parse()
 	log.SetFlags(0)
 	cfg.Logf = log.Printf

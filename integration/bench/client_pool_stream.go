@@ -1,0 +1,37 @@
+package bench
+
+import "context"
+
+// poolStreamClient is the pool with W3's result streamed (Pool.Stream):
+// rows read from the connection as they arrive rather than buffered
+// first. Its other workloads are the pool's.
+type poolStreamClient struct{ poolClient }
+
+func openPoolStream(ctx context.Context, dsn string) (client, error) {
+	c, err := openPool(ctx, dsn, 0)
+	if err != nil {
+		return nil, err
+	}
+	return poolStreamClient{c.(poolClient)}, nil
+}
+
+func (c poolStreamClient) readRows(ctx context.Context) error {
+	rows, err := c.p.Stream(ctx, readRowsQuery).Await(ctx)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var count, sum, n int64
+	var text string
+	for rows.Next() {
+		if err := rows.Scan(&n, &text); err != nil {
+			return err
+		}
+		count++
+		sum += n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return checkRows(count, sum, text)
+}
