@@ -54,22 +54,33 @@ type scanPlan struct {
 	plan pgtype.ScanPlan
 }
 
-// newCursor is a cursor with nothing in it yet.
+// newCursor is a cursor with nothing in it yet, to fill.
 func newCursor() *Cursor { return &Cursor{res: new(engine.Result)} }
 
+// result is c's rows as received; a zero Cursor is an empty result.
+func (c *Cursor) result() *engine.Result {
+	if c.res == nil {
+		return &noResult
+	}
+	return c.res
+}
+
+// noResult is the result of a zero Cursor; never written.
+var noResult engine.Result
+
 func (c *Cursor) width() int {
-	if c.res.Fields != nil || c.values == nil {
-		return len(c.res.Fields)
+	if c.result().Fields != nil || c.values == nil {
+		return len(c.result().Fields)
 	}
 	return len(c.columns)
 }
 
 // Columns are the result's column names.
 func (c *Cursor) Columns() []string {
-	if c.columns == nil && len(c.res.Fields) > 0 {
-		c.columns = make([]string, len(c.res.Fields))
-		for i := range c.res.Fields {
-			c.columns[i] = c.res.Fields[i].Name
+	if c.columns == nil && len(c.result().Fields) > 0 {
+		c.columns = make([]string, len(c.result().Fields))
+		for i := range c.result().Fields {
+			c.columns[i] = c.result().Fields[i].Name
 		}
 	}
 	return c.columns
@@ -77,32 +88,32 @@ func (c *Cursor) Columns() []string {
 
 // FieldDescriptions describe the result's columns as the server did; nil
 // for a pool made by FromDB over another driver.
-func (c *Cursor) FieldDescriptions() []pgconn.FieldDescription { return c.res.Fields }
+func (c *Cursor) FieldDescriptions() []pgconn.FieldDescription { return c.result().Fields }
 
 // CommandTag is the server's command tag, such as "INSERT 0 3" or
 // "SELECT 2". With FromDB over another driver, which reports no tags, an
 // INSERT, UPDATE, DELETE, MERGE or MOVE run through ExecContext gets one
 // made from the driver's rows affected; anything else has "".
-func (c *Cursor) CommandTag() string { return c.res.Tag }
+func (c *Cursor) CommandTag() string { return c.result().Tag }
 
 // RowsAffected is the row count of the command tag: rows inserted,
 // updated, deleted, or returned by a SELECT. Without a tag it is the number
 // of rows returned.
 func (c *Cursor) RowsAffected() int64 {
-	if !c.res.Known {
-		return int64(c.res.Rows)
+	if !c.result().Known {
+		return int64(c.result().Rows)
 	}
-	return pgconn.NewCommandTag(c.res.Tag).RowsAffected()
+	return pgconn.NewCommandTag(c.result().Tag).RowsAffected()
 }
 
 // Len is the number of rows not fetched yet.
-func (c *Cursor) Len() int { return c.res.Rows - c.next }
+func (c *Cursor) Len() int { return c.result().Rows - c.next }
 
 // FetchOne scans the next row into dest, one destination per column. It
 // returns sql.ErrNoRows when no row is left. A nil destination skips its
 // column.
 func (c *Cursor) FetchOne(dest ...any) error {
-	if c.next >= c.res.Rows {
+	if c.next >= c.result().Rows {
 		return sql.ErrNoRows
 	}
 	if err := c.scanRow(dest); err != nil {
@@ -121,15 +132,15 @@ func (c *Cursor) scanRow(dest []any) error {
 		return c.assignRow(dest)
 	}
 	if c.plans == nil {
-		if len(c.res.Fields) <= engine.InlineValues {
-			c.plans = c.planBuf[:len(c.res.Fields)]
+		if len(c.result().Fields) <= engine.InlineValues {
+			c.plans = c.planBuf[:len(c.result().Fields)]
 		} else {
-			c.plans = make([]scanPlan, len(c.res.Fields))
+			c.plans = make([]scanPlan, len(c.result().Fields))
 		}
 	}
 	for i, d := range dest {
 		if err := c.scan(i, d); err != nil {
-			return fmt.Errorf("momoko: FetchOne: column %d (%s): %w", i, c.res.Fields[i].Name, err)
+			return fmt.Errorf("momoko: FetchOne: column %d (%s): %w", i, c.result().Fields[i].Name, err)
 		}
 	}
 	return nil
@@ -142,26 +153,26 @@ func (c *Cursor) scan(i int, dst any) error {
 	if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && rv.IsNil() {
 		return errNilDest
 	}
-	f := &c.res.Fields[i]
+	f := &c.result().Fields[i]
 	t := reflect.TypeOf(dst)
 	p := &c.plans[i]
 	if p.plan == nil || p.dst != t {
-		p.plan, p.dst = c.res.Types.PlanScan(f.DataTypeOID, f.Format, dst), t
+		p.plan, p.dst = c.result().Types.PlanScan(f.DataTypeOID, f.Format, dst), t
 	}
-	return p.plan.Scan(c.res.Value(c.next, i), dst)
+	return p.plan.Scan(c.result().Value(c.next, i), dst)
 }
 
 // FetchMany returns up to n of the remaining rows as database/sql driver
 // values (int64, float64, bool, []byte, string, time.Time or nil).
 func (c *Cursor) FetchMany(n int) [][]any {
-	end := c.next + min(max(n, 0), c.res.Rows-c.next)
+	end := c.next + min(max(n, 0), c.result().Rows-c.next)
 	rows := make([][]any, 0, end-c.next)
 	for ; c.next < end; c.next++ {
 		if c.values != nil {
 			rows = append(rows, c.valueRow())
 			continue
 		}
-		row := make([]any, len(c.res.Fields))
+		row := make([]any, len(c.result().Fields))
 		for i := range row {
 			row[i] = c.driverValue(i)
 		}
@@ -171,18 +182,18 @@ func (c *Cursor) FetchMany(n int) [][]any {
 }
 
 // FetchAll returns every remaining row as driver values.
-func (c *Cursor) FetchAll() [][]any { return c.FetchMany(c.res.Rows) }
+func (c *Cursor) FetchAll() [][]any { return c.FetchMany(c.result().Rows) }
 
 // driverValue decodes a value of the current row as pgx's stdlib does for
 // database/sql.
 func (c *Cursor) driverValue(i int) any {
-	src := c.res.Value(c.next, i)
+	src := c.result().Value(c.next, i)
 	if src == nil {
 		return nil
 	}
-	f := &c.res.Fields[i]
-	if t, ok := c.res.Types.TypeForOID(f.DataTypeOID); ok {
-		if v, err := t.Codec.DecodeDatabaseSQLValue(c.res.Types, f.DataTypeOID, f.Format, src); err == nil {
+	f := &c.result().Fields[i]
+	if t, ok := c.result().Types.TypeForOID(f.DataTypeOID); ok {
+		if v, err := t.Codec.DecodeDatabaseSQLValue(c.result().Types, f.DataTypeOID, f.Format, src); err == nil {
 			return v
 		}
 	}
@@ -194,5 +205,5 @@ func (c *Cursor) driverValue(i int) any {
 
 // String describes the cursor for debugging, without its values.
 func (c *Cursor) String() string {
-	return fmt.Sprintf("<momoko.Cursor %q: %d rows, %d fetched, columns %s>", c.res.Tag, c.res.Rows, c.next, strings.Join(c.Columns(), ", "))
+	return fmt.Sprintf("<momoko.Cursor %q: %d rows, %d fetched, columns %s>", c.result().Tag, c.result().Rows, c.next, strings.Join(c.Columns(), ", "))
 }

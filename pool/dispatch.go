@@ -24,9 +24,11 @@ type dispatcher struct {
 	// mu guards the dispatcher, the owners' fields marked "Guarded by
 	// d.mu" (their state among them, owner_state.go) and the requests'
 	// so marked. The contract, kept by every function that takes it:
-	//   - Nothing blocks while it is held: no I/O, no engine call, no
-	//     wait on a channel; a send only on a channel with room (a
-	//     connWaiter's, cap 1; an owner's wake, cap 1, non-blocking).
+	//   - Nothing blocks while it is held: no I/O (but for setting a
+	//     deadline on a connection to give it up, see watchProgress), no
+	//     engine call that does I/O, no wait on a channel; a send only on
+	//     a channel with room (a connWaiter's, cap 1, sent to once; an
+	//     owner's wake, cap 1, non-blocking).
 	//   - No future is resolved while it is held: r.done runs after the
 	//     unlock, or on a goroutine of its own, since a future's callbacks
 	//     may call the pool again.
@@ -152,7 +154,7 @@ func (d *dispatcher) joinable(r *request, limit int) *owner {
 	var best *owner
 	var now time.Time
 	for _, o := range d.shared {
-		if o.slow > 0 || o.alone || o.cancelling.Load() || o.quit || o.yielding || o.retireAs != closeNone || o.depth >= limit {
+		if o.slow > 0 || o.alone || o.broken || o.cancelling.Load() || o.quit || o.yielding || o.retireAs != closeNone || o.depth >= limit {
 			continue
 		}
 		if o.movingFrom {
@@ -274,17 +276,17 @@ func (d *dispatcher) idleIfDone(o *owner) {
 // close fails every waiter and stops every idle owner.
 func (d *dispatcher) close() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.closed = true
 	if d.lateTimer != nil {
 		d.lateTimer.Stop()
 	}
+	var failed []*request
 	for _, w := range d.waiters {
 		d.counts.waited(w)
 		if w.conn != nil {
 			w.conn.ch <- ownerOrErr{err: ErrPoolClosed}
 		} else {
-			w.req.done(ErrPoolClosed)
+			failed = append(failed, w.req)
 		}
 	}
 	d.waiters = nil
@@ -292,5 +294,9 @@ func (d *dispatcher) close() {
 	for _, o := range d.all {
 		o.quit = true
 		o.signal()
+	}
+	d.mu.Unlock()
+	for _, r := range failed {
+		r.done(ErrPoolClosed)
 	}
 }

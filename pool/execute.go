@@ -102,7 +102,7 @@ func settled[T any](v T, err error) *future.Future[T] {
 func (p *Pool) statement(ctx context.Context, query string, args []any, shared bool) *request {
 	r := &request{Batch: engine.Batch{Ctx: ctx, Shared: shared}}
 	r.stmt[0] = engine.Statement{SQL: query, Args: args}
-	r.Stmts = r.stmt[:]
+	r.Stmts, r.curs = r.stmt[:], r.one[:0]
 	r.Err = p.prepareStatements(r)
 	return r
 }

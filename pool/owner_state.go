@@ -1,24 +1,26 @@
 package pool
 
-// ownerState is where an owner stands with the scheduler; with it go the
-// lists it is in (d.shared, d.idle) and who may give it work. Its
-// connection's own state (what is in flight, its transaction) is the
-// engine's. Guarded by d.mu; changed only through become.
+// ownerState is where an owner stands with the scheduler: who may give
+// it work, and the lists it is in. Its connection's own state (what is in
+// flight, its transaction) is the engine's. Guarded by d.mu; changed only
+// through become.
 //
 //	state      lists          takes work from             left by
-//	shared     all, shared    the pool (choose, waiters)  idleIfDone, serveWaiters (to a GetConn caller)
+//	shared     all, shared    the pool (choose, waiters)  idleIfDone; serveWaiters, to a GetConn caller
 //	idle       all, idle      nobody: parked               choose, GetConn, the health check
-//	pinned     all            its Conn only               release (the Conn put back, or its caller gone while it dialed)
+//	pinned     all            its Conn only               release (the Conn put back); acquire (its caller gone while it dialed)
 //	releasing  all            its Conn's work, finishing  settleReleased, once that work is done
 //	checking   all            nobody: being pinged         checked
 //
-// An owner starts shared (dialed for the pool), pinned (for GetConn) or
-// releasing (dialed to keep the floor, serving the pool once dialed).
-// Orthogonal to the state, and only ever set: quit (stop once nothing is
-// in flight), yielding (hand the connection back to database/sql's
-// callers once done), retireAs (doomed, retired once idle), broken (its
-// connection is gone). Whatever its state, an owner with one of them set
-// takes no new work.
+// An owner starts shared (dialed for a request of the pool's), pinned
+// (for GetConn, or to fill the floor) or releasing (dialed to replace one
+// retired). Orthogonal to the state, and only ever set: quit (stop once
+// nothing is in flight), yielding (hand the connection back to
+// database/sql's callers once done), retireAs (doomed, retired once idle)
+// and broken (its connection is gone). An owner with one of them set takes
+// no new work, and leaves the lists of its state when it is retired or
+// gone: shrinking, doom and hand-backs take it out of the idle list at
+// once, leaving its state idle.
 type ownerState uint8
 
 const (

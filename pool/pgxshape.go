@@ -65,7 +65,7 @@ func awaitStream(ctx context.Context, s Streamer, sql string, args []any) (pgx.R
 	ctx = nilctx.Or(ctx)
 	rows, err := s.Stream(ctx, sql, args...).Await(ctx)
 	if err != nil {
-		return &cursorRows{c: newCursor(), err: err, closed: true}, err
+		return &cursorRows{c: &Cursor{}, err: err, closed: true}, err
 	}
 	return rows, nil
 }
@@ -75,7 +75,7 @@ func queryOn(ctx context.Context, e Executor, sql string, args []any) (pgx.Rows,
 	ctx = nilctx.Or(ctx)
 	cur, err := e.Execute(ctx, sql, args...).Await(ctx)
 	if err != nil {
-		return &cursorRows{c: newCursor(), err: err, closed: true}, err
+		return &cursorRows{c: &Cursor{}, err: err, closed: true}, err
 	}
 	return cur.Rows(), nil
 }

@@ -42,14 +42,6 @@ func (p *Pool) walPosition(ctx context.Context, done func(LSN, error)) {
 	p.run(r)
 }
 
-// readPosition takes the WAL position read after r, unless reading it
-// failed (inside a failed transaction, say): r.wal stays 0, which no
-// position is.
-func (r *request) readPosition(cur *Cursor, err error) {
-	if err == nil {
-		r.WAL, _ = cursorLSN(cur)
-	}
-}
 
 // ReadYourWrites is one caller's view of the pool in which its reads
 // from standbys see its own writes: its Execute, CallProc and

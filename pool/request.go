@@ -87,7 +87,7 @@ func (r *request) done(err error) {
 
 // cursorsOf presents results as cursors, appended to curs; trim drops
 // those of a transaction's BEGIN and COMMIT.
-func cursorsOf(results []engine.Result, trim bool, curs []*Cursor) []*Cursor {
+func cursorsOf(results []*engine.Result, trim bool, curs []*Cursor) []*Cursor {
 	if trim && len(results) >= 2 {
 		results = results[1 : len(results)-1]
 	}
@@ -95,7 +95,7 @@ func cursorsOf(results []engine.Result, trim bool, curs []*Cursor) []*Cursor {
 		curs = make([]*Cursor, 0, len(results))
 	}
 	for i := range results {
-		curs = append(curs, &Cursor{res: &results[i]})
+		curs = append(curs, &Cursor{res: results[i]})
 	}
 	return curs
 }

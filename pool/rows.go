@@ -41,11 +41,11 @@ func (r *cursorRows) Close() {
 
 func (r *cursorRows) Err() error { return r.err }
 
-func (r *cursorRows) CommandTag() pgconn.CommandTag { return pgconn.NewCommandTag(r.c.res.Tag) }
+func (r *cursorRows) CommandTag() pgconn.CommandTag { return pgconn.NewCommandTag(r.c.result().Tag) }
 
 func (r *cursorRows) FieldDescriptions() []pgconn.FieldDescription {
-	if r.c.res.Fields != nil || r.c.values == nil {
-		return r.c.res.Fields
+	if r.c.result().Fields != nil || r.c.values == nil {
+		return r.c.result().Fields
 	}
 	if r.fields == nil {
 		r.fields = make([]pgconn.FieldDescription, len(r.c.columns))
@@ -63,7 +63,7 @@ func (r *cursorRows) Next() bool {
 	if r.onRow {
 		r.c.next++
 	}
-	r.onRow = r.c.next < r.c.res.Rows
+	r.onRow = r.c.next < r.c.result().Rows
 	if !r.onRow {
 		r.Close()
 	}
@@ -98,7 +98,7 @@ func (r *cursorRows) Values() ([]any, error) {
 	if c.values != nil {
 		return c.valueRow(), nil
 	}
-	values := make([]any, len(c.res.Fields))
+	values := make([]any, len(c.result().Fields))
 	for i := range values {
 		v, err := c.value(i)
 		if err != nil {
@@ -113,13 +113,13 @@ func (r *cursorRows) Values() ([]any, error) {
 
 // value decodes a value of the current row as pgx's Rows.Values does.
 func (c *Cursor) value(i int) (any, error) {
-	src := c.res.Value(c.next, i)
+	src := c.result().Value(c.next, i)
 	if src == nil {
 		return nil, nil
 	}
-	f := &c.res.Fields[i]
-	if t, ok := c.res.Types.TypeForOID(f.DataTypeOID); ok {
-		return t.Codec.DecodeValue(c.res.Types, f.DataTypeOID, f.Format, src)
+	f := &c.result().Fields[i]
+	if t, ok := c.result().Types.TypeForOID(f.DataTypeOID); ok {
+		return t.Codec.DecodeValue(c.result().Types, f.DataTypeOID, f.Format, src)
 	}
 	if f.Format == pgtype.TextFormatCode {
 		return string(src), nil
@@ -131,9 +131,9 @@ func (r *cursorRows) RawValues() [][]byte {
 	if !r.onRow || r.c.values != nil {
 		return nil
 	}
-	raw := make([][]byte, len(r.c.res.Fields))
+	raw := make([][]byte, len(r.c.result().Fields))
 	for i := range raw {
-		raw[i] = r.c.res.Value(r.c.next, i)
+		raw[i] = r.c.result().Value(r.c.next, i)
 	}
 	return raw
 }
@@ -170,8 +170,8 @@ func (r *SQLRows) Close() error {
 // TypeMap is the map the rows decode with; a new default one for another
 // driver's rows, which are not decoded by pgx.
 func (r *cursorRows) TypeMap() *pgtype.Map {
-	if r.c.res.Types == nil {
+	if r.c.result().Types == nil {
 		return pgtype.NewMap()
 	}
-	return r.c.res.Types
+	return r.c.result().Types
 }

@@ -37,8 +37,11 @@ func (o *owner) serveSQL(sc *sql.Conn) error {
 					o.finish(r, 'I', false)
 					return err
 				}
-				// database/sql's contract: the driver sent nothing. It
-				// goes to another connection.
+				// database/sql's contract: the driver sent nothing of the
+				// statement that failed, and a transaction's earlier
+				// statements are rolled back with the connection. It goes to
+				// another connection, without the cursors read here.
+				r.curs = r.curs[:0]
 				o.pending = append([]*request{r}, o.pending...)
 				return err
 			}

@@ -53,7 +53,7 @@ type ownerOrErr struct {
 
 // serveWaiters gives o what waits, as far as o can take it; d.mu is held.
 func (d *dispatcher) serveWaiters(o *owner) {
-	for len(d.waiters) > 0 && !d.closed && !o.quit && !o.yielding && o.retireAs == closeNone && o.state == ownerShared {
+	for len(d.waiters) > 0 && !d.closed && !o.quit && !o.broken && !o.yielding && o.retireAs == closeNone && o.state == ownerShared {
 		w := d.waiters[0]
 		if w.conn != nil {
 			if o.depth > 0 {

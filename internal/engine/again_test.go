@@ -75,7 +75,7 @@ func TestEngineStalePlanRunsAgainOnce(t *testing.T) {
 	refusals.Store(1)
 	b := one(star)
 	runOK(t, f.e, b)
-	if text(t, &b.Results[0], 0, 0) != "x" || f.runsOf(star) != 2 {
+	if text(t, b.Results[0], 0, 0) != "x" || f.runsOf(star) != 2 {
 		t.Fatalf("results %+v, %d runs in all; want x, 2", b.Results, f.runsOf(star))
 	}
 
@@ -165,7 +165,7 @@ func TestEngineNotRunAgain(t *testing.T) {
 			t.Fatalf("the first: %v, want 26000: a statement is written behind it", a.Err)
 		}
 		// Nothing is behind the second: it runs again, unseen.
-		if b.Err != nil || text(t, &b.Results[0], 0, 0) != "one" {
+		if b.Err != nil || text(t, b.Results[0], 0, 0) != "one" {
 			t.Fatalf("the second: Err %v, results %+v; want it run again", b.Err, b.Results)
 		}
 		if got, want := f.session.Received(), []string{insert, selectOne, selectOne}; !slices.Equal(got, want) {
@@ -179,7 +179,7 @@ func TestEngineNotRunAgain(t *testing.T) {
 		a, b := one(insert), one(selectOne)
 		writeTogether(t, f.e, a, b)
 		readInOrder(t, f.e, a, b)
-		if a.Err != nil || b.Err != nil || a.Results[0].Tag != "INSERT 0 1" || text(t, &b.Results[0], 0, 0) != "one" {
+		if a.Err != nil || b.Err != nil || a.Results[0].Tag != "INSERT 0 1" || text(t, b.Results[0], 0, 0) != "one" {
 			t.Fatalf("a: %v %+v; b: %v %+v; want both run again", a.Err, a.Results, b.Err, b.Results)
 		}
 	})

@@ -48,9 +48,11 @@ type Batch struct {
 	again error
 
 	// The outcome. Results: one per statement read, BEGIN and COMMIT
-	// included (TrimTx: drop theirs); Err: the first statement error.
-	Results []Result
-	one     [1]Result
+	// included (TrimTx: drop theirs), each allocated on its own so that
+	// whoever keeps one keeps nothing else of the batch; Err: the first
+	// statement error.
+	Results []*Result
+	one     [1]*Result
 	Err     error
 	TrimTx  bool
 	WAL     replica.LSN
@@ -124,18 +126,22 @@ func (b *Batch) ResetTimes() {
 	b.Started, b.ServerFrom, b.ReadAt = time.Time{}, time.Time{}, time.Time{}
 }
 
-// newResult is where the next statement's result is read to; it stays
-// valid until the next call.
+// newResult is where the next statement's result is read to.
 func (b *Batch) newResult() *Result {
 	if b.Results == nil {
 		b.Results = b.one[:0]
 		if n := b.Count(); n > 1 {
-			b.Results = make([]Result, 0, n)
+			b.Results = make([]*Result, 0, n)
 		}
 	}
-	b.Results = append(b.Results, Result{})
-	return &b.Results[len(b.Results)-1]
+	res := new(Result)
+	b.Results = append(b.Results, res)
+	return res
 }
 
 // dropResult forgets the result newResult gave last: its statement failed.
-func (b *Batch) dropResult() { b.Results = b.Results[:len(b.Results)-1] }
+func (b *Batch) dropResult() {
+	n := len(b.Results) - 1
+	b.Results[n] = nil
+	b.Results = b.Results[:n]
+}

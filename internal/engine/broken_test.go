@@ -96,7 +96,7 @@ func TestEngineCutBetweenTwoResults(t *testing.T) {
 	a, b, c := one(selectOne), one(cutter), one(selectTwo)
 	writeTogether(t, f.e, a, b, c)
 	readInOrder(t, f.e, a)
-	if a.Err != nil || text(t, &a.Results[0], 0, 0) != "one" {
+	if a.Err != nil || text(t, a.Results[0], 0, 0) != "one" {
 		t.Fatalf("the batch answered before the cut: Err %v, results %+v", a.Err, a.Results)
 	}
 	got, err := f.e.ReadNext()

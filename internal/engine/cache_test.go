@@ -28,7 +28,7 @@ func TestEngineCacheEviction(t *testing.T) {
 		f.sts.set(sql, texts(fmt.Sprint(i)))
 		b := one(sql)
 		runOK(t, f.e, b)
-		if got := text(t, &b.Results[0], 0, 0); got != fmt.Sprint(i) {
+		if got := text(t, b.Results[0], 0, 0); got != fmt.Sprint(i) {
 			t.Fatalf("statement %d answered %q", i, got)
 		}
 	}
@@ -48,11 +48,37 @@ func TestEngineCacheEviction(t *testing.T) {
 	prepares := f.count("Prepare")
 	b := one("SELECT 0")
 	runOK(t, f.e, b)
-	if text(t, &b.Results[0], 0, 0) != "0" || f.count("Prepare") != prepares+1 {
+	if text(t, b.Results[0], 0, 0) != "0" || f.count("Prepare") != prepares+1 {
 		t.Fatalf("the evicted statement: results %+v, %d Prepares; want 0, prepared again", b.Results, f.count("Prepare")-prepares)
 	}
 	roundTrip(t, f.e) // its Prepare evicted another: closed with this write
 	if n := len(f.session.Prepared()); n != stmtcache.Size {
 		t.Errorf("%d statements on the server, want %d", n, stmtcache.Size)
+	}
+}
+
+// TestEngineTransactionLargerThanTheCache: a transaction with more distinct
+// statements than half the cache goes unprepared even when most of them
+// are cached: preparing the few it lacks evicted others of its own, and it
+// waited for Prepares round after round.
+func TestEngineTransactionLargerThanTheCache(t *testing.T) {
+	f := newFixture(t)
+	var sqls []string
+	for i := range stmtcache.Size + 1 {
+		sql := fmt.Sprintf("SELECT %d", i)
+		f.sts.set(sql, texts(fmt.Sprint(i)))
+		sqls = append(sqls, sql)
+	}
+	for _, sql := range sqls[1:] {
+		runOK(t, f.e, one(sql))
+	}
+	prepares := f.count("Prepare")
+	b := txn(sqls...)
+	runOK(t, f.e, b)
+	if n := f.count("Prepare") - prepares; n != 0 {
+		t.Errorf("%d Prepares for the transaction, want none", n)
+	}
+	if len(b.Results) != len(sqls)+2 || text(t, b.Results[len(sqls)], 0, 0) != fmt.Sprint(stmtcache.Size) {
+		t.Fatalf("%d results, want %d, the last statement's answering %d", len(b.Results), len(sqls)+2, stmtcache.Size)
 	}
 }

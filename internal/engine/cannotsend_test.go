@@ -111,7 +111,7 @@ func TestEngineWrongArgumentCount(t *testing.T) {
 	prepares := f.count("Prepare")
 	c := one(echo, "c")
 	runOK(t, f.e, c)
-	if text(t, &c.Results[0], 0, 0) != "c" || f.count("Prepare") != prepares {
+	if text(t, c.Results[0], 0, 0) != "c" || f.count("Prepare") != prepares {
 		t.Fatalf("results %+v, %d Prepares; want c, from the cached statement", c.Results, f.count("Prepare")-prepares)
 	}
 }

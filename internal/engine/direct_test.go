@@ -19,7 +19,7 @@ func TestEngineRunDirect(t *testing.T) {
 	if err := f.e.RunDirect(b); err != nil {
 		t.Fatal(err)
 	}
-	if !b.TrimTx || len(b.Results) != 4 || b.Results[1].Tag != "INSERT 0 1" || text(t, &b.Results[2], 0, 0) != "one" {
+	if !b.TrimTx || len(b.Results) != 4 || b.Results[1].Tag != "INSERT 0 1" || text(t, b.Results[2], 0, 0) != "one" {
 		t.Fatalf("TrimTx %v, results %+v; want BEGIN, INSERT, the SELECT's row, COMMIT", b.TrimTx, b.Results)
 	}
 	if got, want := f.session.Received(), []string{"BEGIN", insert, selectOne, "COMMIT"}; !slices.Equal(got, want) || f.e.TxStatus() != 'I' {
@@ -27,7 +27,7 @@ func TestEngineRunDirect(t *testing.T) {
 	}
 
 	e := one(echo, "direct")
-	if err := f.e.RunDirect(e); err != nil || text(t, &e.Results[0], 0, 0) != "direct" {
+	if err := f.e.RunDirect(e); err != nil || text(t, e.Results[0], 0, 0) != "direct" {
 		t.Fatalf("RunDirect with an argument: %v, %+v", err, e.Results)
 	}
 }

@@ -34,7 +34,7 @@ func TestEnginePipelinedBatchesInOrder(t *testing.T) {
 		if c.b.Err != nil || len(c.b.Results) != 1 {
 			t.Fatalf("%q: Err %v, %d results; want one result", nameOf(c.b), c.b.Err, len(c.b.Results))
 		}
-		if got := text(t, &c.b.Results[0], 0, 0); got != c.want {
+		if got := text(t, c.b.Results[0], 0, 0); got != c.want {
 			t.Errorf("%q: %q, want %q", nameOf(c.b), got, c.want)
 		}
 	}
@@ -59,13 +59,13 @@ func TestEngineErrorInTheMiddleOfAPipeline(t *testing.T) {
 	ping := &Batch{Ctx: context.Background(), Ping: true}
 	writeTogether(t, f.e, a, bad, c, ping)
 	readInOrder(t, f.e, a, bad, c, ping)
-	if a.Err != nil || text(t, &a.Results[0], 0, 0) != "one" {
+	if a.Err != nil || text(t, a.Results[0], 0, 0) != "one" {
 		t.Errorf("before the error: Err %v, results %+v", a.Err, a.Results)
 	}
 	if code := sqlState(bad.Err); code != "22012" || len(bad.Results) != 0 {
 		t.Errorf("the failing batch: Err %v (SQLSTATE %q), %d results; want 22012 and none", bad.Err, code, len(bad.Results))
 	}
-	if c.Err != nil || text(t, &c.Results[0], 0, 0) != "two" {
+	if c.Err != nil || text(t, c.Results[0], 0, 0) != "two" {
 		t.Errorf("after the error: Err %v, results %+v", c.Err, c.Results)
 	}
 	if ping.Err != nil {
@@ -79,7 +79,7 @@ func TestEngineErrorInTheMiddleOfAPipeline(t *testing.T) {
 	prepares, closes := f.count("Prepare"), f.count("Close")
 	again := one(maybe)
 	runOK(t, f.e, again)
-	if text(t, &again.Results[0], 0, 0) != "ok" {
+	if text(t, again.Results[0], 0, 0) != "ok" {
 		t.Errorf("the statement run again: %+v", again.Results)
 	}
 	if p, c := f.count("Prepare")-prepares, f.count("Close")-closes; p != 1 || c != 1 {
@@ -136,7 +136,7 @@ func TestEngineResultsBuffered(t *testing.T) {
 		b    *Batch
 		want string
 	}{{a, "one"}, {b, "two"}, {c, "one"}} {
-		if c.b.Err != nil || text(t, &c.b.Results[0], 0, 0) != c.want {
+		if c.b.Err != nil || text(t, c.b.Results[0], 0, 0) != c.want {
 			t.Errorf("%q: Err %v, results %+v; want %q", nameOf(c.b), c.b.Err, c.b.Results, c.want)
 		}
 	}

@@ -31,7 +31,7 @@ func TestEngineFailedPrepare(t *testing.T) {
 	f.sts.set(bad, texts("fixed"))
 	b := one(bad)
 	runOK(t, f.e, b)
-	if text(t, &b.Results[0], 0, 0) != "fixed" || f.count("Prepare") != 3 {
+	if text(t, b.Results[0], 0, 0) != "fixed" || f.count("Prepare") != 3 {
 		t.Fatalf("results %+v after %d Prepares; want fixed, prepared a third time", b.Results, f.count("Prepare"))
 	}
 }
@@ -59,7 +59,7 @@ func TestEngineFailedPrepareKeptForItsBatch(t *testing.T) {
 	f.sts.set(late, texts("late"))
 	b := one(late)
 	runOK(t, f.e, b)
-	if text(t, &b.Results[0], 0, 0) != "late" || f.count("Prepare") != 2 {
+	if text(t, b.Results[0], 0, 0) != "late" || f.count("Prepare") != 2 {
 		t.Fatalf("results %+v, %d Prepares; want late, prepared afresh", b.Results, f.count("Prepare"))
 	}
 }
@@ -104,7 +104,7 @@ func TestEngineDeallocateAllClearsCache(t *testing.T) {
 	if p, bd := f.count("Prepare")-prepares, f.count("Bind")-binds; p != 1 || bd != 1 {
 		t.Errorf("%d Prepares, %d Binds; want prepared again and bound once", p, bd)
 	}
-	if text(t, &b.Results[0], 0, 0) != "one" {
+	if text(t, b.Results[0], 0, 0) != "one" {
 		t.Errorf("results %+v", b.Results)
 	}
 }

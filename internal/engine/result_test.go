@@ -26,7 +26,7 @@ func TestEngineOneStatement(t *testing.T) {
 		if len(b.Results) != 1 || b.TrimTx || b.Err != nil {
 			t.Fatalf("round %d: %d results, TrimTx %v, Err %v; want one result", round, len(b.Results), b.TrimTx, b.Err)
 		}
-		res := &b.Results[0]
+		res := b.Results[0]
 		if len(res.Fields) != 2 || res.Fields[0].Name != "a" || res.Fields[1].Name != "b" || res.Fields[0].DataTypeOID != 25 {
 			t.Fatalf("round %d: fields %+v, want text columns a and b", round, res.Fields)
 		}
@@ -74,7 +74,7 @@ func TestEngineTransactionResults(t *testing.T) {
 	if want := []string{"BEGIN", "INSERT 0 1", "SELECT 1", "COMMIT"}; !slices.Equal(tags, want) {
 		t.Fatalf("tags %q, want %q", tags, want)
 	}
-	if got := text(t, &b.Results[2], 0, 0); got != "one" {
+	if got := text(t, b.Results[2], 0, 0); got != "one" {
 		t.Errorf("the SELECT's value: %q, want one", got)
 	}
 	if got, want := f.session.Received(), []string{"BEGIN", insert, selectOne, "COMMIT"}; !slices.Equal(got, want) {
@@ -105,7 +105,7 @@ func TestEngineStatementsWithoutBegin(t *testing.T) {
 	syncs := f.count("Sync")
 	b := &Batch{Ctx: context.Background(), Shared: true, Stmts: []Statement{{SQL: insert}, {SQL: selectOne}}}
 	runOK(t, f.e, b)
-	if b.TrimTx || len(b.Results) != 2 || b.Results[0].Tag != "INSERT 0 1" || text(t, &b.Results[1], 0, 0) != "one" {
+	if b.TrimTx || len(b.Results) != 2 || b.Results[0].Tag != "INSERT 0 1" || text(t, b.Results[1], 0, 0) != "one" {
 		t.Fatalf("TrimTx %v, results %+v; want the INSERT's and the SELECT's", b.TrimTx, b.Results)
 	}
 	if n := f.count("Sync") - syncs; n != 1 {

@@ -38,10 +38,10 @@ func TestEngineResultTooLarge(t *testing.T) {
 		if !errors.Is(errs[0], ErrResultTooLarge) || len(a.Results) != 0 {
 			t.Fatalf("round %d: %v, %d results; want ErrResultTooLarge, none", round, errs[0], len(a.Results))
 		}
-		if errs[1] != nil || b.Results[0].Rows != 4 || text(t, &b.Results[0], 2, 0) != "bbbb" || b.Results[0].Value(3, 0) != nil {
+		if errs[1] != nil || b.Results[0].Rows != 4 || text(t, b.Results[0], 2, 0) != "bbbb" || b.Results[0].Value(3, 0) != nil {
 			t.Fatalf("round %d: the result of exactly 8 bytes: %v, %+v", round, errs[1], b.Results)
 		}
-		if errs[2] != nil || text(t, &c.Results[0], 0, 0) != "one" {
+		if errs[2] != nil || text(t, c.Results[0], 0, 0) != "one" {
 			t.Fatalf("round %d: the batch behind: %v, %+v", round, errs[2], c.Results)
 		}
 	}
@@ -67,7 +67,7 @@ func TestEngineQueryDirectTooLarge(t *testing.T) {
 	}
 	b := one(selectOne)
 	runOK(t, f.e, b)
-	if text(t, &b.Results[0], 0, 0) != "one" {
+	if text(t, b.Results[0], 0, 0) != "one" {
 		t.Fatalf("results %+v", b.Results)
 	}
 }

@@ -45,7 +45,7 @@ func TestEngineErrorInATransactionRollsBack(t *testing.T) {
 	fail.Store(false)
 	next := txn(maybe)
 	runOK(t, f.e, next)
-	if len(next.Results) != 3 || text(t, &next.Results[1], 0, 0) != "ok" || f.e.TxStatus() != 'I' {
+	if len(next.Results) != 3 || text(t, next.Results[1], 0, 0) != "ok" || f.e.TxStatus() != 'I' {
 		t.Fatalf("the next transaction: %+v, TxStatus %q", next.Results, f.e.TxStatus())
 	}
 }
@@ -70,7 +70,7 @@ func TestEngineTransactionAfterDDLUnprepared(t *testing.T) {
 	b := txn(insert, alter, star)
 	runOK(t, f.e, b)
 	f.onMessage(nil)
-	if len(b.Results) != 5 || text(t, &b.Results[3], 0, 0) != "row" {
+	if len(b.Results) != 5 || text(t, b.Results[3], 0, 0) != "row" {
 		t.Fatalf("results %+v, want BEGIN, INSERT, ALTER, the SELECT's row, COMMIT", b.Results)
 	}
 	slices.Sort(named)
@@ -95,7 +95,7 @@ func TestEngineLargeTransactionUnprepared(t *testing.T) {
 	}
 	b := txn(sqls...)
 	runOK(t, f.e, b)
-	if len(b.Results) != 302 || text(t, &b.Results[300], 0, 0) != "299" || b.Results[301].Tag != "COMMIT" {
+	if len(b.Results) != 302 || text(t, b.Results[300], 0, 0) != "299" || b.Results[301].Tag != "COMMIT" {
 		t.Fatalf("%d results, want 302 ending with SELECT 299's and COMMIT's", len(b.Results))
 	}
 	if p, u, s := f.count("Prepare"), f.count("Parse"), f.count("Sync"); p != 0 || u != 302 || s != 1 {

@@ -80,7 +80,7 @@ func TestEngineWALAfterNotRead(t *testing.T) {
 	b := one(selectOne)
 	b.WALAfter = true
 	runOK(t, f.e, b)
-	if b.WAL != 0 || b.Err != nil || text(t, &b.Results[0], 0, 0) != "one" {
+	if b.WAL != 0 || b.Err != nil || text(t, b.Results[0], 0, 0) != "one" {
 		t.Fatalf("position refused: WAL %v, Err %v, results %+v; want 0, nil, the SELECT's", b.WAL, b.Err, b.Results)
 	}
 	runOK(t, f.e, one(selectOne)) // the connection goes on

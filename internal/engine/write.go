@@ -10,7 +10,7 @@ import (
 	"github.com/momoko-go/momoko/internal/stmtcache"
 )
 
-// prepareFor reports whether every statement of b can be written now. If
+// PrepareFor reports whether every statement of b can be written now. If
 // not, it writes Prepares for what b lacks, and b waits for their answers;
 // an error is a Prepare that failed, for a batch of one statement, or a
 // statement that cannot be sent: b then fails without anything of it
@@ -55,9 +55,9 @@ func (w *Engine) PrepareFor(b *Batch) (bool, error) {
 			missing = append(missing, sql)
 		}
 	}
-	if len(missing) > stmtcache.Size/2 {
-		// Preparing them all would evict the first before the last is
-		// ready: a transaction this large goes unprepared.
+	if len(missing) > stmtcache.Size/2 || n > stmtcache.Size/2 && distinctOver(b, stmtcache.Size/2) {
+		// Preparing what it lacks would evict statements of its own before
+		// the last is ready: a transaction this large goes unprepared.
 		return !hold, nil
 	}
 	if len(missing) > 0 {
@@ -72,9 +72,21 @@ func (w *Engine) PrepareFor(b *Batch) (bool, error) {
 	return !hold, nil
 }
 
-// write queues b's statements for the server; prepareFor must have
+// distinctOver reports whether b has more than limit distinct statements.
+func distinctOver(b *Batch, limit int) bool {
+	seen := make(map[string]struct{}, limit+1)
+	for i := range b.Count() {
+		seen[b.SQLAt(i)] = struct{}{}
+		if len(seen) > limit {
+			return true
+		}
+	}
+	return false
+}
+
+// Write queues b's statements for the server; PrepareFor must have
 // reported b ready. An error means b could not be encoded, and nothing of
-// it was written; ErrPrepareAgain that b goes to prepareFor again.
+// it was written; ErrPrepareAgain that b goes to PrepareFor again.
 func (w *Engine) Write(b *Batch) error {
 	if b.Ping {
 		// A lone Sync is the cheapest round trip the protocol has.

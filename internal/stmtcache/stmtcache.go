@@ -1,10 +1,12 @@
 // Package stmtcache keeps the statements prepared on one connection, as
-// pgx's own statement cache does: a bounded set by SQL text, the oldest
-// deallocated to make room. It does no I/O: its user prepares and
+// pgx's own statement cache does: a bounded set by SQL text, the one used
+// least recently deallocated to make room. It does no I/O: its user prepares and
 // deallocates, and tells the cache.
 package stmtcache
 
 import (
+	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -25,14 +27,16 @@ type Prepared struct {
 	// The size of its last result, so that the next one's buffers are
 	// allocated once.
 	LastBytes, LastValues int
+
+	used uint64 // the cache's clock when it was last added or got
 }
 
 // Cache is one connection's prepared statements; one goroutine uses it.
 type Cache struct {
 	prefix  string
 	next    int
+	clock   uint64
 	byQuery map[string]*Prepared
-	order   []*Prepared // oldest first
 }
 
 // New makes the cache of a connection whose statement names start with
@@ -41,8 +45,18 @@ func New(prefix string) *Cache {
 	return &Cache{prefix: prefix, byQuery: make(map[string]*Prepared)}
 }
 
-// Get is the statement prepared for sql, or nil.
-func (c *Cache) Get(sql string) *Prepared { return c.byQuery[sql] }
+// Get is the statement prepared for sql, or nil; it counts as used now.
+// Least recently used rather than oldest goes first, so that a
+// transaction's statements, all got before its missing ones are added,
+// are not evicted to make room for them.
+func (c *Cache) Get(sql string) *Prepared {
+	p := c.byQuery[sql]
+	if p != nil {
+		c.clock++
+		p.used = c.clock
+	}
+	return p
+}
 
 // Name gives a new statement name, unique on the connection.
 func (c *Cache) Name() string {
@@ -53,13 +67,17 @@ func (c *Cache) Name() string {
 // Add records p, prepared, and returns the statement to deallocate to
 // stay within Size, or nil.
 func (c *Cache) Add(p *Prepared) (evict *Prepared) {
-	if len(c.order) >= Size {
-		evict = c.order[0]
-		c.order = c.order[1:]
+	if len(c.byQuery) >= Size {
+		for _, q := range c.byQuery {
+			if evict == nil || q.used < evict.used {
+				evict = q
+			}
+		}
 		delete(c.byQuery, evict.SQL)
 	}
+	c.clock++
+	p.used = c.clock
 	c.byQuery[p.SQL] = p
-	c.order = append(c.order, p)
 	return evict
 }
 
@@ -71,20 +89,19 @@ func (c *Cache) Forget(p *Prepared) bool {
 		return false
 	}
 	delete(c.byQuery, p.SQL)
-	c.order = slices.DeleteFunc(c.order, func(q *Prepared) bool { return q == p })
 	return true
 }
 
 // Clear drops every statement: the server dropped them all (DEALLOCATE
 // ALL, DISCARD ALL).
-func (c *Cache) Clear() {
-	clear(c.byQuery)
-	clear(c.order)
-	c.order = c.order[:0]
+func (c *Cache) Clear() { clear(c.byQuery) }
+
+// All are the statements cached, least recently used first.
+func (c *Cache) All() []*Prepared {
+	all := slices.Collect(maps.Values(c.byQuery))
+	slices.SortFunc(all, func(a, b *Prepared) int { return cmp.Compare(a.used, b.used) })
+	return all
 }
 
-// All are the statements cached, oldest first.
-func (c *Cache) All() []*Prepared { return slices.Clone(c.order) }
-
 // Len is how many statements are cached.
-func (c *Cache) Len() int { return len(c.order) }
+func (c *Cache) Len() int { return len(c.byQuery) }

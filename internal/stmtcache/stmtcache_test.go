@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestCacheEvictsTheOldest(t *testing.T) {
+func TestCacheEvictsTheLeastRecentlyUsed(t *testing.T) {
 	c := New("s_")
 	var first *Prepared
 	for i := range Size {
@@ -17,15 +17,16 @@ func TestCacheEvictsTheOldest(t *testing.T) {
 			t.Fatalf("evicted %q with %d cached", evict.SQL, i)
 		}
 	}
+	// Got just now, the first added is used last: the second goes.
 	if got := c.Get("SELECT 0"); got != first || first.Name != "s_1" {
 		t.Fatalf("Get = %+v, want the first, named s_1", got)
 	}
 	evict := c.Add(&Prepared{Name: c.Name(), SQL: "SELECT more"})
-	if evict != first || c.Get("SELECT 0") != nil || c.Len() != Size {
-		t.Fatalf("evicted %+v (want the oldest), %d cached", evict, c.Len())
+	if evict == nil || evict.SQL != "SELECT 1" || c.Get("SELECT 1") != nil || c.Len() != Size {
+		t.Fatalf("evicted %+v (want SELECT 1, the least recently used), %d cached", evict, c.Len())
 	}
-	if all := c.All(); all[0].SQL != "SELECT 1" || all[len(all)-1].SQL != "SELECT more" {
-		t.Fatalf("All from %q to %q, want oldest first", all[0].SQL, all[len(all)-1].SQL)
+	if all := c.All(); all[0].SQL != "SELECT 2" || all[len(all)-1].SQL != "SELECT more" {
+		t.Fatalf("All from %q to %q, want least recently used first", all[0].SQL, all[len(all)-1].SQL)
 	}
 }
 
