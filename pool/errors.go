@@ -34,9 +34,9 @@ var (
 	// rolled it back. Use Transaction, or GetConn for a connection of one's
 	// own.
 	ErrTransactionLeftOpen = errors.New("momoko: the statement left a transaction open on a pooled connection; it was rolled back (use Transaction, or GetConn)")
-	// ErrCopyNeedsRaw: a COPY FROM STDIN or TO STDOUT run with Execute,
-	// which has no data to send and keeps no data it receives; use
-	// Conn.Raw with pgx's CopyFrom or PgConn().CopyTo.
+	// ErrCopyNeedsRaw: a COPY FROM STDIN or TO STDOUT run with Execute or
+	// in a Transaction, which have no data to send and keep no data they
+	// receive; use CopyFrom or CopyTo (or Conn.Raw with pgx's own).
 	ErrCopyNeedsRaw = engine.ErrCopyNeedsRaw
 	// ErrCannotSend: the statement cannot be put into PostgreSQL's
 	// protocol (65,536 arguments or more, a message over 1 GiB, a NUL byte

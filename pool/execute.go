@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -123,6 +124,15 @@ func (p *Pool) prepareStatements(r *request) error {
 		}
 		if r.fast && !p.speeds.fast(st.SQL) {
 			r.fast = false
+		}
+	}
+	if p.connector != nil && !r.direct && (r.Begin != "" || len(r.Stmts) > 1) {
+		for i, st := range r.Stmts {
+			if sqltext.CopiesWithClient(st.SQL) {
+				// What is written behind it would break the copy, and the
+				// server the session.
+				return fmt.Errorf("statement %d: %w, alone: a COPY with the client cannot be part of a Transaction", i, ErrCopyNeedsRaw)
+			}
 		}
 	}
 	if r.direct || r.Alone || r.Begin != "" {

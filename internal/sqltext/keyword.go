@@ -111,3 +111,16 @@ func skipToWord(s string, i int) int {
 	}
 	return i
 }
+
+// CopiesWithClient reports whether sql is a COPY FROM STDIN or TO STDOUT:
+// the server then waits for the client's data or sends it its own, and
+// anything else the client sent behind it breaks the session.
+func CopiesWithClient(sql string) bool {
+	if !IsCopy(FirstWord(sql)) {
+		return false
+	}
+	found, err := eachWord(sql, func(w string, quoted bool, _ int) bool {
+		return !quoted && wordIn(w, "STDIN", "STDOUT")
+	})
+	return found || err != nil
+}

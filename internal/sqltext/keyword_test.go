@@ -108,3 +108,22 @@ func TestChangesSchema(t *testing.T) {
 		}
 	}
 }
+
+func TestCopiesWithClient(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"COPY t FROM STDIN":                               true,
+		"copy t (a, b) from stdin with (format csv)":      true,
+		"COPY (SELECT 1) TO STDOUT":                       true,
+		"  /* c */ COPY t TO stdout":                      true,
+		"COPY t FROM '/tmp/data'":                         false,
+		"COPY (SELECT 'STDIN') TO '/tmp/out'":             false,
+		`COPY "stdin" FROM '/tmp/data'`:                   false,
+		"SELECT 'COPY t FROM STDIN'":                      false,
+		"INSERT INTO stdin VALUES (1)":                    false,
+		"COPY t FROM STDIN -- and an unterminated 'quote": true,
+	} {
+		if got := CopiesWithClient(sql); got != want {
+			t.Errorf("CopiesWithClient(%q) = %v, want %v", sql, got, want)
+		}
+	}
+}
