@@ -200,7 +200,7 @@ func (o *owner) serve(w *engine.Engine) error {
 		}
 		// Results already received are read before anything new is
 		// written: what queued meanwhile then goes out in one write, and
-		// whatever readNext reads was sent (it would otherwise wait for
+		// whatever ReadNext reads was sent (it would otherwise wait for
 		// answers to what is still in the client's buffer).
 		if !w.ResultsBuffered() {
 			if err := o.writeReady(w); err != nil {

@@ -132,7 +132,7 @@ func (o *owner) runAlone(w *engine.Engine, r *request) error {
 // finish resolves a request whose results are all read. It reports true
 // when the connection must be closed: a request through the pool left it
 // inside a transaction (a BEGIN run on the pool); closing it rolls back.
-// busy: the pipeline still waits for the server (another request, or a
+// busy: the engine still waits for the server (another request, or a
 // Prepare of one that was dropped), so the owner must not go idle yet.
 func (o *owner) finish(r *request, txStatus byte, busy bool) (closeConn bool) {
 	if r.Alone || r.Begin != "" {
@@ -147,7 +147,7 @@ func (o *owner) finish(r *request, txStatus byte, busy bool) (closeConn bool) {
 	d := o.d
 	d.mu.Lock()
 	o.account(r)
-	// Not always the oldest: the pipeline may run a statement again
+	// Not always the oldest: the engine may run a statement again
 	// behind others (runAgain).
 	if i := slices.Index(o.flight, r); i >= 0 {
 		o.flight = slices.Delete(o.flight, i, i+1)

@@ -40,8 +40,11 @@ type Batch struct {
 
 	// Held: it waits for Prepares written for it. Described: it waited
 	// for Prepares, so the descriptions of its statements are fresh. Both
-	// belong to the connection it is given to; a caller moving it to
-	// another connection clears them.
+	// belong to the connection it is given to. The engine's goroutine
+	// writes them while it holds the batch; its caller may read Held, and
+	// clears both to move the batch to another connection, once the
+	// goroutine has handed the batch back (the pool: under its lock, while
+	// the batch is queued).
 	Held, Described bool
 	// again: the error of its statement that the engine may run a second
 	// time (see runAgain).
@@ -67,8 +70,8 @@ type Batch struct {
 	Queued, Started, ServerFrom, ReadAt time.Time
 }
 
-// SQLAt is the i-th statement to write, BEGIN and COMMIT included.
-func (b *Batch) SQLAt(i int) string {
+// sqlAt is the i-th statement to write, BEGIN and COMMIT included.
+func (b *Batch) sqlAt(i int) string {
 	if b.Begin == "" {
 		return b.Stmts[i].SQL
 	}
@@ -83,16 +86,16 @@ func (b *Batch) SQLAt(i int) string {
 
 // Uses reports whether sql is one of b's statements.
 func (b *Batch) Uses(sql string) bool {
-	for i := range b.Count() {
-		if b.SQLAt(i) == sql {
+	for i := range b.count() {
+		if b.sqlAt(i) == sql {
 			return true
 		}
 	}
 	return false
 }
 
-// ArgsAt are the arguments of the i-th statement to write.
-func (b *Batch) ArgsAt(i int) []any {
+// argsAt are the arguments of the i-th statement to write.
+func (b *Batch) argsAt(i int) []any {
 	if b.Begin == "" {
 		return b.Stmts[i].Args
 	}
@@ -102,9 +105,9 @@ func (b *Batch) ArgsAt(i int) []any {
 	return b.Stmts[i-1].Args
 }
 
-// Count is how many results b reads: its statements, plus BEGIN and
+// count is how many results b reads: its statements, plus BEGIN and
 // COMMIT for a transaction.
-func (b *Batch) Count() int {
+func (b *Batch) count() int {
 	if b.Begin != "" {
 		return len(b.Stmts) + 2
 	}
@@ -115,10 +118,10 @@ func (b *Batch) Count() int {
 // acknowledged so far, asynchronous ones included.
 const WALInsertPosition = "SELECT pg_current_wal_insert_lsn()::text"
 
-// PositionAfter reports whether the engine reads the WAL position right
+// positionAfter reports whether the engine reads the WAL position right
 // behind b: not behind a COPY, which would take it for copy data, nor
 // behind transaction control; those read it on their own.
-func (b *Batch) PositionAfter() bool { return b.WALAfter && !b.Alone }
+func (b *Batch) positionAfter() bool { return b.WALAfter && !b.Alone }
 
 // ResetTimes forgets when b was written and read, for a batch that goes
 // to another connection, never having reached the server.
@@ -130,7 +133,7 @@ func (b *Batch) ResetTimes() {
 func (b *Batch) newResult() *Result {
 	if b.Results == nil {
 		b.Results = b.one[:0]
-		if n := b.Count(); n > 1 {
+		if n := b.count(); n > 1 {
 			b.Results = make([]*Result, 0, n)
 		}
 	}

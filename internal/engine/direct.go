@@ -38,8 +38,8 @@ func (w *Engine) RunDirect(b *Batch) error {
 		return err
 	}
 	b.TrimTx = b.Begin != ""
-	for i := range b.Count() {
-		if err := w.QueryDirect(b.Ctx, b.SQLAt(i), b.ArgsAt(i), b.newResult()); err != nil {
+	for i := range b.count() {
+		if err := QueryDirect(b.Ctx, w.conn, w.cfg.Types, b.sqlAt(i), b.argsAt(i), b.newResult()); err != nil {
 			b.dropResult()
 			if b.Begin != "" && i > 0 && !w.pg.IsClosed() {
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(b.Ctx), rollbackTimeout)
@@ -50,11 +50,6 @@ func (w *Engine) RunDirect(b *Batch) error {
 		}
 	}
 	return nil
-}
-
-// QueryDirect runs one statement through pgx's Query, its rows into res.
-func (w *Engine) QueryDirect(ctx context.Context, sql string, args []any, res *Result) (err error) {
-	return QueryDirect(ctx, w.conn, w.cfg.Types, sql, args, res)
 }
 
 // QueryDirect runs one statement on conn through pgx's Query, its rows
@@ -71,9 +66,9 @@ func QueryDirect(ctx context.Context, conn *pgx.Conn, types *SharedTypes, sql st
 	}
 	defer rows.Close()
 	fields := append([]pgconn.FieldDescription(nil), rows.FieldDescriptions()...)
-	res.SetFields(fields, types.Cover(conn.TypeMap(), fields))
+	res.setFields(fields, types.cover(conn.TypeMap(), fields))
 	for rows.Next() {
-		if err := res.AppendRow(rows.RawValues()); err != nil {
+		if err := res.appendRow(rows.RawValues()); err != nil {
 			rows.Close() // reads the rest, so that the connection goes on
 			if rowsErr := rows.Err(); rowsErr != nil {
 				return rowsErr

@@ -4,7 +4,7 @@ import "github.com/jackc/pgx/v5/pgconn"
 
 // Sending what was written, and telling afterwards what left the client.
 
-// flush sends what write queued.
+// Flush sends what Write queued.
 func (w *Engine) Flush() error {
 	if !w.unflushed {
 		return nil
@@ -33,13 +33,13 @@ func (w *Engine) NeverSent(b *Batch) bool {
 	return false
 }
 
-// resultsBuffered reports whether results of what was written are
+// ResultsBuffered reports whether results of what was written are
 // already in the read buffer, so that reading them needs no system call.
 func (w *Engine) ResultsBuffered() bool {
 	return w.head < w.flushed && w.fe.ReadBufferLen() > 0
 }
 
-// preparingFirst is the SQL of the Prepare whose answer the pipeline
+// PreparingFirst is the SQL of the Prepare whose answer the engine
 // waits for first; "" when that is not a Prepare's.
 func (w *Engine) PreparingFirst() string {
 	if !w.InFlight() || w.sent[w.head].kind != expectPrepare {

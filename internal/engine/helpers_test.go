@@ -382,7 +382,7 @@ func nameOf(b *Batch) string {
 	if b.Ping {
 		return "ping"
 	}
-	return b.SQLAt(0)
+	return b.sqlAt(0)
 }
 
 // text is a result's value, as text.

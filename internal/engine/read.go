@@ -86,7 +86,7 @@ func (w *Engine) ReadNext() (*Batch, error) {
 		if errors.As(err, &broken) {
 			return nil, err
 		}
-		// An error of the pipeline's own (a result too large, a COPY
+		// An error of the engine's own (a result too large, a COPY
 		// refused) skips nothing on the server.
 		var pgErr *pgconn.PgError
 		failed = errors.As(err, &pgErr)
@@ -199,15 +199,15 @@ func (w *Engine) readStatement(e *expect) error {
 		res = b.newResult()
 	}
 	if !e.describe {
-		res.SetFields(e.prep.Fields, w.cfg.Types.Cover(w.types, e.prep.Fields))
+		res.setFields(e.prep.Fields, w.cfg.Types.cover(w.types, e.prep.Fields))
 	}
 	if p := e.prep; p != nil && p.LastValues > InlineValues {
-		res.Buf = make([]byte, 0, min(p.LastBytes, presizeBytes))
-		res.Spans = make([]Span, 0, min(p.LastValues, presizeValues))
+		res.buf = make([]byte, 0, min(p.LastBytes, presizeBytes))
+		res.spans = make([]valueSpan, 0, min(p.LastValues, presizeValues))
 	}
 	err := w.readRows(res)
 	if p := e.prep; p != nil {
-		p.LastBytes, p.LastValues = len(res.Buf), len(res.Spans)
+		p.LastBytes, p.LastValues = len(res.buf), len(res.spans)
 	}
 	// The server began on it once it had answered what was ahead of it.
 	now, start := time.Now(), b.Started

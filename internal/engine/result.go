@@ -10,27 +10,27 @@ import (
 )
 
 // Result is one statement's result as the server sent it: its rows'
-// values one after another in Buf, each a Span of it, decoded with Types.
+// values one after another in one buffer, decoded with Types.
 type Result struct {
 	Fields []pgconn.FieldDescription
 	Types  *pgtype.Map
-	Buf    []byte
-	Spans  []Span
+	buf    []byte
+	spans  []valueSpan
 	Rows   int
 	Tag    string
 	Known  bool // Tag came from the server
 
 	// Storage for a small result's spans, so that it costs no allocation
 	// of its own.
-	spanBuf [InlineValues]Span
+	spanBuf [InlineValues]valueSpan
 }
 
 // InlineValues is how many values a Result holds without allocating.
 const InlineValues = 4
 
-// Span is a value's place in a Result's buffer (N < 0 is NULL), which
+// valueSpan is a value's place in a Result's buffer (N < 0 is NULL), which
 // MaxResultBytes keeps within reach of 32 bits.
-type Span struct{ Off, N int32 }
+type valueSpan struct{ Off, N int32 }
 
 // ErrResultTooLarge: a result's values take more than a Result buffers.
 // The statement ran to its end; its rows were read and dropped, and the
@@ -45,30 +45,30 @@ func resultTooLarge() error {
 	return fmt.Errorf("%w: its values take more than %d bytes", ErrResultTooLarge, MaxResultBytes)
 }
 
-// SetFields describes the result's columns, decoded with types.
-func (res *Result) SetFields(fields []pgconn.FieldDescription, types *pgtype.Map) {
+// setFields describes the result's columns, decoded with types.
+func (res *Result) setFields(fields []pgconn.FieldDescription, types *pgtype.Map) {
 	res.Fields, res.Types = fields, types
 }
 
 // SetTag records the server's command tag.
 func (res *Result) SetTag(tag string) { res.Tag, res.Known = tag, true }
 
-// AppendRow copies one row as received, or fails with ErrResultTooLarge,
-// leaving r to be dropped.
-func (res *Result) AppendRow(values [][]byte) error {
-	if res.Spans == nil {
-		res.Spans = res.spanBuf[:0]
+// appendRow copies one row as received, or fails with ErrResultTooLarge,
+// leaving res to be dropped.
+func (res *Result) appendRow(values [][]byte) error {
+	if res.spans == nil {
+		res.spans = res.spanBuf[:0]
 	}
 	for _, v := range values {
 		if v == nil {
-			res.Spans = append(res.Spans, Span{N: -1})
+			res.spans = append(res.spans, valueSpan{N: -1})
 			continue
 		}
-		if len(v) > MaxResultBytes-len(res.Buf) {
+		if len(v) > MaxResultBytes-len(res.buf) {
 			return resultTooLarge()
 		}
-		res.Spans = append(res.Spans, Span{Off: int32(len(res.Buf)), N: int32(len(v))})
-		res.Buf = append(res.Buf, v...)
+		res.spans = append(res.spans, valueSpan{Off: int32(len(res.buf)), N: int32(len(v))})
+		res.buf = append(res.buf, v...)
 	}
 	res.Rows++
 	return nil
@@ -76,7 +76,7 @@ func (res *Result) AppendRow(values [][]byte) error {
 
 // Value is the i-th value of row; nil for NULL.
 func (res *Result) Value(row, i int) []byte {
-	s := res.Spans[row*len(res.Fields)+i]
+	s := res.spans[row*len(res.Fields)+i]
 	if s.N < 0 {
 		return nil
 	}
@@ -85,7 +85,7 @@ func (res *Result) Value(row, i int) []byte {
 		// value is NULL to pgx.
 		return emptyValue
 	}
-	return res.Buf[s.Off : s.Off+s.N : s.Off+s.N]
+	return res.buf[s.Off : s.Off+s.N : s.Off+s.N]
 }
 
 // emptyValue is a zero-length value that is not NULL.

@@ -64,8 +64,8 @@ func TestEngineTransactionResults(t *testing.T) {
 	f := newFixture(t)
 	b := txn(insert, selectOne)
 	runOK(t, f.e, b)
-	if !b.TrimTx || len(b.Results) != b.Count() || b.Count() != 4 {
-		t.Fatalf("TrimTx %v, %d results of Count() %d; want TrimTx and 4", b.TrimTx, len(b.Results), b.Count())
+	if !b.TrimTx || len(b.Results) != b.count() || b.count() != 4 {
+		t.Fatalf("TrimTx %v, %d results of Count() %d; want TrimTx and 4", b.TrimTx, len(b.Results), b.count())
 	}
 	var tags []string
 	for i := range b.Results {

@@ -21,11 +21,11 @@ const presizeBytes, presizeValues = 64 << 10, 8 << 10
 // MaxResultBytes is read to its end and dropped: it fails with
 // ErrResultTooLarge, and the connection goes on.
 func (w *Engine) readRows(res *Result) error {
-	buf, spans, rows := res.Buf, res.Spans, 0
+	buf, spans, rows := res.buf, res.spans, 0
 	if spans == nil {
 		spans = res.spanBuf[:0]
 	}
-	defer func() { res.Buf, res.Spans, res.Rows = buf, spans, res.Rows+rows }()
+	defer func() { res.buf, res.spans, res.Rows = buf, spans, res.Rows+rows }()
 	copyOut, copyIn, tooLarge := false, false, false
 	limit := MaxResultBytes
 	w.bound = false
@@ -41,14 +41,14 @@ func (w *Engine) readRows(res *Result) error {
 			}
 			for _, v := range m.Values {
 				if v == nil {
-					spans = append(spans, Span{N: -1})
+					spans = append(spans, valueSpan{N: -1})
 					continue
 				}
 				if len(v) > limit-len(buf) {
 					tooLarge = true
 					break
 				}
-				spans = append(spans, Span{Off: int32(len(buf)), N: int32(len(v))})
+				spans = append(spans, valueSpan{Off: int32(len(buf)), N: int32(len(v))})
 				buf = append(buf, v...)
 			}
 			if tooLarge {
@@ -60,7 +60,7 @@ func (w *Engine) readRows(res *Result) error {
 			w.bound = true
 		case *pgproto3.RowDescription:
 			fields := fieldsOf(m)
-			res.SetFields(fields, w.cfg.Types.Cover(w.types, fields))
+			res.setFields(fields, w.cfg.Types.cover(w.types, fields))
 		case *pgproto3.CommandComplete:
 			res.SetTag(string(m.CommandTag))
 			if copyOut {

@@ -10,10 +10,10 @@ import (
 
 // A cached statement's description goes stale when the schema changes
 // under it (ALTER TABLE) or the server drops it (DEALLOCATE ALL, DISCARD
-// ALL). The pipeline forgets a statement after any error of its own, and
+// ALL). The engine forgets a statement after any error of its own, and
 // prepares it again when its arguments no longer encode for it (see
 // encodeFailed). When the server refused a statement before running it,
-// the pipeline runs it again where the caller cannot tell (runAgain).
+// the engine runs it again where the caller cannot tell (runAgain).
 
 // unpreparedFrom is the index of b's first statement written unprepared:
 // in a transaction, every statement after one that may change the schema.
@@ -22,12 +22,12 @@ import (
 // fails with 0A000 after ADD COLUMN, an argument over int4 fails to encode
 // after a column became bigint.
 func unpreparedFrom(b *Batch) int {
-	n := b.Count()
+	n := b.count()
 	if b.Begin == "" {
 		return n
 	}
 	for i := 1; i < n-1; i++ { // between BEGIN and COMMIT
-		if sqltext.ChangesSchema(b.SQLAt(i)) {
+		if sqltext.ChangesSchema(b.sqlAt(i)) {
 			return i + 1
 		}
 	}
@@ -52,7 +52,7 @@ func (w *Engine) mayRunAgain(b *Batch, err error) bool {
 	default:
 		return false
 	}
-	return !w.bound && b.Begin == "" && b.Count() == 1 && !b.PositionAfter() && !b.Cancelled.Load()
+	return !w.bound && b.Begin == "" && b.count() == 1 && !b.positionAfter() && !b.Cancelled.Load()
 }
 
 // runAgain writes again, unprepared, the statement of b that the server
@@ -69,11 +69,11 @@ func (w *Engine) runAgain(b *Batch) (bool, error) {
 		b.Err = err
 		return false, nil
 	}
-	if _, buildErr := w.build(nil, b.ArgsAt(0)); buildErr != nil {
+	if _, buildErr := w.build(nil, b.argsAt(0)); buildErr != nil {
 		b.Err = err
 		return false, nil
 	}
 	w.sendEvictions()
-	w.send(b, b.SQLAt(0), nil, w.eqb.ParamValues, w.eqb.ParamFormats, true, w.traceStart(b, 0))
+	w.send(b, b.sqlAt(0), nil, w.eqb.ParamValues, w.eqb.ParamFormats, true, w.traceStart(b, 0))
 	return true, w.Flush()
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// The pgx tracer set on the pool's ConnConfig sees the statements the
-// pipeline writes as it sees those pgx runs itself: TraceQueryStart as a
+// The pgx tracer set on the connection's ConnConfig sees the statements the
+// engine writes as it sees those pgx runs itself: TraceQueryStart as a
 // statement is written, with its caller's context, SQL and arguments;
 // TraceQueryEnd as its result has been read, with its command tag or its
 // error. Prepares go to a pgx.PrepareTracer. Without a tracer nothing of
@@ -47,7 +47,7 @@ func (w *Engine) traceStart(b *Batch, i int) context.Context {
 	if w.tracers.query == nil {
 		return nil
 	}
-	return w.tracers.query.TraceQueryStart(b.Ctx, w.conn, pgx.TraceQueryStartData{SQL: b.SQLAt(i), Args: b.ArgsAt(i)})
+	return w.tracers.query.TraceQueryStart(b.Ctx, w.conn, pgx.TraceQueryStartData{SQL: b.sqlAt(i), Args: b.argsAt(i)})
 }
 
 // tracePrepareStart tells a PrepareTracer that sql is being prepared as

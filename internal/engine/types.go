@@ -37,9 +37,9 @@ func (d *SharedTypes) load() *pgtype.Map {
 	return d.cur.Load()
 }
 
-// Cover makes sure the published map decodes every field as conn does,
+// cover makes sure the published map decodes every field as conn does,
 // and returns it.
-func (d *SharedTypes) Cover(conn *pgtype.Map, fields []pgconn.FieldDescription) *pgtype.Map {
+func (d *SharedTypes) cover(conn *pgtype.Map, fields []pgconn.FieldDescription) *pgtype.Map {
 	m := d.load()
 	for i := range fields {
 		oid := fields[i].DataTypeOID

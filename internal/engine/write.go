@@ -19,12 +19,12 @@ func (w *Engine) PrepareFor(b *Batch) (bool, error) {
 	if b.Ping {
 		return true, nil
 	}
-	n := b.Count()
+	n := b.count()
 	from := unpreparedFrom(b)
 	var missing []string
 	hold := false
 	for i := range n {
-		sql := b.SQLAt(i)
+		sql := b.sqlAt(i)
 		if w.cache.Get(sql) != nil {
 			continue // its text was checked when it was prepared
 		}
@@ -75,8 +75,8 @@ func (w *Engine) PrepareFor(b *Batch) (bool, error) {
 // distinctOver reports whether b has more than limit distinct statements.
 func distinctOver(b *Batch, limit int) bool {
 	seen := make(map[string]struct{}, limit+1)
-	for i := range b.Count() {
-		seen[b.SQLAt(i)] = struct{}{}
+	for i := range b.count() {
+		seen[b.sqlAt(i)] = struct{}{}
 		if len(seen) > limit {
 			return true
 		}
@@ -95,11 +95,11 @@ func (w *Engine) Write(b *Batch) error {
 		w.unflushed = true
 		return nil
 	}
-	n := b.Count()
+	n := b.count()
 	if n == 1 {
-		sql := b.SQLAt(0)
+		sql := b.sqlAt(0)
 		p := w.cache.Get(sql)
-		if stale, err := w.build(p, b.ArgsAt(0)); err != nil {
+		if stale, err := w.build(p, b.argsAt(0)); err != nil {
 			return w.encodeFailed(b, p, stale, err)
 		}
 		w.sendEvictions()
@@ -108,7 +108,7 @@ func (w *Engine) Write(b *Batch) error {
 		return err
 	}
 	b.TrimTx = b.Begin != ""
-	if b.PositionAfter() {
+	if b.positionAfter() {
 		w.sendPosition(b)
 	}
 	return nil
@@ -142,9 +142,9 @@ func (w *Engine) writeAll(b *Batch, n int) error {
 	for i := range n {
 		var prep *stmtcache.Prepared
 		if i < from {
-			prep = w.cache.Get(b.SQLAt(i))
+			prep = w.cache.Get(b.sqlAt(i))
 		}
-		if stale, err := w.build(prep, b.ArgsAt(i)); err != nil {
+		if stale, err := w.build(prep, b.argsAt(i)); err != nil {
 			err = w.encodeFailed(b, prep, stale, err)
 			if !errors.Is(err, ErrPrepareAgain) && b.Begin != "" && i > 0 && i < n-1 {
 				err = fmt.Errorf("statement %d: %w", i-1, err)
@@ -161,7 +161,7 @@ func (w *Engine) writeAll(b *Batch, n int) error {
 	}
 	w.sendEvictions()
 	for i := range n {
-		sql := b.SQLAt(i)
+		sql := b.sqlAt(i)
 		delete(w.preparing, sql)
 		w.send(b, sql, bounds[i].prep, bounds[i].values, bounds[i].formats, i == n-1, w.traceStart(b, i))
 	}
@@ -187,7 +187,7 @@ func (w *Engine) send(b *Batch, sql string, p *stmtcache.Prepared, values [][]by
 	w.expect(expect{kind: expectStatement, b: b, prep: p, sql: sql, describe: describe, trace: trace})
 	if sync {
 		w.fe.SendSync(&pgproto3.Sync{})
-		w.expect(expect{kind: expectSync, b: b, last: !b.PositionAfter()})
+		w.expect(expect{kind: expectSync, b: b, last: !b.positionAfter()})
 	}
 	w.unflushed = true
 }
