@@ -42,7 +42,6 @@ func (p *Pool) walPosition(ctx context.Context, done func(LSN, error)) {
 	p.run(r)
 }
 
-
 // ReadYourWrites is one caller's view of the pool in which its reads
 // from standbys see its own writes: its Execute, CallProc and
 // Transaction run on the primary and remember the WAL position of their

@@ -59,7 +59,7 @@ func TestEngineQueryDirectTooLarge(t *testing.T) {
 	const big = "SELECT big"
 	f.sts.set(big, texts("aaaa", "bbbb", "cccc"))
 	var res Result
-	if err := f.e.QueryDirect(context.Background(), big, nil, &res); !errors.Is(err, ErrResultTooLarge) {
+	if err := QueryDirect(context.Background(), f.e.Conn(), f.e.cfg.Types, big, nil, &res); !errors.Is(err, ErrResultTooLarge) {
 		t.Fatalf("QueryDirect: %v, want ErrResultTooLarge", err)
 	}
 	if f.e.Conn().PgConn().IsClosed() || f.e.TxStatus() != 'I' {
