@@ -235,3 +235,31 @@ func (d *dispatcher) enqueue(w waiter, front bool) {
 	}
 	d.waiters = append(d.waiters, w)
 }
+
+// close fails every waiter and stops every idle owner.
+func (d *dispatcher) close() {
+	d.mu.Lock()
+	d.closed = true
+	if d.lateTimer != nil {
+		d.lateTimer.Stop()
+	}
+	var failed []*request
+	for _, w := range d.waiters {
+		d.counts.waited(w)
+		if w.conn != nil {
+			w.conn.ch <- ownerOrErr{err: ErrPoolClosed}
+		} else {
+			failed = append(failed, w.req)
+		}
+	}
+	d.waiters = nil
+	d.idle = nil // each is in d.all too
+	for _, o := range d.all {
+		o.quit = true
+		o.signal()
+	}
+	d.mu.Unlock()
+	for _, r := range failed {
+		r.done(ErrPoolClosed)
+	}
+}
