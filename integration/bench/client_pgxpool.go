@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -91,4 +92,47 @@ func (c pgxpoolClient) insertTx(ctx context.Context) error {
 func (c pgxpoolClient) close() error {
 	c.p.Close()
 	return nil
+}
+
+// pgxBatchClient is pgxpool with W4 written as a pgx user who cares about
+// round trips would: one pgx.Batch of BEGIN, the INSERTs and COMMIT, sent
+// in one round trip. Its other workloads are pgxpool's.
+type pgxBatchClient struct{ pgxpoolClient }
+
+func openPGXBatch(ctx context.Context, dsn string) (client, error) {
+	c, err := openPGXPool(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return pgxBatchClient{c.(pgxpoolClient)}, nil
+}
+
+func (c pgxBatchClient) insertTx(ctx context.Context) error {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	for i := range txInserts {
+		b.Queue(insertQuery, i, insertArg)
+	}
+	b.Queue("COMMIT")
+	results := c.p.SendBatch(ctx, b)
+	if _, err := results.Exec(); err != nil {
+		results.Close()
+		return err
+	}
+	for range txInserts {
+		tag, err := results.Exec()
+		if err != nil {
+			results.Close()
+			return err
+		}
+		if err := expect("rows inserted", tag.RowsAffected(), 1); err != nil {
+			results.Close()
+			return err
+		}
+	}
+	if _, err := results.Exec(); err != nil {
+		results.Close()
+		return err
+	}
+	return results.Close()
 }

@@ -28,6 +28,9 @@
 //     of buffered; its other workloads are the pool's.
 //   - sql+pgx: database/sql over the pgx stdlib driver, the baseline.
 //   - pgxpool: github.com/jackc/pgx/v5/pgxpool.
+//   - pgxpool+batch: pgxpool with W4 sent as one pgx.Batch (BEGIN, the
+//     INSERTs, COMMIT: one round trip), the best a pgx user can write it;
+//     its other workloads are pgxpool's.
 //   - sql+momoko: database/sql over this module's driver, which shows what
 //     the driver adds and what the pool adds on top of it.
 //

@@ -55,8 +55,8 @@ func TestSmokeRunReportsEveryWorkloadAndClient(t *testing.T) {
 	}
 	// Throughput, allocations, the unpipelined pool and the traced one per
 	// W1 concurrency; throughput for W2, W3 and W4; W3's CPU; the stream's
-	// time and heap; the future's.
-	if got, want := len(rep.Targets), 3*4+3+1+2+1; got != want {
+	// time and heap; W4 against pgx.Batch; the future's.
+	if got, want := len(rep.Targets), 3*4+3+1+2+1+1; got != want {
 		t.Errorf("%d targets, want %d: %+v", got, want, rep.Targets)
 	}
 	if rep.Machine.PostgreSQL == "" || rep.Machine.CPUs <= 0 || rep.Machine.Go == "" {

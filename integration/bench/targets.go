@@ -23,6 +23,9 @@ const (
 	// minTracedVsPool: the pool with a tracer that does nothing, against
 	// the pool without one, on W1: what tracing costs in itself.
 	minTracedVsPool = 0.95
+	// minW4VsPGXBatch: the pool's transactions against pgx's own written
+	// as one pgx.Batch, one round trip each.
+	minW4VsPGXBatch = 1.0
 	// maxStreamVsPGX: the pool's stream of a million rows, its time
 	// against pgx's own Rows.
 	maxStreamVsPGX = 1.3
@@ -80,6 +83,17 @@ func targets(r *Report) []Target {
 				Want: fmt.Sprintf(">= %.2f", minTracedVsPool),
 				Got:  fmt.Sprintf("%.3f", ratio),
 				Met:  ratio >= minTracedVsPool,
+			})
+		}
+	}
+	if pool, ok := r.Result("W4/c8", ClientPool); ok {
+		if batch, ok := r.Result("W4/c8", ClientPGXBatch); ok && batch.OpsPerSec > 0 {
+			ratio := pool.OpsPerSec / batch.OpsPerSec
+			ts = append(ts, Target{
+				Name: "W4/c8 pool throughput vs pgxpool with one pgx.Batch per transaction",
+				Want: fmt.Sprintf(">= %.1f", minW4VsPGXBatch),
+				Got:  fmt.Sprintf("%.3f", ratio),
+				Met:  ratio >= minW4VsPGXBatch,
 			})
 		}
 	}

@@ -13,11 +13,12 @@ const (
 	ClientPoolStream = "pool-stream"
 	ClientSQL        = "sql+pgx"
 	ClientPGXPool    = "pgxpool"
+	ClientPGXBatch   = "pgxpool+batch"
 	ClientSQLMomoko  = "sql+momoko"
 )
 
 // clientNames lists every client in table order.
-var clientNames = []string{ClientPool, ClientPoolNoPipe, ClientPoolTraced, ClientPoolStream, ClientSQL, ClientPGXPool, ClientSQLMomoko}
+var clientNames = []string{ClientPool, ClientPoolNoPipe, ClientPoolTraced, ClientPoolStream, ClientSQL, ClientPGXPool, ClientPGXBatch, ClientSQLMomoko}
 
 // openClient opens the client called name on dsn.
 func openClient(ctx context.Context, name, dsn string) (client, error) {
@@ -34,6 +35,8 @@ func openClient(ctx context.Context, name, dsn string) (client, error) {
 		return openSQL(ctx, "pgx", dsn)
 	case ClientPGXPool:
 		return openPGXPool(ctx, dsn)
+	case ClientPGXBatch:
+		return openPGXBatch(ctx, dsn)
 	case ClientSQLMomoko:
 		return openSQL(ctx, "momoko", dsn)
 	}
