@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
@@ -148,7 +149,8 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 	if err != nil {
 		return streamError(ctx, conn, err)
 	}
-	rows := &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), done: make(chan struct{})}
+	rows := &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), done: make(chan struct{}),
+		fields: slices.Clone(inner.FieldDescriptions())}
 	rows.has = inner.Next()
 	rows.primed = true
 	if !rows.has {

@@ -414,6 +414,60 @@ func TestStreamOnConnInOrder(t *testing.T) {
 	await(t, ctx, after)
 }
 
+// TestStreamOnReplicaWithoutStandbys: without standbys a Replica's
+// stream runs on the primary in a READ ONLY transaction (a write fails
+// with 25006), and ReadYourWrites' Replica streams what its writes wrote.
+func TestStreamOnReplicaWithoutStandbys(t *testing.T) {
+	ctx := testContext(t)
+	p := streamPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 1})
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE kept (n int)"))
+	await(t, ctx, p.Execute(ctx, "CREATE SEQUENCE drawn"))
+
+	var ro string
+	for v, err := range pool.Each(ctx, p.Replica(), pgx.RowTo[string], "SELECT current_setting('transaction_read_only')") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ro = v
+	}
+	if ro != "on" {
+		t.Errorf("transaction_read_only is %q on the Replica's stream, want on", ro)
+	}
+	_, err := p.Replica().Stream(ctx, "INSERT INTO kept VALUES (1) RETURNING n").Await(ctx)
+	if sqlState(err) != pgerrcode.ReadOnlySQLTransaction {
+		t.Fatalf("a write streamed through Replica: %v, want SQLSTATE 25006", err)
+	}
+	// Read-only all the way through: a write after the first rows.
+	rows := await(t, ctx, p.Replica().Stream(ctx, "SELECT g, CASE WHEN g = 3000 THEN nextval('drawn') END FROM generate_series(1, 5000) g"))
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if sqlState(rows.Err()) != pgerrcode.ReadOnlySQLTransaction || n != 2999 {
+		t.Errorf("a stream writing mid-way through Replica: %d rows, then %v; want 2999, then SQLSTATE 25006", n, rows.Err())
+	}
+	rows.Close()
+	if n := execInt(t, ctx, p, "SELECT count(*) FROM kept"); n != 0 {
+		t.Fatalf("%d rows written through Replica", n)
+	}
+
+	rw := p.ReadYourWrites()
+	await(t, ctx, rw.Execute(ctx, "INSERT INTO kept SELECT generate_series(1, 3000)"))
+	sum := int64(0)
+	for v, err := range pool.Each(ctx, rw.Replica(), pgx.RowTo[int64], "SELECT n::bigint FROM kept") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += v
+	}
+	if sum != 3000*3001/2 {
+		t.Errorf("ReadYourWrites' Replica streamed a sum of %d, want %d", sum, 3000*3001/2)
+	}
+	if s := p.Stats(); s.Closes != (pool.CloseCounts{}) {
+		t.Errorf("closes %+v, want none", s.Closes)
+	}
+}
+
 // TestStreamFailures: a stream whose statement fails before its first row
 // fails its future with the server's error; one that fails after rows
 // ends them with it. Either way a one-connection pool's next call runs on

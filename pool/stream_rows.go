@@ -2,6 +2,8 @@ package pool
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,7 +19,11 @@ import (
 type Rows struct {
 	ctx   context.Context
 	inner pgx.Rows
-	pg    *pgconn.PgConn
+	// fields: the inner rows' description, copied: pgx reuses its storage
+	// for the connection's next statement, another caller's once the rows
+	// are done with.
+	fields []pgconn.FieldDescription
+	pg     *pgconn.PgConn
 	// primed: the first Next was made before the rows were handed over,
 	// and has is what it returned.
 	primed, has bool
@@ -25,6 +31,9 @@ type Rows struct {
 	closed      bool          // done is closed: the connection is back
 	done        chan struct{} // closed once the caller is done with the rows
 	closeErr    error         // the statement's error, for its connection's owner
+	// err is Err's: the statement's error, made while the connection was
+	// still the rows' (it is another caller's once they are done with).
+	err error
 }
 
 var _ pgx.Rows = (*Rows)(nil)
@@ -49,17 +58,28 @@ func (r *Rows) Next() bool {
 }
 
 // Scan reads the current row's values into dest, as pgx's Scan.
-func (r *Rows) Scan(dest ...any) error { return r.inner.Scan(dest...) }
+func (r *Rows) Scan(dest ...any) error {
+	if r.closed {
+		// pgx's rows would read their description from the connection.
+		return fmt.Errorf("number of field descriptions must equal number of values, got %d and 0", len(r.fields))
+	}
+	return r.inner.Scan(dest...)
+}
 
 // Values are the current row's values, decoded as pgx decodes them.
-func (r *Rows) Values() ([]any, error) { return r.inner.Values() }
+func (r *Rows) Values() ([]any, error) {
+	if r.closed {
+		return nil, errors.New("rows is closed")
+	}
+	return r.inner.Values()
+}
 
 // RawValues are the current row's values as the server sent them; valid
 // until the next call of Next.
 func (r *Rows) RawValues() [][]byte { return r.inner.RawValues() }
 
 // FieldDescriptions describe the result's columns.
-func (r *Rows) FieldDescriptions() []pgconn.FieldDescription { return r.inner.FieldDescriptions() }
+func (r *Rows) FieldDescriptions() []pgconn.FieldDescription { return r.fields }
 
 // CommandTag is the statement's command tag, once the rows are read to
 // their end.
@@ -76,13 +96,7 @@ func (r *Rows) Conn() *pgx.Conn { return r.inner.Conn() }
 // error if the statement was cancelled because the context ended,
 // driver.ErrConnectionLost if its connection broke. Closing the rows
 // early is no error.
-func (r *Rows) Err() error {
-	err := r.inner.Err()
-	if err == nil || (r.closed && !r.ended) {
-		return nil
-	}
-	return streamError(r.ctx, r.inner.Conn(), err)
-}
+func (r *Rows) Err() error { return r.err }
 
 // Close ends the rows and gives their connection back. Rows not read to
 // their end are cancelled on the server (a CancelRequest), so that the
@@ -112,6 +126,9 @@ func (r *Rows) release() {
 	r.closed = true
 	if r.ended {
 		r.closeErr = r.inner.Err()
+		if r.closeErr != nil {
+			r.err = streamError(r.ctx, r.inner.Conn(), r.closeErr)
+		}
 	}
 	close(r.done)
 }
