@@ -1,13 +1,20 @@
 package pool_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
+
+// hangBound is how long a call that should return at once is given
+// before the test takes it for hung: far beyond any scheduling delay.
+const hangBound = 20 * time.Second
 
 // TestStreamRowsAfterConnectionMovedOn: rows read to their end (their
 // connection back in the pool) still tell their own columns and error
@@ -62,5 +69,88 @@ func TestStreamRowsAfterConnectionMovedOn(t *testing.T) {
 		default:
 			check("while the connection serves others")
 		}
+	}
+}
+
+// TestEachRowFuncErrorCancelsTheRest: a row that fn cannot scan (a NULL
+// into an int32) ends Each with the scan error at once: the rest of the
+// statement is cancelled, not read. The statement's row 5000 waits for an
+// advisory lock the test holds until Each has returned, so reading the
+// rest would never end.
+func TestEachRowFuncErrorCancelsTheRest(t *testing.T) {
+	ctx := testContext(t)
+	p := streamPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 2, MaxSize: 2})
+	lock := await(t, ctx, p.GetConn(ctx))
+	defer p.PutConn(lock) // a second PutConn does nothing
+	await(t, ctx, lock.Execute(ctx, "SELECT pg_advisory_lock(4244)"))
+
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		for _, err := range pool.Each(ctx, p, pgx.RowTo[int32], `SELECT CASE WHEN g = 3 THEN NULL ELSE g END
+			FROM (SELECT generate_series(1, 100000) g) s WHERE g < 5000 OR (SELECT true FROM pg_advisory_lock(4244))`) {
+			if err != nil {
+				r.err = err
+				break
+			}
+			r.n++
+		}
+		done <- r
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(hangBound):
+		await(t, ctx, lock.Execute(ctx, "SELECT pg_advisory_unlock(4244)"))
+		<-done
+		t.Fatalf("Each did not return within %v of a row it could not scan: it read the rest of the result", hangBound)
+	}
+	var scanErr pgx.ScanArgError
+	if !errors.As(r.err, &scanErr) || !strings.Contains(r.err.Error(), "cannot scan NULL") || r.n != 2 {
+		t.Fatalf("%d rows, then %v; want 2 rows, then the scan error", r.n, r.err)
+	}
+	p.PutConn(lock)
+	checkAllBack(t, p)
+	if s := p.Stats(); s.Closes != (pool.CloseCounts{}) {
+		t.Errorf("closes %+v, want none", s.Closes)
+	}
+}
+
+// TestStreamScanErrorEndsRows: as pgx's, rows whose Scan failed are
+// closed: Next is false and Err is the scan error; and the connection is
+// back at once, the statement cancelled.
+func TestStreamScanErrorEndsRows(t *testing.T) {
+	ctx := testContext(t)
+	p := streamPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 1})
+	await(t, ctx, p.Execute(ctx, "CREATE SEQUENCE drawn"))
+	rows := await(t, ctx, p.Stream(ctx, "SELECT nextval('drawn'), CASE WHEN g = 3 THEN NULL ELSE g END FROM (SELECT generate_series(1, 10000000) g) s"))
+	defer rows.Close()
+	n := 0
+	var scanErr error
+	for rows.Next() {
+		var a int64
+		var b int32
+		if err := rows.Scan(&a, &b); err != nil {
+			scanErr = err
+			break
+		}
+		n++
+	}
+	if n != 2 || scanErr == nil || !strings.Contains(scanErr.Error(), "cannot scan NULL") {
+		t.Fatalf("%d rows, then %v; want 2, then the scan error", n, scanErr)
+	}
+	if rows.Next() {
+		t.Fatal("Next after a failed Scan")
+	}
+	if err := rows.Err(); !errors.Is(err, scanErr) && (err == nil || err.Error() != scanErr.Error()) {
+		t.Fatalf("Err() = %v, want the scan error %v", err, scanErr)
+	}
+	rows.Close()
+	if drawn := execInt(t, ctx, p, "SELECT last_value FROM drawn"); drawn >= 10_000_000 {
+		t.Errorf("the sequence was drawn to %d: the statement ran to its end", drawn)
 	}
 }
