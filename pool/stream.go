@@ -34,7 +34,9 @@ var (
 // of any size in constant memory. The connection serves nothing else
 // until the rows are closed or read to their end; close them, as pgx's
 // own, on every path (Each does). Closing them early costs a CancelRequest,
-// which ends the statement on the server, never the connection.
+// which ends the statement on the server, never the connection (inside a
+// Conn's transaction, which a cancelled statement would abort, the rest
+// of the result is read and dropped instead).
 //
 // The caller's context bounds the whole statement: when it ends, the
 // statement is cancelled and the rows' Err reports the context's error.
@@ -127,6 +129,9 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 	// the pool cancels it instead (see Pool.Stream), so pgx gets a context
 	// that carries the caller's values but never ends.
 	qctx := context.WithoutCancel(ctx)
+	// Rows closed early inside the caller's transaction (a Conn's) are
+	// read to their end: a cancelled statement would abort it.
+	inTx := conn.PgConn().TxStatus() != 'I'
 	var tx pgx.Tx
 	var q interface {
 		Query(context.Context, string, ...any) (pgx.Rows, error)
@@ -149,7 +154,7 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 	if err != nil {
 		return streamError(ctx, conn, err)
 	}
-	rows := &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), done: make(chan struct{}),
+	rows := &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), inTx: inTx, done: make(chan struct{}),
 		fields: slices.Clone(inner.FieldDescriptions())}
 	rows.has = inner.Next()
 	rows.primed = true

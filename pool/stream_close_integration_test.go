@@ -154,3 +154,34 @@ func TestStreamScanErrorEndsRows(t *testing.T) {
 		t.Errorf("the sequence was drawn to %d: the statement ran to its end", drawn)
 	}
 }
+
+// TestStreamClosedEarlyInConnTransaction: rows closed early inside a
+// Conn's transaction leave the transaction usable, as pgx's rows do: a
+// CancelRequest there would fail the statement and abort the caller's
+// transaction (25P02 for everything until ROLLBACK).
+func TestStreamClosedEarlyInConnTransaction(t *testing.T) {
+	ctx := testContext(t)
+	p := streamPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 1})
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE kept (n int)"))
+	c := await(t, ctx, p.GetConn(ctx))
+	defer p.PutConn(c) // a second PutConn does nothing
+	await(t, ctx, c.Execute(ctx, "BEGIN"))
+	await(t, ctx, c.Execute(ctx, "INSERT INTO kept VALUES (1)"))
+	n := 0
+	for _, err := range pool.Each(ctx, c, pgx.RowTo[int32], "SELECT generate_series(1, 1000000)") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 10 {
+			break
+		}
+	}
+	if _, err := c.Execute(ctx, "INSERT INTO kept VALUES (2)").Await(ctx); err != nil {
+		t.Fatalf("the transaction's next statement after rows closed early: %v", err)
+	}
+	await(t, ctx, c.Execute(ctx, "COMMIT"))
+	p.PutConn(c)
+	if n := execInt(t, ctx, p, "SELECT count(*) FROM kept"); n != 2 {
+		t.Fatalf("%d rows committed, want 2", n)
+	}
+}

@@ -26,6 +26,9 @@ type Rows struct {
 	// are done with.
 	fields []pgconn.FieldDescription
 	pg     *pgconn.PgConn
+	// inTx: the statement runs inside the caller's transaction, which a
+	// cancelled statement would abort.
+	inTx bool
 	// primed: the first Next was made before the rows were handed over,
 	// and has is what it returned.
 	primed, has bool
@@ -180,8 +183,10 @@ func (r *Rows) Err() error { return r.err }
 
 // Close ends the rows and gives their connection back. Rows not read to
 // their end are cancelled on the server (a CancelRequest), so that the
-// connection is free at once rather than after the rest of the result.
-// Close may be called more than once.
+// connection is free at once rather than after the rest of the result;
+// inside a transaction of the caller's (on a Conn), where a cancelled
+// statement would abort the transaction, the rest is read and dropped
+// instead, as pgx does. Close may be called more than once.
 func (r *Rows) Close() {
 	if r.closed {
 		return
@@ -203,7 +208,7 @@ func (r *Rows) fail(err error) {
 // stop ends the statement of rows not read to their end: cancelled, then
 // what the server still sends read and dropped.
 func (r *Rows) stop() {
-	if !r.ended {
+	if !r.ended && !r.inTx {
 		ctx, cancel := context.WithTimeout(context.Background(), streamCancelTimeout)
 		r.pg.CancelRequest(ctx)
 		cancel()
