@@ -87,6 +87,14 @@ func (r *Replica) Stream(ctx context.Context, query string, args ...any) *future
 	}
 	f, complete := future.NewWithRelease((*Rows).Close)
 	r.read(ctx, streamFailed(complete), func(p *Pool, primary bool) *request {
+		select {
+		case <-f.Done():
+			// The read failed after its rows were handed over (its
+			// standby's connection broke): it does not run again
+			// elsewhere for rows nobody would read.
+			return &request{Batch: engine.Batch{Ctx: ctx, Err: errStreamHandedOver}}
+		default:
+		}
 		req, err := p.streamRequest(ctx, query, args, true, primary, complete)
 		if err != nil {
 			req = &request{Batch: engine.Batch{Ctx: ctx, Err: err}}
@@ -95,6 +103,10 @@ func (r *Replica) Stream(ctx context.Context, query string, args ...any) *future
 	})
 	return f
 }
+
+// errStreamHandedOver fails the attempt to run again a Replica's stream
+// that failed after its rows were handed over; nobody sees it.
+var errStreamHandedOver = errors.New("momoko: the stream's rows were handed over already")
 
 // streamFailed resolves a stream's future with its request's error; on
 // success the future was resolved already, with the rows.

@@ -1,6 +1,7 @@
 package pool_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -8,6 +9,9 @@ import (
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
+	"github.com/momoko-go/momoko/driver"
+	"github.com/momoko-go/momoko/future"
+	"github.com/momoko-go/momoko/integration/faultproxy"
 	"github.com/momoko-go/momoko/integration/pgtest"
 	"github.com/momoko-go/momoko/pool"
 )
@@ -185,3 +189,78 @@ func TestStreamClosedEarlyInConnTransaction(t *testing.T) {
 		t.Fatalf("%d rows committed, want 2", n)
 	}
 }
+
+// TestStreamOnStandbyCutMidStream: a stream through Replica whose standby
+// connection is cut after its first rows ends them with ErrConnectionLost,
+// and runs nowhere else: a read runs again elsewhere only when it failed
+// before its first row. Had it run again, the primary (which
+// FallbackToPrimary lets take the reads no standby can) would have done
+// the statement's work for rows nobody reads. The primary's one
+// connection is held meanwhile, so that a read sent to it waits in its
+// queue, where the test sees it.
+func TestStreamOnStandbyCutMidStream(t *testing.T) {
+	ctx := testContext(t)
+	rs := newReplicated(t, ctx, 1)
+	proxy, err := faultproxy.New(rs.standbys[0].Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	standby, err := pgtest.WithAddr(rs.standbyDSNs()[0], proxy.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := streamPool(t, ctx, rs.primaryDSN(), pool.Options{Size: 1, MaxSize: 1, Replicas: pool.ReplicaOptions{
+		Standbys: []string{standby}, CheckPeriod: 50 * time.Millisecond, FallbackToPrimary: true,
+	}})
+	waitUsable(t, p, true)
+
+	// Before its first row, the read runs again on the primary.
+	f := p.Replica().Stream(ctx, "SELECT inet_server_port() FROM pg_sleep(CASE WHEN pg_is_in_recovery() THEN 60 ELSE 0 END)")
+	waitForQuery(t, ctx, rs.standbys[0], rs.db, "pg_sleep(CASE")
+	proxy.CutAll()
+	var port int
+	for v, err := range pool.Each(ctx, streamed{f}, pgx.RowTo[int], "") {
+		if err != nil {
+			t.Fatalf("a read cut before its first row: %v", err)
+		}
+		port = v
+	}
+	if want := portOf(t, rs.primary.Addr()); port != want {
+		t.Fatalf("a read cut before its first row ran on port %d, want the primary's %d", port, want)
+	}
+	waitUsable(t, p, true)
+
+	// After its first rows, it does not.
+	rows := await(t, ctx, p.Replica().Stream(ctx, "SELECT generate_series(1, 10000000)"))
+	defer rows.Close()
+	held := await(t, ctx, p.GetConn(ctx))
+	defer p.PutConn(held) // a second PutConn does nothing
+	before := p.Stats()
+	n := 0
+	for rows.Next() {
+		if n++; n == 1000 {
+			proxy.CutAll()
+		}
+	}
+	if err := rows.Err(); !errors.Is(err, driver.ErrConnectionLost) {
+		t.Fatalf("after %d rows: Err() = %v, want driver.ErrConnectionLost", n, err)
+	}
+	rows.Close()
+	// The pool decides what to do with the failed read on a goroutine of
+	// its own, within microseconds; a second is ample to see a read sent
+	// to the primary queue there.
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if s := p.Stats(); s.Waiting != 0 || s.Statements != before.Statements {
+			t.Fatalf("the read ran again on the primary after its rows were handed over: %v, %d statements (%d before)", s, s.Statements, before.Statements)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.PutConn(held)
+}
+
+// streamed is a Streamer whose stream was started already.
+type streamed struct{ f *future.Future[*pool.Rows] }
+
+func (s streamed) Stream(context.Context, string, ...any) *future.Future[*pool.Rows] { return s.f }
