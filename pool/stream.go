@@ -136,26 +136,53 @@ func (p *Pool) streamRequest(ctx context.Context, query string, args []any, shar
 
 // streamOn runs a stream on conn, on its owner's goroutine: nothing else
 // uses the connection until the caller is done with the rows.
-func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool, deliver func(*Rows, error) bool) (err error) {
+func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool, deliver func(*Rows, error) bool) error {
+	// Rows closed early inside the caller's transaction (a Conn's) are
+	// read to their end: a cancelled statement would abort it.
+	inTx := conn.PgConn().TxStatus() != 'I'
+	for again := true; ; again = false {
+		tx, rows, err := startStream(ctx, conn, query, args, readOnly)
+		if err != nil {
+			// A statement of pgx's cache that the server no longer has
+			// (DEALLOCATE ALL, DISCARD ALL) or whose result changed shape
+			// was refused before it ran, and pgx has forgotten it: it runs
+			// once more, prepared afresh, as Execute's statements do,
+			// unless a transaction of the caller's is now aborted.
+			if again && staleStatement(err) && conn.PgConn().TxStatus() == 'I' && ctx.Err() == nil {
+				continue
+			}
+			return streamError(ctx, conn, err)
+		}
+		rows.inTx = inTx
+		err = handOver(rows, deliver)
+		if tx != nil {
+			if err == nil {
+				err = tx.Commit(context.WithoutCancel(ctx))
+			}
+			if err != nil {
+				tx.Rollback(context.WithoutCancel(ctx))
+			}
+		}
+		return err
+	}
+}
+
+// startStream starts query on conn, in a READ ONLY transaction of its own
+// with readOnly, and reads up to its first row. On failure the
+// transaction is rolled back.
+func startStream(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool) (tx pgx.Tx, rows *Rows, err error) {
 	// pgx ends a statement whose context ends by closing its connection;
 	// the pool cancels it instead (see Pool.Stream), so pgx gets a context
 	// that carries the caller's values but never ends.
 	qctx := context.WithoutCancel(ctx)
-	// Rows closed early inside the caller's transaction (a Conn's) are
-	// read to their end: a cancelled statement would abort it.
-	inTx := conn.PgConn().TxStatus() != 'I'
-	var tx pgx.Tx
 	var q interface {
 		Query(context.Context, string, ...any) (pgx.Rows, error)
 	} = conn
 	if readOnly {
 		if tx, err = conn.BeginTx(qctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}); err != nil {
-			return err
+			return nil, nil, err
 		}
 		defer func() {
-			if err == nil {
-				err = tx.Commit(qctx)
-			}
 			if err != nil {
 				tx.Rollback(qctx)
 			}
@@ -164,17 +191,23 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 	}
 	inner, err := q.Query(qctx, query, args...)
 	if err != nil {
-		return streamError(ctx, conn, err)
+		return tx, nil, err
 	}
-	rows := &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), inTx: inTx, done: make(chan struct{}),
+	rows = &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), done: make(chan struct{}),
 		fields: slices.Clone(inner.FieldDescriptions())}
 	rows.has = inner.Next()
 	rows.primed = true
 	if !rows.has {
 		if err := inner.Err(); err != nil {
-			return streamError(ctx, conn, err)
+			return tx, nil, err
 		}
 	}
+	return tx, rows, nil
+}
+
+// handOver gives rows to the caller through deliver and waits until the
+// caller is done with them; the error is the statement's.
+func handOver(rows *Rows, deliver func(*Rows, error) bool) error {
 	if !deliver(rows, nil) {
 		// The caller gave up meanwhile: the future closed the rows, which
 		// nobody will read.
@@ -182,6 +215,17 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 	}
 	<-rows.done
 	return rows.closeErr
+}
+
+// staleStatement reports whether err is the server refusing a prepared
+// statement that no longer exists (26000) or whose result changed shape
+// (0A000, cached plan must not change result type).
+func staleStatement(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	return pgErr.Code == pgerrcode.InvalidSQLStatementName || pgErr.Code == pgerrcode.FeatureNotSupported
 }
 
 // streamError is the error a stream reports for err, pgx's: the

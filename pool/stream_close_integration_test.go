@@ -264,3 +264,79 @@ func TestStreamOnStandbyCutMidStream(t *testing.T) {
 type streamed struct{ f *future.Future[*pool.Rows] }
 
 func (s streamed) Stream(context.Context, string, ...any) *future.Future[*pool.Rows] { return s.f }
+
+// TestStreamAfterDeallocateAll: after DEALLOCATE ALL run through Execute,
+// which the pool sees, a stream of a statement streamed before runs, as
+// the pool's statements do, rather than failing once with 26000 because
+// pgx's statement cache still named the dropped statement.
+func TestStreamAfterDeallocateAll(t *testing.T) {
+	ctx := testContext(t)
+	p := streamPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 1})
+	const q = "SELECT generate_series(1, $1::int)"
+	sum := func() (int64, error) {
+		var s int64
+		for v, err := range pool.Each(ctx, p, pgx.RowTo[int64], q, 100) {
+			if err != nil {
+				return s, err
+			}
+			s += v
+		}
+		return s, nil
+	}
+	if s, err := sum(); err != nil || s != 5050 {
+		t.Fatalf("first stream: %d, %v", s, err)
+	}
+	await(t, ctx, p.Execute(ctx, "DEALLOCATE ALL"))
+	if s, err := sum(); err != nil || s != 5050 {
+		t.Fatalf("the stream after DEALLOCATE ALL: %d, %v (SQLSTATE %q)", s, err, sqlState(err))
+	}
+}
+
+// TestStreamAfterTableChanged: a stream of a statement pgx has cached
+// runs after its table gained a column (the server refuses the cached
+// statement: 0A000, cached plan must not change result type), as the
+// pool's statements do, rather than failing once.
+func TestStreamAfterTableChanged(t *testing.T) {
+	ctx := testContext(t)
+	p := streamPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 1})
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE shape (a int)"))
+	await(t, ctx, p.Execute(ctx, "INSERT INTO shape VALUES (1)"))
+	all := func() ([]any, error) {
+		rows, err := p.Query(ctx, "SELECT * FROM shape")
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var got []any
+		for rows.Next() {
+			v, err := rows.Values()
+			if err != nil {
+				return nil, err
+			}
+			got = append(got, v...)
+		}
+		return got, rows.Err()
+	}
+	if got, err := all(); err != nil || len(got) != 1 {
+		t.Fatalf("%v, %v", got, err)
+	}
+	await(t, ctx, p.Execute(ctx, "ALTER TABLE shape ADD COLUMN b int DEFAULT 2"))
+	got, err := all()
+	if err != nil {
+		t.Fatalf("the stream after its table changed: %v (SQLSTATE %q)", err, sqlState(err))
+	}
+	if len(got) != 2 || got[0] != int32(1) || got[1] != int32(2) {
+		t.Fatalf("the stream after its table changed: %v, want [1 2]", got)
+	}
+	// Inside a transaction the failed statement has aborted it: the
+	// caller sees the failure.
+	await(t, ctx, p.Execute(ctx, "ALTER TABLE shape ADD COLUMN c int"))
+	c := await(t, ctx, p.GetConn(ctx))
+	defer p.PutConn(c)
+	await(t, ctx, c.Execute(ctx, "BEGIN"))
+	_, err = c.Stream(ctx, "SELECT * FROM shape").Await(ctx)
+	if sqlState(err) != pgerrcode.FeatureNotSupported {
+		t.Fatalf("the stream in a transaction after its table changed: %v, want SQLSTATE 0A000", err)
+	}
+	await(t, ctx, c.Execute(ctx, "ROLLBACK"))
+}
