@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
@@ -33,7 +34,9 @@ var (
 // of any size in constant memory. The connection serves nothing else
 // until the rows are closed or read to their end; close them, as pgx's
 // own, on every path (Each does). Closing them early costs a CancelRequest,
-// which ends the statement on the server, never the connection.
+// which ends the statement on the server, never the connection (inside a
+// Conn's transaction, which a cancelled statement would abort, the rest
+// of the result is read and dropped instead).
 //
 // The caller's context bounds the whole statement: when it ends, the
 // statement is cancelled and the rows' Err reports the context's error.
@@ -84,6 +87,14 @@ func (r *Replica) Stream(ctx context.Context, query string, args ...any) *future
 	}
 	f, complete := future.NewWithRelease((*Rows).Close)
 	r.read(ctx, streamFailed(complete), func(p *Pool, primary bool) *request {
+		select {
+		case <-f.Done():
+			// The read failed after its rows were handed over (its
+			// standby's connection broke): it does not run again
+			// elsewhere for rows nobody would read.
+			return &request{Batch: engine.Batch{Ctx: ctx, Err: errStreamHandedOver}}
+		default:
+		}
 		req, err := p.streamRequest(ctx, query, args, true, primary, complete)
 		if err != nil {
 			req = &request{Batch: engine.Batch{Ctx: ctx, Err: err}}
@@ -92,6 +103,10 @@ func (r *Replica) Stream(ctx context.Context, query string, args ...any) *future
 	})
 	return f
 }
+
+// errStreamHandedOver fails the attempt to run again a Replica's stream
+// that failed after its rows were handed over; nobody sees it.
+var errStreamHandedOver = errors.New("momoko: the stream's rows were handed over already")
 
 // streamFailed resolves a stream's future with its request's error; on
 // success the future was resolved already, with the rows.
@@ -121,23 +136,53 @@ func (p *Pool) streamRequest(ctx context.Context, query string, args []any, shar
 
 // streamOn runs a stream on conn, on its owner's goroutine: nothing else
 // uses the connection until the caller is done with the rows.
-func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool, deliver func(*Rows, error) bool) (err error) {
+func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool, deliver func(*Rows, error) bool) error {
+	// Rows closed early inside the caller's transaction (a Conn's) are
+	// read to their end: a cancelled statement would abort it.
+	inTx := conn.PgConn().TxStatus() != 'I'
+	for again := true; ; again = false {
+		tx, rows, err := startStream(ctx, conn, query, args, readOnly)
+		if err != nil {
+			// A statement of pgx's cache that the server no longer has
+			// (DEALLOCATE ALL, DISCARD ALL) or whose result changed shape
+			// was refused before it ran, and pgx has forgotten it: it runs
+			// once more, prepared afresh, as Execute's statements do,
+			// unless a transaction of the caller's is now aborted.
+			if again && staleStatement(err) && conn.PgConn().TxStatus() == 'I' && ctx.Err() == nil {
+				continue
+			}
+			return streamError(ctx, conn, err)
+		}
+		rows.inTx = inTx
+		err = handOver(rows, deliver)
+		if tx != nil {
+			if err == nil {
+				err = tx.Commit(context.WithoutCancel(ctx))
+			}
+			if err != nil {
+				tx.Rollback(context.WithoutCancel(ctx))
+			}
+		}
+		return err
+	}
+}
+
+// startStream starts query on conn, in a READ ONLY transaction of its own
+// with readOnly, and reads up to its first row. On failure the
+// transaction is rolled back.
+func startStream(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool) (tx pgx.Tx, rows *Rows, err error) {
 	// pgx ends a statement whose context ends by closing its connection;
 	// the pool cancels it instead (see Pool.Stream), so pgx gets a context
 	// that carries the caller's values but never ends.
 	qctx := context.WithoutCancel(ctx)
-	var tx pgx.Tx
 	var q interface {
 		Query(context.Context, string, ...any) (pgx.Rows, error)
 	} = conn
 	if readOnly {
 		if tx, err = conn.BeginTx(qctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}); err != nil {
-			return err
+			return nil, nil, err
 		}
 		defer func() {
-			if err == nil {
-				err = tx.Commit(qctx)
-			}
 			if err != nil {
 				tx.Rollback(qctx)
 			}
@@ -146,16 +191,23 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 	}
 	inner, err := q.Query(qctx, query, args...)
 	if err != nil {
-		return streamError(ctx, conn, err)
+		return tx, nil, err
 	}
-	rows := &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), done: make(chan struct{})}
+	rows = &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), done: make(chan struct{}),
+		fields: slices.Clone(inner.FieldDescriptions())}
 	rows.has = inner.Next()
 	rows.primed = true
 	if !rows.has {
 		if err := inner.Err(); err != nil {
-			return streamError(ctx, conn, err)
+			return tx, nil, err
 		}
 	}
+	return tx, rows, nil
+}
+
+// handOver gives rows to the caller through deliver and waits until the
+// caller is done with them; the error is the statement's.
+func handOver(rows *Rows, deliver func(*Rows, error) bool) error {
 	if !deliver(rows, nil) {
 		// The caller gave up meanwhile: the future closed the rows, which
 		// nobody will read.
@@ -163,6 +215,17 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 	}
 	<-rows.done
 	return rows.closeErr
+}
+
+// staleStatement reports whether err is the server refusing a prepared
+// statement that no longer exists (26000) or whose result changed shape
+// (0A000, cached plan must not change result type).
+func staleStatement(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	return pgErr.Code == pgerrcode.InvalidSQLStatementName || pgErr.Code == pgerrcode.FeatureNotSupported
 }
 
 // streamError is the error a stream reports for err, pgx's: the

@@ -1,7 +1,11 @@
 package pool
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,7 +21,14 @@ import (
 type Rows struct {
 	ctx   context.Context
 	inner pgx.Rows
-	pg    *pgconn.PgConn
+	// fields: the inner rows' description, copied: pgx reuses its storage
+	// for the connection's next statement, another caller's once the rows
+	// are done with.
+	fields []pgconn.FieldDescription
+	pg     *pgconn.PgConn
+	// inTx: the statement runs inside the caller's transaction, which a
+	// cancelled statement would abort.
+	inTx bool
 	// primed: the first Next was made before the rows were handed over,
 	// and has is what it returned.
 	primed, has bool
@@ -25,6 +36,14 @@ type Rows struct {
 	closed      bool          // done is closed: the connection is back
 	done        chan struct{} // closed once the caller is done with the rows
 	closeErr    error         // the statement's error, for its connection's owner
+	// err is Err's: the statement's error, made while the connection was
+	// still the rows' (it is another caller's once they are done with),
+	// or that of a Scan or Values that failed, which closed the rows.
+	err error
+
+	// Scan's plans, per column, for the type last scanned into.
+	plans []pgtype.ScanPlan
+	types []reflect.Type
 }
 
 var _ pgx.Rows = (*Rows)(nil)
@@ -48,18 +67,102 @@ func (r *Rows) Next() bool {
 	return next
 }
 
-// Scan reads the current row's values into dest, as pgx's Scan.
-func (r *Rows) Scan(dest ...any) error { return r.inner.Scan(dest...) }
+// Scan reads the current row's values into dest, as pgx's Scan. When it
+// fails, the rows are closed as by Close, and Err reports the failure.
+//
+// pgx's own Scan would close its rows on failure by reading the rest of
+// the result, which may be endless; the scan is done here instead, as
+// pgx does it.
+func (r *Rows) Scan(dest ...any) error {
+	if len(dest) == 1 {
+		if rs, ok := dest[0].(pgx.RowScanner); ok {
+			err := rs.ScanRow(r)
+			if err != nil {
+				r.fail(err)
+			}
+			return err
+		}
+	}
+	fields := r.fields
+	values := r.inner.RawValues()
+	if len(fields) != len(values) {
+		err := fmt.Errorf("number of field descriptions must equal number of values, got %d and %d", len(fields), len(values))
+		r.fail(err)
+		return err
+	}
+	if len(fields) != len(dest) {
+		err := fmt.Errorf("number of field descriptions must equal number of destinations, got %d and %d", len(fields), len(dest))
+		r.fail(err)
+		return err
+	}
+	if r.plans == nil {
+		r.plans = make([]pgtype.ScanPlan, len(fields))
+		r.types = make([]reflect.Type, len(fields))
+	}
+	m := r.inner.TypeMap()
+	for i, d := range dest {
+		if d == nil {
+			continue
+		}
+		if t := reflect.TypeOf(d); r.plans[i] == nil || r.types[i] != t {
+			r.plans[i] = m.PlanScan(fields[i].DataTypeOID, fields[i].Format, d)
+			r.types[i] = t
+		}
+		if err := r.plans[i].Scan(values[i], d); err != nil {
+			err = pgx.ScanArgError{ColumnIndex: i, FieldName: fields[i].Name, Err: err}
+			r.fail(err)
+			return err
+		}
+	}
+	return nil
+}
 
-// Values are the current row's values, decoded as pgx decodes them.
-func (r *Rows) Values() ([]any, error) { return r.inner.Values() }
+// Values are the current row's values, decoded as pgx decodes them. When
+// one does not decode, the rows are closed as by Close, and Err reports
+// the failure.
+func (r *Rows) Values() ([]any, error) {
+	if r.closed {
+		return nil, errors.New("rows is closed")
+	}
+	fields := r.fields
+	raw := r.inner.RawValues()
+	m := r.inner.TypeMap()
+	values := make([]any, 0, len(fields))
+	for i := range fields {
+		buf, fd := raw[i], &fields[i]
+		if buf == nil {
+			values = append(values, nil)
+			continue
+		}
+		if dt, ok := m.TypeForOID(fd.DataTypeOID); ok {
+			v, err := dt.Codec.DecodeValue(m, fd.DataTypeOID, fd.Format, buf)
+			if err != nil {
+				r.fail(err)
+				return nil, err
+			}
+			values = append(values, v)
+			continue
+		}
+		switch fd.Format {
+		case pgx.TextFormatCode:
+			values = append(values, string(buf))
+		case pgx.BinaryFormatCode:
+			values = append(values, bytes.Clone(buf))
+		default:
+			err := errors.New("unknown format code")
+			r.fail(err)
+			return nil, err
+		}
+	}
+	return values, nil
+}
 
 // RawValues are the current row's values as the server sent them; valid
 // until the next call of Next.
 func (r *Rows) RawValues() [][]byte { return r.inner.RawValues() }
 
 // FieldDescriptions describe the result's columns.
-func (r *Rows) FieldDescriptions() []pgconn.FieldDescription { return r.inner.FieldDescriptions() }
+func (r *Rows) FieldDescriptions() []pgconn.FieldDescription { return r.fields }
 
 // CommandTag is the statement's command tag, once the rows are read to
 // their end.
@@ -74,31 +177,43 @@ func (r *Rows) Conn() *pgx.Conn { return r.inner.Conn() }
 
 // Err is the statement's error, if it failed: the caller's context's
 // error if the statement was cancelled because the context ended,
-// driver.ErrConnectionLost if its connection broke. Closing the rows
-// early is no error.
-func (r *Rows) Err() error {
-	err := r.inner.Err()
-	if err == nil || (r.closed && !r.ended) {
-		return nil
-	}
-	return streamError(r.ctx, r.inner.Conn(), err)
-}
+// driver.ErrConnectionLost if its connection broke; or the error of a
+// Scan or Values that failed. Closing the rows early is no error.
+func (r *Rows) Err() error { return r.err }
 
 // Close ends the rows and gives their connection back. Rows not read to
 // their end are cancelled on the server (a CancelRequest), so that the
-// connection is free at once rather than after the rest of the result.
-// Close may be called more than once.
+// connection is free at once rather than after the rest of the result;
+// inside a transaction of the caller's (on a Conn), where a cancelled
+// statement would abort the transaction, the rest is read and dropped
+// instead, as pgx does. Close may be called more than once.
 func (r *Rows) Close() {
 	if r.closed {
 		return
 	}
-	if !r.ended {
+	r.stop()
+	r.release()
+}
+
+// fail closes the rows after a Scan or Values failed with err.
+func (r *Rows) fail(err error) {
+	if r.closed {
+		return
+	}
+	r.err = err
+	r.stop()
+	r.release()
+}
+
+// stop ends the statement of rows not read to their end: cancelled, then
+// what the server still sends read and dropped.
+func (r *Rows) stop() {
+	if !r.ended && !r.inTx {
 		ctx, cancel := context.WithTimeout(context.Background(), streamCancelTimeout)
 		r.pg.CancelRequest(ctx)
 		cancel()
 	}
 	r.inner.Close()
-	r.release()
 }
 
 // streamCancelTimeout bounds the CancelRequest of rows closed early.
@@ -112,6 +227,9 @@ func (r *Rows) release() {
 	r.closed = true
 	if r.ended {
 		r.closeErr = r.inner.Err()
+		if r.closeErr != nil && r.err == nil {
+			r.err = streamError(r.ctx, r.inner.Conn(), r.closeErr)
+		}
 	}
 	close(r.done)
 }
