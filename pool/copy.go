@@ -14,9 +14,10 @@ import (
 // COPY as futures: pgx's CopyFrom and PgConn's CopyTo, each on a
 // connection alone for as long as it takes. When the caller's context
 // ends, the future fails with its error at once and the COPY is cancelled
-// on the server (a CancelRequest): the connection is kept. A COPY that
-// fails (a row that violates a constraint) copies nothing, and its
-// connection serves the next call.
+// on the server (a CancelRequest): the connection is kept, unless it then
+// waits for the server for a second with no data (a network partition),
+// when it is given up. A COPY that fails (a row that violates a
+// constraint) copies nothing, and its connection serves the next call.
 
 // CopyFrom copies the rows of src into table's columns with COPY FROM
 // STDIN, as pgx's CopyFrom, and resolves to the number of rows copied.
@@ -57,25 +58,59 @@ func (c *Conn) CopyTo(ctx context.Context, w io.Writer, sql string) *future.Futu
 }
 
 func copyFromRequest(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource, shared bool) (*future.Future[int64], *request) {
-	return copyRequest(ctx, shared, func(conn *pgx.Conn) (int64, error) {
+	return copyRequest(ctx, shared, func(conn *pgx.Conn, g *stallGuard) (int64, error) {
 		// pgx closes a connection whose context ends mid-statement; the
 		// pool cancels the statement instead.
-		return conn.CopyFrom(context.WithoutCancel(ctx), table, columns, src)
+		return conn.CopyFrom(context.WithoutCancel(ctx), table, columns, guardedSource{src, g})
 	})
 }
 
 func copyToRequest(ctx context.Context, w io.Writer, sql string, shared bool) (*future.Future[int64], *request) {
-	g := &stoppableWriter{w: w}
-	f, r := copyRequest(ctx, shared, func(conn *pgx.Conn) (int64, error) {
-		tag, err := conn.PgConn().CopyTo(context.WithoutCancel(ctx), g, sql)
+	sw := &stoppableWriter{w: w}
+	f, r := copyRequest(ctx, shared, func(conn *pgx.Conn, g *stallGuard) (int64, error) {
+		tag, err := conn.PgConn().CopyTo(context.WithoutCancel(ctx), guardedWriter{sw, g}, sql)
 		return tag.RowsAffected(), err
 	})
 	finish := r.finish
 	r.finish = func(curs []*Cursor, err error) bool {
-		g.stop()
+		sw.stop()
 		return finish(curs, err)
 	}
 	return f, r
+}
+
+// guardedSource is a COPY's source whose rows, as pgx takes them, show the
+// COPY's stall guard that data is moving, and that the COPY waits for the
+// caller's source meanwhile.
+type guardedSource struct {
+	pgx.CopyFromSource
+	g *stallGuard
+}
+
+func (s guardedSource) Next() bool {
+	s.g.pause()
+	defer s.g.resume()
+	return s.CopyFromSource.Next()
+}
+
+func (s guardedSource) Values() ([]any, error) {
+	s.g.pause()
+	defer s.g.resume()
+	return s.CopyFromSource.Values()
+}
+
+// guardedWriter is a COPY's writer whose writes show its stall guard that
+// data is coming, and that the COPY waits for the caller's writer
+// meanwhile.
+type guardedWriter struct {
+	w io.Writer
+	g *stallGuard
+}
+
+func (w guardedWriter) Write(p []byte) (int, error) {
+	w.g.pause()
+	defer w.g.resume()
+	return w.w.Write(p)
 }
 
 // stoppableWriter writes to w until it is stopped; then it drops what it
@@ -102,14 +137,19 @@ func (s *stoppableWriter) stop() {
 }
 
 // copyRequest makes the request of a COPY run by run, alone on its
-// connection.
-func copyRequest(ctx context.Context, shared bool, run func(*pgx.Conn) (int64, error)) (*future.Future[int64], *request) {
+// connection, under a guard that gives the connection up if it stalls
+// once the COPY is cancelled.
+func copyRequest(ctx context.Context, shared bool, run func(*pgx.Conn, *stallGuard) (int64, error)) (*future.Future[int64], *request) {
 	f, complete := future.New[int64]()
 	var n int64
 	r := &request{Batch: engine.Batch{Ctx: ctx, Shared: shared, Alone: true}}
 	r.raw = func(conn *pgx.Conn) error {
+		g := guardStall(ctx, conn.PgConn())
+		defer g.stop()
+		g.begin()
+		defer g.end()
 		var err error
-		n, err = run(conn)
+		n, err = run(conn, g)
 		return err
 	}
 	r.finish = func(_ []*Cursor, err error) bool {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
@@ -40,6 +43,9 @@ var (
 //
 // The caller's context bounds the whole statement: when it ends, the
 // statement is cancelled and the rows' Err reports the context's error.
+// A connection that then waits for the server for a second with no row
+// (a network partition: neither the rows nor the CancelRequest get
+// through) is given up, and Err reports ErrConnectionLost as well.
 // A statement that fails before its first row fails the future; after it,
 // the rows' Err. Rows that nobody takes (the future released, or given up
 // by Await before they came) are closed. Stream needs the momoko driver
@@ -137,11 +143,13 @@ func (p *Pool) streamRequest(ctx context.Context, query string, args []any, shar
 // streamOn runs a stream on conn, on its owner's goroutine: nothing else
 // uses the connection until the caller is done with the rows.
 func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool, deliver func(*Rows, error) bool) error {
+	g := guardStall(ctx, conn.PgConn())
+	defer g.stop()
 	// Rows closed early inside the caller's transaction (a Conn's) are
 	// read to their end: a cancelled statement would abort it.
 	inTx := conn.PgConn().TxStatus() != 'I'
 	for again := true; ; again = false {
-		tx, rows, err := startStream(ctx, conn, query, args, readOnly)
+		tx, rows, err := startStream(ctx, conn, query, args, readOnly, g)
 		if err != nil {
 			// A statement of pgx's cache that the server no longer has
 			// (DEALLOCATE ALL, DISCARD ALL) or whose result changed shape
@@ -156,12 +164,14 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 		rows.inTx = inTx
 		err = handOver(rows, deliver)
 		if tx != nil {
+			g.begin()
 			if err == nil {
 				err = tx.Commit(context.WithoutCancel(ctx))
 			}
 			if err != nil {
 				tx.Rollback(context.WithoutCancel(ctx))
 			}
+			g.end()
 		}
 		return err
 	}
@@ -170,11 +180,13 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 // startStream starts query on conn, in a READ ONLY transaction of its own
 // with readOnly, and reads up to its first row. On failure the
 // transaction is rolled back.
-func startStream(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool) (tx pgx.Tx, rows *Rows, err error) {
+func startStream(ctx context.Context, conn *pgx.Conn, query string, args []any, readOnly bool, g *stallGuard) (tx pgx.Tx, rows *Rows, err error) {
 	// pgx ends a statement whose context ends by closing its connection;
 	// the pool cancels it instead (see Pool.Stream), so pgx gets a context
 	// that carries the caller's values but never ends.
 	qctx := context.WithoutCancel(ctx)
+	g.begin()
+	defer g.end()
 	var q interface {
 		Query(context.Context, string, ...any) (pgx.Rows, error)
 	} = conn
@@ -193,7 +205,7 @@ func startStream(ctx context.Context, conn *pgx.Conn, query string, args []any, 
 	if err != nil {
 		return tx, nil, err
 	}
-	rows = &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), done: make(chan struct{}),
+	rows = &Rows{ctx: ctx, inner: inner, pg: conn.PgConn(), g: g, done: make(chan struct{}),
 		fields: slices.Clone(inner.FieldDescriptions())}
 	rows.has = inner.Next()
 	rows.primed = true
@@ -228,16 +240,121 @@ func staleStatement(err error) bool {
 	return pgErr.Code == pgerrcode.InvalidSQLStatementName || pgErr.Code == pgerrcode.FeatureNotSupported
 }
 
-// streamError is the error a stream reports for err, pgx's: the
-// caller's context's when the statement was cancelled because it ended,
-// ErrConnectionLost wrapped around it when the connection broke.
+// streamError is the error a stream reports for err, pgx's:
+// ErrConnectionLost wrapped around it when the connection broke, and the
+// caller's context's error around that when the statement was cancelled,
+// or its connection given up, because the context ended.
 func streamError(ctx context.Context, conn *pgx.Conn, err error) error {
+	if conn.PgConn().IsClosed() && !errors.Is(err, driver.ErrConnectionLost) {
+		err = connectionLost(err)
+	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.QueryCanceled && ctx.Err() != nil {
+	cancelled := errors.As(err, &pgErr) && pgErr.Code == pgerrcode.QueryCanceled
+	if ctx.Err() != nil && (cancelled || errors.Is(err, driver.ErrConnectionLost)) {
 		return fmt.Errorf("%w (%w)", ctx.Err(), err)
 	}
-	if conn.PgConn().IsClosed() && !errors.Is(err, driver.ErrConnectionLost) {
-		return connectionLost(err)
-	}
 	return err
+}
+
+// stallGuard gives up the connection of a stream or a COPY that is
+// waiting for the server, and has been for cancelGrace, after the
+// statement was cancelled (its context ended, or its rows were closed
+// early). A connection caught in a partition answers neither the
+// statement nor its CancelRequest, and pgx, given a context that never
+// ends, would wait on it for ever; the pipeline's owner gives up such a
+// connection the same way (see watchProgress).
+//
+// Reads go between begin and end, on one goroutine at a time. During a
+// long read (a COPY's), the caller's own source or writer runs between
+// pause and resume: the COPY waits for the caller there, not for the
+// server, and each of its calls shows that data moves.
+type stallGuard struct {
+	pg      *pgconn.PgConn
+	reading atomic.Bool
+	paused  atomic.Int32
+	ticks   atomic.Uint64 // counts begins, ends, pauses and resumes
+
+	mu      sync.Mutex
+	armed   bool
+	stopped bool
+	killed  bool
+	timer   *time.Timer
+	stopCtx func() bool
+}
+
+// guardStall makes the guard of work on pg, armed when ctx ends.
+func guardStall(ctx context.Context, pg *pgconn.PgConn) *stallGuard {
+	g := &stallGuard{pg: pg}
+	if ctx.Done() != nil {
+		g.stopCtx = context.AfterFunc(ctx, g.cancelled)
+	}
+	return g
+}
+
+func (g *stallGuard) begin() {
+	g.ticks.Add(1)
+	g.reading.Store(true)
+}
+
+func (g *stallGuard) end() {
+	g.reading.Store(false)
+	g.ticks.Add(1)
+}
+
+func (g *stallGuard) pause() {
+	g.paused.Add(1)
+	g.ticks.Add(1)
+}
+
+func (g *stallGuard) resume() {
+	g.ticks.Add(1)
+	g.paused.Add(-1)
+}
+
+// cancelled arms the guard: the statement was cancelled.
+func (g *stallGuard) cancelled() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.armed || g.stopped {
+		return
+	}
+	g.armed = true
+	g.watch(g.ticks.Load())
+}
+
+// watch checks, cancelGrace from now, whether a read has been waiting
+// since ticks was seen; g.mu is held.
+func (g *stallGuard) watch(seen uint64) {
+	g.timer = time.AfterFunc(cancelGrace, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.stopped {
+			return
+		}
+		now := g.ticks.Load()
+		if now == seen && g.reading.Load() && g.paused.Load() == 0 {
+			// The read fails, and pgx closes the connection.
+			g.killed = true
+			g.pg.Conn().SetDeadline(time.Now())
+			return
+		}
+		g.watch(now)
+	})
+}
+
+// stop ends the guard once the work is done. A deadline set just as the
+// last read ended, and not yet met, is lifted.
+func (g *stallGuard) stop() {
+	if g.stopCtx != nil {
+		g.stopCtx()
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.stopped = true
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+	if g.killed && !g.pg.IsClosed() {
+		g.pg.Conn().SetDeadline(time.Time{})
+	}
 }

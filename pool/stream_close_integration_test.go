@@ -340,3 +340,93 @@ func TestStreamAfterTableChanged(t *testing.T) {
 	}
 	await(t, ctx, c.Execute(ctx, "ROLLBACK"))
 }
+
+// TestStreamContextEndsBehindPartition: a stream whose context ends while
+// its connection is caught in a partition (nothing comes back, not even
+// the CancelRequest's answer) does not hang its reader: as a pipelined
+// statement's, the connection is given up, the rows end with the
+// context's error, and the pool carries on on a new connection once the
+// network heals.
+func TestStreamContextEndsBehindPartition(t *testing.T) {
+	ctx := testContext(t)
+	proxy, dsn := proxiedDSN(t, pgtest.Shared(t))
+	p := streamPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 1})
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rows := await(t, ctx, p.Stream(sctx, "SELECT generate_series(1, 100000000)"))
+	defer rows.Close()
+	for range 1000 {
+		if !rows.Next() {
+			t.Fatal(rows.Err())
+		}
+	}
+	proxy.Blackhole()
+	defer proxy.Heal()
+	cancel()
+	done := make(chan error, 1)
+	go func() {
+		for rows.Next() {
+		}
+		done <- rows.Err()
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(hangBound):
+		proxy.Heal()
+		proxy.CutAll()
+		<-done
+		t.Fatalf("the rows' reader still waits %v after its context ended behind a partition", hangBound)
+	}
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, driver.ErrConnectionLost) {
+		t.Fatalf("Err() = %v, want context.Canceled and the connection lost", err)
+	}
+	rows.Close()
+	proxy.Heal()
+	if got := execInt(t, ctx, p, "SELECT 7"); got != 7 {
+		t.Fatalf("the next call returned %d", got)
+	}
+	if s := p.Stats(); s.Closes.Broken != 1 {
+		t.Errorf("closes %+v, want the partitioned connection closed as broken", s.Closes)
+	}
+}
+
+// TestCopyContextEndsBehindPartition: a CopyTo whose context ends behind
+// a partition fails at once, and its connection does not stay busy for
+// ever: it is given up, and the pool's one connection is replaced.
+func TestCopyContextEndsBehindPartition(t *testing.T) {
+	ctx := testContext(t)
+	proxy, dsn := proxiedDSN(t, pgtest.Shared(t))
+	p := streamPool(t, ctx, dsn, pool.Options{Size: 1, MaxSize: 1})
+	w := &recordingWriter{started: make(chan struct{})}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	f := p.CopyTo(cctx, w, "COPY (SELECT generate_series(1, 100000000)) TO STDOUT")
+	select {
+	case <-w.started:
+	case <-f.Done():
+		t.Fatalf("CopyTo resolved before writing: %v", errOf(f.Result()))
+	}
+	proxy.Blackhole()
+	defer proxy.Heal()
+	cancel()
+	if _, err := f.Await(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("CopyTo: %v, want context.Canceled", err)
+	}
+	deadline := time.Now().Add(hangBound)
+	for p.Stats().Busy != 0 {
+		if time.Now().After(deadline) {
+			proxy.Heal()
+			proxy.CutAll()
+			t.Fatalf("the COPY's connection is still busy %v after its context ended behind a partition", hangBound)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	proxy.Heal()
+	if got := execInt(t, ctx, p, "SELECT 7"); got != 7 {
+		t.Fatalf("the next call returned %d", got)
+	}
+	if s := p.Stats(); s.Closes.Broken != 1 {
+		t.Errorf("closes %+v, want the partitioned connection closed as broken", s.Closes)
+	}
+}

@@ -26,6 +26,7 @@ type Rows struct {
 	// are done with.
 	fields []pgconn.FieldDescription
 	pg     *pgconn.PgConn
+	g      *stallGuard
 	// inTx: the statement runs inside the caller's transaction, which a
 	// cancelled statement would abort.
 	inTx bool
@@ -58,7 +59,9 @@ func (r *Rows) Next() bool {
 	if r.primed {
 		r.primed = false
 	} else {
+		r.g.begin()
 		next = r.inner.Next()
+		r.g.end()
 	}
 	if !next {
 		r.ended = true
@@ -209,11 +212,14 @@ func (r *Rows) fail(err error) {
 // what the server still sends read and dropped.
 func (r *Rows) stop() {
 	if !r.ended && !r.inTx {
+		r.g.cancelled()
 		ctx, cancel := context.WithTimeout(context.Background(), streamCancelTimeout)
 		r.pg.CancelRequest(ctx)
 		cancel()
 	}
+	r.g.begin()
 	r.inner.Close()
+	r.g.end()
 }
 
 // streamCancelTimeout bounds the CancelRequest of rows closed early.
