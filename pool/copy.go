@@ -14,10 +14,11 @@ import (
 // COPY as futures: pgx's CopyFrom and PgConn's CopyTo, each on a
 // connection alone for as long as it takes. When the caller's context
 // ends, the future fails with its error at once and the COPY is cancelled
-// on the server (a CancelRequest): the connection is kept, unless it then
-// waits for the server for a second with no data (a network partition),
-// when it is given up. A COPY that fails (a row that violates a
-// constraint) copies nothing, and its connection serves the next call.
+// on the server (a CancelRequest, sent again every second while the COPY
+// goes on): the connection is kept, unless it then waits for the server
+// for a second with no data (a network partition), when it is given up. A
+// COPY that fails (a row that violates a constraint) copies nothing, and
+// its connection serves the next call.
 
 // CopyFrom copies the rows of src into table's columns with COPY FROM
 // STDIN, as pgx's CopyFrom, and resolves to the number of rows copied.

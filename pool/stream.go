@@ -40,9 +40,11 @@ var (
 //
 // The caller's context bounds the whole statement: when it ends, the
 // statement is cancelled and the rows' Err reports the context's error.
-// A connection that then waits for the server for a second with no row
-// (a network partition: neither the rows nor the CancelRequest get
-// through) is given up, and Err reports ErrConnectionLost as well.
+// The CancelRequest goes again every second while the statement goes on
+// (one that reaches the server before the statement is dropped); a
+// connection that then waits for the server for a second with no row (a
+// network partition: neither the rows nor the CancelRequests get through)
+// is given up, and Err reports ErrConnectionLost as well.
 // A statement that fails before its first row fails the future; after it,
 // the rows' Err. Rows that nobody takes (the future released, or given up
 // by Await before they came) are closed. Stream needs the momoko driver

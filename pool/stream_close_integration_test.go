@@ -3,7 +3,11 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -428,5 +432,156 @@ func TestCopyContextEndsBehindPartition(t *testing.T) {
 	}
 	if s := p.Stats(); s.Closes.Broken != 1 {
 		t.Errorf("closes %+v, want the partitioned connection closed as broken", s.Closes)
+	}
+}
+
+// cancelLanded is a pgx DialFunc that, once armed, tells when a
+// connection it dialed is closed by the server: a CancelRequest's
+// connection, which the server closes once it has signalled the backend.
+type cancelLanded struct {
+	armed atomic.Bool
+	once  sync.Once
+	done  chan struct{}
+}
+
+func (c *cancelLanded) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err != nil || !c.armed.Load() {
+		return conn, err
+	}
+	return eofConn{conn, c}, nil
+}
+
+type eofConn struct {
+	net.Conn
+	c *cancelLanded
+}
+
+func (e eofConn) Read(p []byte) (int, error) {
+	n, err := e.Conn.Read(p)
+	if errors.Is(err, io.EOF) {
+		e.c.once.Do(func() { close(e.c.done) })
+	}
+	return n, err
+}
+
+// startHook is a pgx tracer that calls at when pgx starts a COPY FROM, or
+// a query whose SQL is sql, before anything of it is sent.
+type startHook struct {
+	sql string
+	at  func()
+}
+
+func (h startHook) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if h.sql != "" && data.SQL == h.sql {
+		h.at()
+	}
+	return ctx
+}
+
+func (startHook) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (h startHook) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceCopyFromStartData) context.Context {
+	if h.sql == "" {
+		h.at()
+	}
+	return ctx
+}
+
+func (startHook) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
+
+// cancelAsItStarts opens a one-connection pool whose pgx calls hook at the
+// start of a COPY FROM (sql "") or of the query sql: there it cancels the
+// context returned and waits until the pool's CancelRequest has reached
+// the server, while the server process is idle between statements and
+// drops it. The statement then starts with its context ended and nothing
+// on its way to stop it.
+func cancelAsItStarts(t *testing.T, ctx context.Context, sql string) (*pool.Pool, context.Context) {
+	t.Helper()
+	cfg, err := driver.ParseConfig(pgtest.Shared(t).NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	landed := &cancelLanded{done: make(chan struct{})}
+	cctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	cfg.ConnConfig.DialFunc = landed.dial
+	cfg.ConnConfig.Tracer = startHook{sql: sql, at: func() {
+		landed.armed.Store(true)
+		cancel()
+		select {
+		case <-landed.done:
+		case <-time.After(hangBound):
+		}
+	}}
+	p, err := pool.NewWithConfig(cfg, pool.Options{Size: 1, MaxSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	t.Cleanup(func() { checkAllBack(t, p) })
+	await(t, ctx, p.Connect(ctx))
+	return p, cctx
+}
+
+// TestCopyCancelledAsItStarts: a CopyFrom whose context ends as it starts,
+// its CancelRequest landing before the COPY reached the server, is
+// cancelled all the same once its rows flow: the connection comes back
+// within seconds and nothing is copied, rather than the COPY running to
+// the end of its source. (The source ends if the test gives up on it.)
+func TestCopyCancelledAsItStarts(t *testing.T) {
+	ctx := testContext(t)
+	p, cctx := cancelAsItStarts(t, ctx, "")
+	await(t, ctx, p.Execute(ctx, "CREATE TABLE copied (id bigint, name text)"))
+	var giveUp atomic.Bool
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i++; giveUp.Load() {
+			return nil, nil
+		}
+		return []any{int64(i), "x"}, nil
+	})
+	if _, err := p.CopyFrom(cctx, pgx.Identifier{"copied"}, []string{"id", "name"}, src).Await(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("CopyFrom: %v, want context.Canceled", err)
+	}
+	deadline := time.Now().Add(hangBound)
+	for p.Stats().Busy != 0 {
+		if time.Now().After(deadline) {
+			giveUp.Store(true)
+			checkAllBack(t, p)
+			t.Fatalf("the COPY still ran %v after its context ended, its CancelRequest lost", hangBound)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := execInt(t, ctx, p, "SELECT count(*) FROM copied"); n != 0 {
+		t.Fatalf("a cancelled CopyFrom copied %d rows", n)
+	}
+	if s := p.Stats(); s.Closes != (pool.CloseCounts{}) {
+		t.Errorf("closes %+v, want none: the connection was healthy", s.Closes)
+	}
+}
+
+// TestStreamCancelledAsItStarts: a stream whose context ends as it
+// starts, its CancelRequest landing before the statement reached the
+// server, is cancelled all the same while it waits for its first row: the
+// connection comes back within seconds, not when the statement's half
+// minute is over.
+func TestStreamCancelledAsItStarts(t *testing.T) {
+	ctx := testContext(t)
+	const slow = "SELECT 1 FROM pg_sleep(30)"
+	p, cctx := cancelAsItStarts(t, ctx, slow)
+	pid := execInt(t, ctx, p, "SELECT pg_backend_pid()")
+	if _, err := p.Stream(cctx, slow).Await(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Stream: %v, want context.Canceled", err)
+	}
+	deadline := time.Now().Add(hangBound)
+	for p.Stats().Busy != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the statement still ran %v after its context ended, its CancelRequest lost", hangBound)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := execInt(t, ctx, p, "SELECT pg_backend_pid()"); got != pid {
+		t.Errorf("the next call ran on server process %d, want %d: the connection was given up", got, pid)
 	}
 }
