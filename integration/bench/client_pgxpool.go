@@ -55,6 +55,11 @@ func (c pgxpoolClient) readRows(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return checkPGXRows(rows)
+}
+
+// checkPGXRows reads W3's result through pgx.Rows and checks it.
+func checkPGXRows(rows pgx.Rows) error {
 	defer rows.Close()
 	var count, sum, n int64
 	var text string

@@ -20,18 +20,5 @@ func (c poolStreamClient) readRows(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	var count, sum, n int64
-	var text string
-	for rows.Next() {
-		if err := rows.Scan(&n, &text); err != nil {
-			return err
-		}
-		count++
-		sum += n
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return checkRows(count, sum, text)
+	return checkPGXRows(rows)
 }
