@@ -42,7 +42,7 @@ func (c *lineCounter) Write(p []byte) (int, error) {
 // million, which count(*) agrees with; copied out they are a million
 // lines, the first of them as COPY's text format writes it.
 func TestCopyMillionRowsInAndOut(t *testing.T) {
-	ctx := testContext(t)
+	ctx := longTestContext(t)
 	p := streamPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 2})
 	await(t, ctx, p.Execute(ctx, "CREATE TABLE copied (id bigint, name text)"))
 	const rows = 1_000_000

@@ -55,6 +55,14 @@ func checkAllBack(t *testing.T, p *pool.Pool) {
 	}
 }
 
+// longTestContext is testContext for the tests that move millions of
+// rows: over 20s under the race detector on a loaded 2-core machine.
+func longTestContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*testTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // activity is the state and query of the server process pid, seen from
 // an administrative connection.
 func activity(t *testing.T, ctx context.Context, srv *pgtest.Server, pid int64) (state, query string) {
@@ -89,7 +97,7 @@ type numbered struct {
 // 32 MiB (the result is about 60 MB on the wire; buffered, it would all be
 // live at once).
 func TestStreamEachTwoMillionRowsInConstantMemory(t *testing.T) {
-	ctx := testContext(t)
+	ctx := longTestContext(t)
 	p := streamPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 1})
 	const rows = 2_000_000
 	const limit = 32 << 20
