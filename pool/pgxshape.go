@@ -23,8 +23,12 @@ func (p *Pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comman
 
 // Query runs sql with args and returns its rows, streamed (see Stream),
 // as pgx's Query. Close them, as pgx's. An error is also reported by the
-// rows' Err, so that code which checks only Err finds it.
+// rows' Err, so that code which checks only Err finds it. Through FromDB
+// (another driver, which cannot stream) the rows are the buffered result.
 func (p *Pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if p.connector == nil {
+		return queryOn(ctx, p, sql, args)
+	}
 	return awaitStream(ctx, p, sql, args)
 }
 
@@ -42,6 +46,9 @@ func (c *Conn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comman
 
 // Query is Pool.Query on the Conn, in order with its other statements.
 func (c *Conn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if c != nil && c.pool.connector == nil {
+		return queryOn(ctx, c, sql, args)
+	}
 	return awaitStream(ctx, c, sql, args)
 }
 
