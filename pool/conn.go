@@ -29,6 +29,9 @@ type Conn struct {
 	leak     *time.Timer
 	lent     time.Time   // when it was handed out, for Stats.Latency.Use
 	listened atomic.Bool // it may have run LISTEN: UNLISTEN before it goes back
+	// streaming: rows of its Stream (or Query) are open; its connection
+	// serves nothing else until they are closed.
+	streaming atomic.Bool
 }
 
 // GetConnOption configures GetConn.
@@ -223,6 +226,10 @@ func (c *Conn) InTransaction() bool {
 func (c *Conn) submit(r *request) {
 	if c == nil || c.returned.Load() {
 		r.done(ErrConnClosed)
+		return
+	}
+	if c.streaming.Load() {
+		r.done(ErrConnBusy)
 		return
 	}
 	c.submitLast(r)

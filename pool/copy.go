@@ -40,9 +40,9 @@ func (c *Conn) CopyFrom(ctx context.Context, table pgx.Identifier, columns []str
 
 // CopyTo runs sql, a COPY ... TO STDOUT statement, writes the data it
 // sends to w, and resolves to the number of rows copied. w is written on
-// the connection's goroutine, never after the future has resolved (when
-// the caller's context ends first, what the server still sends is
-// dropped).
+// the connection's goroutine, never after the future has resolved or the
+// caller's context has ended (what the server still sends is dropped), but
+// for a write already under way at that moment.
 func (p *Pool) CopyTo(ctx context.Context, w io.Writer, sql string) *future.Future[int64] {
 	ctx = nilctx.Or(ctx)
 	f, r := copyToRequest(ctx, w, sql, true)
@@ -62,12 +62,12 @@ func copyFromRequest(ctx context.Context, table pgx.Identifier, columns []string
 	return copyRequest(ctx, shared, func(conn *pgx.Conn, g *stallGuard) (int64, error) {
 		// pgx closes a connection whose context ends mid-statement; the
 		// pool cancels the statement instead.
-		return conn.CopyFrom(context.WithoutCancel(ctx), table, columns, guardedSource{src, g})
+		return conn.CopyFrom(context.WithoutCancel(ctx), table, columns, guardedSource{src, g, ctx})
 	})
 }
 
 func copyToRequest(ctx context.Context, w io.Writer, sql string, shared bool) (*future.Future[int64], *request) {
-	sw := &stoppableWriter{w: w}
+	sw := &stoppableWriter{w: w, ctx: ctx}
 	f, r := copyRequest(ctx, shared, func(conn *pgx.Conn, g *stallGuard) (int64, error) {
 		tag, err := conn.PgConn().CopyTo(context.WithoutCancel(ctx), guardedWriter{sw, g}, sql)
 		return tag.RowsAffected(), err
@@ -82,16 +82,29 @@ func copyToRequest(ctx context.Context, w io.Writer, sql string, shared bool) (*
 
 // guardedSource is a COPY's source whose rows, as pgx takes them, show the
 // COPY's stall guard that data is moving, and that the COPY waits for the
-// caller's source meanwhile.
+// caller's source meanwhile. Once the caller's context has ended (its
+// future failed), the source is not read again: pgx, which fills a
+// buffer ahead, gets no more rows and the context's error.
 type guardedSource struct {
 	pgx.CopyFromSource
-	g *stallGuard
+	g   *stallGuard
+	ctx context.Context
 }
 
 func (s guardedSource) Next() bool {
+	if s.ctx.Err() != nil {
+		return false
+	}
 	s.g.pause()
 	defer s.g.resume()
 	return s.CopyFromSource.Next()
+}
+
+func (s guardedSource) Err() error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	return s.CopyFromSource.Err()
 }
 
 func (s guardedSource) Values() ([]any, error) {
@@ -114,18 +127,20 @@ func (w guardedWriter) Write(p []byte) (int, error) {
 	return w.w.Write(p)
 }
 
-// stoppableWriter writes to w until it is stopped; then it drops what it
-// is given.
+// stoppableWriter writes to w until it is stopped or the caller's context
+// has ended (an Await with that context has returned); then it drops what
+// it is given.
 type stoppableWriter struct {
 	mu      sync.Mutex
 	w       io.Writer
+	ctx     context.Context
 	stopped bool
 }
 
 func (s *stoppableWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.stopped {
+	if s.stopped || s.ctx.Err() != nil {
 		return len(p), nil
 	}
 	return s.w.Write(p)

@@ -44,6 +44,11 @@ var (
 	// the connection, its transaction and the statements around it are
 	// untouched.
 	ErrCannotSend = engine.ErrCannotSend
+	// ErrConnBusy: a statement given to a Conn while rows of its Stream
+	// (or pgx-shaped Query) are open. The connection serves nothing else
+	// until they are closed or read to their end; waiting for it there
+	// would wait for ever. Nothing was sent.
+	ErrConnBusy = errors.New("momoko: the Conn is busy: rows of its Stream or Query are open; close them first")
 	// ErrListenOnPool: LISTEN through the pool's Execute, whose
 	// connection goes back at once: nobody would receive its
 	// notifications but a later borrower. Use Pool.Listen, or LISTEN on a

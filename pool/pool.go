@@ -127,8 +127,10 @@ func (p *Pool) Options() Options { return p.opts }
 // ErrPoolClosed, background work stops, and every connection closes once
 // the statements written to it have finished; Close waits for that.
 // Connections taken with GetConn close too, after what was submitted on
-// them. Nothing reconnects afterwards. Closing twice returns a *PoolError
-// wrapping ErrPoolClosed.
+// them, and those of open streams once their rows are closed (Close
+// waits for them, as pgxpool waits for connections acquired). Nothing
+// reconnects afterwards. Closing twice returns a *PoolError wrapping
+// ErrPoolClosed.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	if p.closed {

@@ -71,7 +71,14 @@ func (c *Conn) Stream(ctx context.Context, query string, args ...any) *future.Fu
 		return future.Failed[*Rows](ErrConnClosed)
 	}
 	f, complete := future.NewWithRelease((*Rows).Close)
-	r, err := c.pool.streamRequest(ctx, query, args, false, false, complete)
+	deliver := func(rows *Rows, err error) bool {
+		// A statement given to c while the rows are open would wait for
+		// them, and a caller awaiting it while it reads them, for ever.
+		c.streaming.Store(true)
+		rows.onDone = func() { c.streaming.Store(false) }
+		return complete(rows, err)
+	}
+	r, err := c.pool.streamRequest(ctx, query, args, false, false, deliver)
 	if err != nil {
 		return future.Failed[*Rows](err)
 	}

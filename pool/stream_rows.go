@@ -37,6 +37,7 @@ type Rows struct {
 	closed      bool          // done is closed: the connection is back
 	done        chan struct{} // closed once the caller is done with the rows
 	closeErr    error         // the statement's error, for its connection's owner
+	onDone      func()        // called as the caller is done with the rows
 	// err is Err's: the statement's error, made while the connection was
 	// still the rows' (it is another caller's once they are done with),
 	// or that of a Scan or Values that failed, which closed the rows.
@@ -208,10 +209,34 @@ func (r *Rows) fail(err error) {
 	r.release()
 }
 
+// bufferedRowsRead bounds the rows endsInBuffer reads.
+const bufferedRowsRead = 1024
+
+// endsInBuffer reads on while what the server sent waits in the client's
+// buffer, and reports whether the rows ended there: a result sent whole
+// (pgx.CollectOneRow closes its rows after the first) needs no
+// CancelRequest, which costs a connection to the server.
+func (r *Rows) endsInBuffer() bool {
+	if r.primed && !r.has {
+		return true // the pool's first Next found the end
+	}
+	r.g.begin()
+	defer r.g.end()
+	for range bufferedRowsRead {
+		if r.pg.Frontend().ReadBufferLen() == 0 {
+			return false
+		}
+		if !r.inner.Next() {
+			return true
+		}
+	}
+	return false
+}
+
 // stop ends the statement of rows not read to their end: cancelled, then
 // what the server still sends read and dropped.
 func (r *Rows) stop() {
-	if !r.ended && !r.inTx {
+	if !r.ended && !r.inTx && !r.endsInBuffer() {
 		r.g.cancelled()
 		ctx, cancel := context.WithTimeout(context.Background(), streamCancelTimeout)
 		r.pg.CancelRequest(ctx)
@@ -231,6 +256,9 @@ func (r *Rows) release() {
 		return
 	}
 	r.closed = true
+	if r.onDone != nil {
+		r.onDone()
+	}
 	if r.ended {
 		r.closeErr = r.inner.Err()
 		if r.closeErr != nil && r.err == nil {
