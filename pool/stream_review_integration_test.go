@@ -64,8 +64,9 @@ func TestCopyToWritesNothingOnceAwaitReturns(t *testing.T) {
 }
 
 // TestCopyFromReadsNothingOnceItFailed: once the caller's context ended
-// and CopyFrom's future failed, the caller's source is not read again
-// (pgx, filling a buffer ahead, used to go on reading it).
+// and CopyFrom's future failed, no call of the caller's source begins
+// (pgx, filling a buffer ahead, made thousands more); a call under way as
+// the context ended may still finish.
 func TestCopyFromReadsNothingOnceItFailed(t *testing.T) {
 	ctx := testContext(t)
 	p := streamPool(t, ctx, pgtest.Shared(t).NewDatabase(t), pool.Options{Size: 1, MaxSize: 1})
@@ -93,8 +94,8 @@ func TestCopyFromReadsNothingOnceItFailed(t *testing.T) {
 	}
 	resolved.Store(true)
 	execInt(t, ctx, p, "SELECT 1") // the connection is back: the COPY is over
-	if n := late.Load(); n > 0 {
-		t.Errorf("the source was read %d times after the future failed", n)
+	if n := late.Load(); n > 1 {
+		t.Errorf("the source was read %d times after the future failed, want at most the call under way", n)
 	}
 	if n := execInt(t, ctx, p, "SELECT count(*) FROM copied"); n != 0 {
 		t.Errorf("%d rows copied by the cancelled COPY, want 0", n)

@@ -236,11 +236,15 @@ func (r *Rows) endsInBuffer() bool {
 // stop ends the statement of rows not read to their end: cancelled, then
 // what the server still sends read and dropped.
 func (r *Rows) stop() {
-	if !r.ended && !r.inTx && !r.endsInBuffer() {
+	if !r.ended && !r.inTx {
+		// Armed first: a read of endsInBuffer that waits (a message only
+		// half in the buffer, a partition) is seen through by the guard.
 		r.g.cancelled()
-		ctx, cancel := context.WithTimeout(context.Background(), streamCancelTimeout)
-		r.pg.CancelRequest(ctx)
-		cancel()
+		if !r.endsInBuffer() {
+			ctx, cancel := context.WithTimeout(context.Background(), streamCancelTimeout)
+			r.pg.CancelRequest(ctx)
+			cancel()
+		}
 	}
 	r.g.begin()
 	r.inner.Close()
