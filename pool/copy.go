@@ -69,7 +69,8 @@ func copyFromRequest(ctx context.Context, table pgx.Identifier, columns []string
 func copyToRequest(ctx context.Context, w io.Writer, sql string, shared bool) (*future.Future[int64], *request) {
 	sw := &stoppableWriter{w: w, ctx: ctx}
 	f, r := copyRequest(ctx, shared, func(conn *pgx.Conn, g *stallGuard) (int64, error) {
-		tag, err := conn.PgConn().CopyTo(context.WithoutCancel(ctx), guardedWriter{sw, g}, sql)
+		sw.g = g
+		tag, err := conn.PgConn().CopyTo(context.WithoutCancel(ctx), sw, sql)
 		return tag.RowsAffected(), err
 	})
 	finish := r.finish
@@ -113,27 +114,15 @@ func (s guardedSource) Values() ([]any, error) {
 	return s.CopyFromSource.Values()
 }
 
-// guardedWriter is a COPY's writer whose writes show its stall guard that
-// data is coming, and that the COPY waits for the caller's writer
-// meanwhile.
-type guardedWriter struct {
-	w io.Writer
-	g *stallGuard
-}
-
-func (w guardedWriter) Write(p []byte) (int, error) {
-	w.g.pause()
-	defer w.g.resume()
-	return w.w.Write(p)
-}
-
 // stoppableWriter writes to w until it is stopped or the caller's context
 // has ended (an Await with that context has returned); then it drops what
-// it is given.
+// it is given. Its writes show the COPY's stall guard that data is
+// coming, and that the COPY waits for the caller's writer meanwhile.
 type stoppableWriter struct {
 	mu      sync.Mutex
 	w       io.Writer
 	ctx     context.Context
+	g       *stallGuard
 	stopped bool
 }
 
@@ -143,6 +132,8 @@ func (s *stoppableWriter) Write(p []byte) (int, error) {
 	if s.stopped || s.ctx.Err() != nil {
 		return len(p), nil
 	}
+	s.g.pause()
+	defer s.g.resume()
 	return s.w.Write(p)
 }
 

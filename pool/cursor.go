@@ -153,13 +153,17 @@ func (c *Cursor) scan(i int, dst any) error {
 	if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && rv.IsNil() {
 		return errNilDest
 	}
-	f := &c.result().Fields[i]
-	t := reflect.TypeOf(dst)
-	p := &c.plans[i]
-	if p.plan == nil || p.dst != t {
-		p.plan, p.dst = c.result().Types.PlanScan(f.DataTypeOID, f.Format, dst), t
+	res := c.result()
+	return c.plans[i].scan(res.Types, &res.Fields[i], res.Value(c.next, i), dst)
+}
+
+// scan scans src, a value of field f, into dst, planned anew when dst's
+// type is not the one last scanned into.
+func (p *scanPlan) scan(m *pgtype.Map, f *pgconn.FieldDescription, src []byte, dst any) error {
+	if t := reflect.TypeOf(dst); p.plan == nil || p.dst != t {
+		p.plan, p.dst = m.PlanScan(f.DataTypeOID, f.Format, dst), t
 	}
-	return p.plan.Scan(c.result().Value(c.next, i), dst)
+	return p.plan.Scan(src, dst)
 }
 
 // FetchMany returns up to n of the remaining rows as database/sql driver

@@ -113,13 +113,17 @@ func (r *cursorRows) Values() ([]any, error) {
 
 // value decodes a value of the current row as pgx's Rows.Values does.
 func (c *Cursor) value(i int) (any, error) {
-	src := c.result().Value(c.next, i)
+	res := c.result()
+	return decodeValue(res.Types, &res.Fields[i], res.Value(c.next, i))
+}
+
+// decodeValue decodes src, a value of field f, as pgx's Rows.Values does.
+func decodeValue(m *pgtype.Map, f *pgconn.FieldDescription, src []byte) (any, error) {
 	if src == nil {
 		return nil, nil
 	}
-	f := &c.result().Fields[i]
-	if t, ok := c.result().Types.TypeForOID(f.DataTypeOID); ok {
-		return t.Codec.DecodeValue(c.result().Types, f.DataTypeOID, f.Format, src)
+	if t, ok := m.TypeForOID(f.DataTypeOID); ok {
+		return t.Codec.DecodeValue(m, f.DataTypeOID, f.Format, src)
 	}
 	if f.Format == pgtype.TextFormatCode {
 		return string(src), nil

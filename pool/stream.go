@@ -162,7 +162,7 @@ func streamOn(ctx context.Context, conn *pgx.Conn, query string, args []any, rea
 			// was refused before it ran, and pgx has forgotten it: it runs
 			// once more, prepared afresh, as Execute's statements do,
 			// unless a transaction of the caller's is now aborted.
-			if again && staleStatement(err) && conn.PgConn().TxStatus() == 'I' && ctx.Err() == nil {
+			if again && engine.StalePrepared(err) && conn.PgConn().TxStatus() == 'I' && ctx.Err() == nil {
 				continue
 			}
 			return streamError(ctx, conn, err)
@@ -233,17 +233,6 @@ func handOver(rows *Rows, deliver func(*Rows, error) bool) error {
 	}
 	<-rows.done
 	return rows.closeErr
-}
-
-// staleStatement reports whether err is the server refusing a prepared
-// statement that no longer exists (26000) or whose result changed shape
-// (0A000, cached plan must not change result type).
-func staleStatement(err error) bool {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
-		return false
-	}
-	return pgErr.Code == pgerrcode.InvalidSQLStatementName || pgErr.Code == pgerrcode.FeatureNotSupported
 }
 
 // streamError is the error a stream reports for err, pgx's:

@@ -1,11 +1,9 @@
 package pool
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,8 +42,7 @@ type Rows struct {
 	err error
 
 	// Scan's plans, per column, for the type last scanned into.
-	plans []pgtype.ScanPlan
-	types []reflect.Type
+	plans []scanPlan
 }
 
 var _ pgx.Rows = (*Rows)(nil)
@@ -78,44 +75,37 @@ func (r *Rows) Next() bool {
 // the result, which may be endless; the scan is done here instead, as
 // pgx does it.
 func (r *Rows) Scan(dest ...any) error {
+	err := r.scan(dest)
+	if err != nil {
+		r.fail(err)
+	}
+	return err
+}
+
+func (r *Rows) scan(dest []any) error {
 	if len(dest) == 1 {
 		if rs, ok := dest[0].(pgx.RowScanner); ok {
-			err := rs.ScanRow(r)
-			if err != nil {
-				r.fail(err)
-			}
-			return err
+			return rs.ScanRow(r)
 		}
 	}
 	fields := r.fields
 	values := r.inner.RawValues()
 	if len(fields) != len(values) {
-		err := fmt.Errorf("number of field descriptions must equal number of values, got %d and %d", len(fields), len(values))
-		r.fail(err)
-		return err
+		return fmt.Errorf("number of field descriptions must equal number of values, got %d and %d", len(fields), len(values))
 	}
 	if len(fields) != len(dest) {
-		err := fmt.Errorf("number of field descriptions must equal number of destinations, got %d and %d", len(fields), len(dest))
-		r.fail(err)
-		return err
+		return fmt.Errorf("number of field descriptions must equal number of destinations, got %d and %d", len(fields), len(dest))
 	}
 	if r.plans == nil {
-		r.plans = make([]pgtype.ScanPlan, len(fields))
-		r.types = make([]reflect.Type, len(fields))
+		r.plans = make([]scanPlan, len(fields))
 	}
 	m := r.inner.TypeMap()
 	for i, d := range dest {
 		if d == nil {
 			continue
 		}
-		if t := reflect.TypeOf(d); r.plans[i] == nil || r.types[i] != t {
-			r.plans[i] = m.PlanScan(fields[i].DataTypeOID, fields[i].Format, d)
-			r.types[i] = t
-		}
-		if err := r.plans[i].Scan(values[i], d); err != nil {
-			err = pgx.ScanArgError{ColumnIndex: i, FieldName: fields[i].Name, Err: err}
-			r.fail(err)
-			return err
+		if err := r.plans[i].scan(m, &fields[i], values[i], d); err != nil {
+			return pgx.ScanArgError{ColumnIndex: i, FieldName: fields[i].Name, Err: err}
 		}
 	}
 	return nil
@@ -128,35 +118,16 @@ func (r *Rows) Values() ([]any, error) {
 	if r.closed {
 		return nil, errors.New("rows is closed")
 	}
-	fields := r.fields
 	raw := r.inner.RawValues()
 	m := r.inner.TypeMap()
-	values := make([]any, 0, len(fields))
-	for i := range fields {
-		buf, fd := raw[i], &fields[i]
-		if buf == nil {
-			values = append(values, nil)
-			continue
-		}
-		if dt, ok := m.TypeForOID(fd.DataTypeOID); ok {
-			v, err := dt.Codec.DecodeValue(m, fd.DataTypeOID, fd.Format, buf)
-			if err != nil {
-				r.fail(err)
-				return nil, err
-			}
-			values = append(values, v)
-			continue
-		}
-		switch fd.Format {
-		case pgx.TextFormatCode:
-			values = append(values, string(buf))
-		case pgx.BinaryFormatCode:
-			values = append(values, bytes.Clone(buf))
-		default:
-			err := errors.New("unknown format code")
+	values := make([]any, len(r.fields))
+	for i := range r.fields {
+		v, err := decodeValue(m, &r.fields[i], raw[i])
+		if err != nil {
 			r.fail(err)
 			return nil, err
 		}
+		values[i] = v
 	}
 	return values, nil
 }

@@ -43,16 +43,19 @@ func unpreparedFrom(b *Batch) int {
 // waits. Not a statement with the WAL position read behind it, which
 // would be read before the statement's second run.
 func (w *Engine) mayRunAgain(b *Batch, err error) bool {
+	return StalePrepared(err) && !w.bound && b.Begin == "" && b.count() == 1 && !b.positionAfter() && !b.Cancelled.Load()
+}
+
+// StalePrepared reports whether err is the server refusing a prepared
+// statement that no longer exists (26000) or whose result changed shape
+// (0A000, cached plan must not change result type): refused at Bind,
+// before anything of it ran.
+func StalePrepared(err error) bool {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return false
 	}
-	switch pgErr.Code {
-	case pgerrcode.InvalidSQLStatementName, pgerrcode.FeatureNotSupported:
-	default:
-		return false
-	}
-	return !w.bound && b.Begin == "" && b.count() == 1 && !b.positionAfter() && !b.Cancelled.Load()
+	return pgErr.Code == pgerrcode.InvalidSQLStatementName || pgErr.Code == pgerrcode.FeatureNotSupported
 }
 
 // runAgain writes again, unprepared, the statement of b that the server
