@@ -30,6 +30,10 @@ const (
 	// many callers may wait for a connection; "0", the default, is no
 	// limit.
 	KeyMaxWaiting = "max_waiting" // "64"
+
+	// Read for package pool: "true" turns its read groups on
+	// (Options.ReadGroups); a boolean, default false.
+	KeyReadGroups = "read_groups"
 )
 
 // dsnSetting is one key=value pair of a DSN: start and end delimit its raw
@@ -87,6 +91,14 @@ var momokoKeys = map[string]func(c *Config, value string) error{
 			return fmt.Errorf("%q is not a count (use 0 for no limit, or a positive number)", v)
 		}
 		c.MaxWaiting = n
+		return nil
+	},
+	KeyReadGroups: func(c *Config, v string) error {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a boolean (use true or false)", v)
+		}
+		c.ReadGroups = on
 		return nil
 	},
 	KeyHstore: func(c *Config, v string) (err error) {

@@ -22,6 +22,7 @@ func (o *owner) newEngine(conn *pgx.Conn) *engine.Engine {
 		Types:           &p.decode,
 		ServerTime:      p.speeds.record,
 		Lost:            connectionLost,
+		Writers:         p.writers,
 	}
 	if t, ok := conn.Config().Tracer.(QueryTimesTracer); ok {
 		cfg.QueryTimes = func(ctx context.Context, conn *pgx.Conn, times engine.Times) {

@@ -141,7 +141,14 @@ func (p *Pool) prepareStatements(r *request) error {
 		// it, so it is never queued behind others either.
 		r.fast = false
 	}
+	r.Group = p.writers != nil && r.fast && r.Shared && len(r.Stmts) == 1 && mayGroup(r.Stmts[0].SQL)
 	return nil
+}
+
+// mayGroup reports whether sql may join a read group: by its text, it
+// reads, and it leaves nothing on its session.
+func mayGroup(sql string) bool {
+	return sqltext.StartsWith(sql, "SELECT", "WITH", "VALUES", "TABLE") && !sqltext.ChangesSession(sql)
 }
 
 // rewrite applies what pgx would do with a statement's first argument.

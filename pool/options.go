@@ -139,6 +139,16 @@ type Options struct {
 	// callers on a small pool keep every connection's pipeline full,
 	// short enough that one round trip's worth of results stays small.
 	MaxPipeline int
+	// ReadGroups turns read groups on: lone fast reads through the pool
+	// (SELECT, WITH, VALUES, TABLE, not changing the session) pipelined on
+	// one connection share one Sync, and with it one read-only
+	// transaction; a statement found to write (25006 inside a group) runs
+	// again on its own and is never grouped again. See "Read groups" in
+	// the package documentation for what a group changes, and
+	// BENCHMARKS.md for what it buys: on a small machine with the server
+	// local, nothing yet, which is why it is off by default. Default
+	// false, or the DSN's read_groups=true.
+	ReadGroups bool
 	// Replicas are the pool's read replicas, which take the reads sent
 	// through Replica. Default: none.
 	Replicas ReplicaOptions
@@ -183,6 +193,7 @@ func (o *Options) fromDSN(cfg *driver.Config) {
 	if o.MaxWaiting == 0 {
 		o.MaxWaiting = cfg.MaxWaiting
 	}
+	o.ReadGroups = o.ReadGroups || cfg.ReadGroups
 }
 
 // resolve checks o and fills in the defaults.

@@ -58,6 +58,7 @@ type owner struct {
 
 	// The owner goroutine's own.
 	pending       []*request // taken up, not written yet, in order
+	requeued      int        // pending[:requeued] came back from read groups since the last write
 	aloneInFlight bool
 	resume        bool                            // taken from the idle list: check the connection first
 	parked        bool                            // it has been idle in the pool: a reused connection, not a fresh dial
@@ -227,6 +228,10 @@ func (o *owner) serve(w *engine.Engine) error {
 		}
 		if err != nil {
 			return o.lose(w, err)
+		}
+		if b != nil && b.Skipped {
+			o.rewrite(requestOf(b))
+			continue
 		}
 		if b != nil && o.finish(requestOf(b), w.TxStatus(), w.InFlight()) {
 			return o.lose(w, ErrTransactionLeftOpen)

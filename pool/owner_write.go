@@ -27,6 +27,7 @@ func (o *owner) writeReady(w *engine.Engine) error {
 	}
 	now := time.Time{}
 	wrote := false
+	o.requeued = 0
 	next := 0 // o.pending[:next] are done with
 	defer func() {
 		o.pending = append(o.pending[:0], o.pending[next:]...)
@@ -101,7 +102,20 @@ func (o *owner) enterFlight(r *request) bool {
 	return true
 }
 
-// leaveFlight takes back a request that could not be encoded.
+// rewrite takes back a request whose read group's run of it does not
+// stand (engine.Batch.Skipped): it is written again, ahead of what was
+// given to o after it.
+func (o *owner) rewrite(r *request) {
+	o.d.mu.Lock()
+	o.d.counts.groups.Again++
+	o.d.mu.Unlock()
+	o.leaveFlight(r)
+	o.pending = slices.Insert(o.pending, o.requeued, r)
+	o.requeued++
+}
+
+// leaveFlight takes back a request that could not be encoded, or is to be
+// written again.
 func (o *owner) leaveFlight(r *request) {
 	o.d.mu.Lock()
 	defer o.d.mu.Unlock()
@@ -147,6 +161,9 @@ func (o *owner) finish(r *request, txStatus byte, busy bool) (closeConn bool) {
 	d := o.d
 	d.mu.Lock()
 	o.account(r)
+	if r.Grouped {
+		d.counts.groups.Statements++
+	}
 	// Not always the oldest: the engine may run a statement again
 	// behind others (runAgain).
 	if i := slices.Index(o.flight, r); i >= 0 {
@@ -215,9 +232,17 @@ func (o *owner) lose(w *engine.Engine, err error) error {
 	o.flight = nil
 	o.broken = true
 	var back []*request
-	n := 0
+	n, undone := 0, 0
 	for _, r := range flight {
-		if w.NeverSent(&r.Batch) {
+		unsent := w.NeverSent(&r.Batch)
+		if !unsent && w.Undone(&r.Batch) && !r.undoneOnce {
+			// Its read group's transaction died with the session: it
+			// runs again elsewhere, once.
+			r.undoneOnce = true
+			undone++
+			unsent = true
+		}
+		if unsent {
 			// Timed afresh on its next connection.
 			r.written = false
 			r.ResetTimes()
@@ -241,7 +266,7 @@ func (o *owner) lose(w *engine.Engine, err error) error {
 		}
 		r.done(lost)
 	}
-	if n == 0 && len(back) > 0 {
+	if n == 0 && undone == 0 && len(back) > 0 {
 		// The kernel refused the write whole and nothing written is lost.
 		return &deadBeforeWrite{err: err, parked: o.parked}
 	}

@@ -36,6 +36,7 @@ type Pool struct {
 
 	lat       latencies // Stats.Latency
 	decode    engine.SharedTypes
+	writers   *engine.Writers // what read groups found to write; nil: groups off
 	speeds    speeds
 	procKinds sync.Map // CallProc name → true for a procedure
 	sessions  sessionWatch
@@ -108,6 +109,9 @@ func newPool(db *sql.DB, o Options) *Pool {
 	p.replicaView.p = p
 	p.lat.since = time.Now()
 	p.disp = newDispatcher(p, o)
+	if o.ReadGroups && o.MaxPipeline > 1 {
+		p.writers = new(engine.Writers)
+	}
 	return p
 }
 

@@ -33,6 +33,11 @@ type Stats struct {
 	// then waited on its head (a lock wait, a slow plan) before they were
 	// written, and that went to another connection instead.
 	MovedFromLate uint64
+	// ReadGroups counts the statements whose outcome came from a read
+	// group (Options.ReadGroups), and the runs in groups that did not
+	// stand (a member after or before one that failed, a writer found,
+	// a group refused), each of which ran again.
+	ReadGroups ReadGroupCounts
 
 	// Closes counts the connections the pool closed, by cause, since it
 	// was made.
@@ -107,11 +112,18 @@ type QueueCounts struct {
 // counters are Stats' cumulative counters kept by the dispatcher, guarded
 // by its mutex. The hot path touches none of them: they change only when
 // a caller waits, gets a Conn, or a connection opens or breaks.
+// ReadGroupCounts: see Stats.ReadGroups.
+type ReadGroupCounts struct {
+	Statements uint64
+	Again      uint64
+}
+
 type counters struct {
 	acquires, waits, timeouts, cancelled uint64
 	waitTime                             time.Duration
 	opens, openFailures, retried, lost   uint64
 	movedLate                            uint64
+	groups                               ReadGroupCounts
 	refused                              uint64
 	waitHist                             *histogram // Stats.Latency.Wait
 }
@@ -159,6 +171,7 @@ func (p *Pool) Stats() Stats {
 		Pipelined:       d.pipelined,
 		DeepestPipeline: d.deepest,
 		MovedFromLate:   d.counts.movedLate,
+		ReadGroups:      d.counts.groups,
 		Closes: CloseCounts{
 			Lifetime:    d.closes[closeLifetime],
 			HealthCheck: d.closes[closeHealthCheck],

@@ -14,10 +14,11 @@ import (
 // poolClient is the pool under test: every call is a future, awaited.
 type poolClient struct{ p *pool.Pool }
 
-// openPool opens the pool with maxPipeline (0: the default; 1: no
-// pipelining, one statement in flight per connection).
-func openPool(ctx context.Context, dsn string, maxPipeline int) (client, error) {
-	p, err := pool.Open(ctx, dsn, pool.Options{Size: maxConns, MaxSize: maxConns, MaxPipeline: maxPipeline})
+// openPool opens the pool with opts, its size the harness's (MaxPipeline
+// 1: no pipelining, one statement in flight per connection).
+func openPool(ctx context.Context, dsn string, opts pool.Options) (client, error) {
+	opts.Size, opts.MaxSize = maxConns, maxConns
+	p, err := pool.Open(ctx, dsn, opts)
 	if err != nil {
 		return nil, err
 	}

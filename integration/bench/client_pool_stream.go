@@ -1,6 +1,10 @@
 package bench
 
-import "context"
+import (
+	"context"
+
+	"github.com/momoko-go/momoko/pool"
+)
 
 // poolStreamClient is the pool with W3's result streamed (Pool.Stream):
 // rows read from the connection as they arrive rather than buffered
@@ -8,7 +12,7 @@ import "context"
 type poolStreamClient struct{ poolClient }
 
 func openPoolStream(ctx context.Context, dsn string) (client, error) {
-	c, err := openPool(ctx, dsn, 0)
+	c, err := openPool(ctx, dsn, pool.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -3,12 +3,15 @@ package bench
 import (
 	"context"
 	"fmt"
+
+	"github.com/momoko-go/momoko/pool"
 )
 
 // The clients, by name, in table order.
 const (
 	ClientPool       = "pool"
 	ClientPoolNoPipe = "pool-nopipe"
+	ClientPoolGroups = "pool+groups"
 	ClientPoolTraced = "pool+tracer"
 	ClientPoolStream = "pool-stream"
 	ClientSQL        = "sql+pgx"
@@ -18,15 +21,17 @@ const (
 )
 
 // clientNames lists every client in table order.
-var clientNames = []string{ClientPool, ClientPoolNoPipe, ClientPoolTraced, ClientPoolStream, ClientSQL, ClientPGXPool, ClientPGXBatch, ClientSQLMomoko}
+var clientNames = []string{ClientPool, ClientPoolGroups, ClientPoolNoPipe, ClientPoolTraced, ClientPoolStream, ClientSQL, ClientPGXPool, ClientPGXBatch, ClientSQLMomoko}
 
 // openClient opens the client called name on dsn.
 func openClient(ctx context.Context, name, dsn string) (client, error) {
 	switch name {
 	case ClientPool:
-		return openPool(ctx, dsn, 0)
+		return openPool(ctx, dsn, pool.Options{})
+	case ClientPoolGroups:
+		return openPool(ctx, dsn, pool.Options{ReadGroups: true})
 	case ClientPoolNoPipe:
-		return openPool(ctx, dsn, 1)
+		return openPool(ctx, dsn, pool.Options{MaxPipeline: 1})
 	case ClientPoolTraced:
 		return openTracedPool(ctx, dsn)
 	case ClientPoolStream:

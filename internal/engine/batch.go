@@ -32,6 +32,9 @@ type Batch struct {
 	// WALAfter: the engine reads the WAL position after its statements
 	// into WAL, which stays 0 when it could not (see PositionAfter).
 	WALAfter bool
+	// Group: a lone read through a pool, fast, that may share a read
+	// group (group.go) with others; the engine may still write it alone.
+	Group bool
 	// Cancelled: its caller's context ended; it is not run again.
 	Cancelled atomic.Bool
 	// Caller is the caller's own record of the work, for ReadNext's
@@ -49,6 +52,10 @@ type Batch struct {
 	// again: the error of its statement that the engine may run a second
 	// time (see runAgain).
 	again error
+	// group: the read group it is in, until that group's Sync is read;
+	// noGroup: it runs again alone, after its group failed on it.
+	group   *group
+	noGroup bool
 
 	// The outcome. Results: one per statement read, BEGIN and COMMIT
 	// included (TrimTx: drop theirs), each allocated on its own so that
@@ -62,6 +69,12 @@ type Batch struct {
 	// Ended: the Sync after its statements was read; only the WAL
 	// position is still in flight, so a break now loses no outcome.
 	Ended bool
+	// Skipped: it was in a read group whose run of it does not stand (it
+	// never ran, or its transaction rolled back): it has no outcome, and
+	// is to be written again.
+	Skipped bool
+	// Grouped: its outcome came from a read group that ended.
+	Grouped bool
 
 	// Where its time went: Queued (set by the caller), when it was given
 	// to its connection; Started, when it was written; ServerFrom, when the

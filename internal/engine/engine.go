@@ -29,6 +29,10 @@ type Config struct {
 	// Lost is the error a tracer is told of a statement whose connection
 	// broke with err while it was in flight. Default: err.
 	Lost func(err error) error
+	// Writers turns read groups on (see group.go), and remembers what
+	// they found to write; the engines of a pool share it. Default nil:
+	// every batch keeps a Sync of its own.
+	Writers *Writers
 }
 
 // Engine writes statements to one pgx connection and reads their results,
@@ -58,6 +62,12 @@ type Engine struct {
 	bound     bool         // the statement last read got past its Bind
 	probe     *socketProbe // looks whether the server closed the idle connection
 	tracers   tracers      // the ConnConfig's Tracer, by what it traces
+	skipping  bool         // the server skips to the next Sync after an error
+
+	open             *group   // the read group being written; nil if none
+	ready            []*Batch // members of read groups that ended, to hand back in order
+	readyAt          int      // ready[readyAt:] are still to hand back
+	isolationRefused bool     // a group's guard found the isolation not read committed
 }
 
 // New makes the engine of conn, which it uses alone from now on.
@@ -80,8 +90,11 @@ func New(conn *pgx.Conn, cfg Config) *Engine {
 // nothing is in flight.
 func (w *Engine) Conn() *pgx.Conn { return w.conn }
 
-// InFlight reports whether results are still to be read.
-func (w *Engine) InFlight() bool { return w.head < len(w.sent) }
+// InFlight reports whether results are still to be read or handed back:
+// a read group still open counts, since its Sync is still to be written.
+func (w *Engine) InFlight() bool {
+	return w.head < len(w.sent) || w.open != nil || w.readyAt < len(w.ready)
+}
 
 // TxStatus is the connection's transaction status after the last result
 // read: 'I' idle, 'T' in a transaction, 'E' in a failed one.
@@ -94,6 +107,7 @@ const (
 	expectPrepare
 	expectDeallocate
 	expectSync
+	expectGuard // a read group's first statement
 )
 
 // expect is one result the server will send, in the order they were
@@ -103,7 +117,8 @@ type expect struct {
 	b    *Batch
 	prep *stmtcache.Prepared
 	sql  string
-	last bool // the final Sync of b
+	last bool   // the final Sync of b
+	g    *group // the read group a member, a guard or a Sync belongs to
 
 	describe bool // a RowDescription comes first
 	position bool // the WAL position read after b (Batch.PositionAfter)

@@ -1,11 +1,24 @@
 package engine
 
-import "github.com/jackc/pgx/v5/pgconn"
+import (
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+)
 
 // Sending what was written, and telling afterwards what left the client.
 
-// Flush sends what Write queued.
+// Flush sends what Write queued. An open read group whose members were
+// all read ends here: nothing more joined it while they ran. One with
+// members still running stays open for what comes next, and the server is
+// asked to send the results it has so far.
 func (w *Engine) Flush() error {
+	if w.open != nil {
+		if w.open.unread == 0 {
+			w.endGroup()
+		} else if w.unflushed {
+			w.fe.Send(&pgproto3.Flush{})
+		}
+	}
 	if !w.unflushed {
 		return nil
 	}
@@ -36,13 +49,13 @@ func (w *Engine) NeverSent(b *Batch) bool {
 // ResultsBuffered reports whether results of what was written are
 // already in the read buffer, so that reading them needs no system call.
 func (w *Engine) ResultsBuffered() bool {
-	return w.head < w.flushed && w.fe.ReadBufferLen() > 0
+	return w.readyAt < len(w.ready) || w.head < w.flushed && w.fe.ReadBufferLen() > 0
 }
 
 // PreparingFirst is the SQL of the Prepare whose answer the engine
 // waits for first; "" when that is not a Prepare's.
 func (w *Engine) PreparingFirst() string {
-	if !w.InFlight() || w.sent[w.head].kind != expectPrepare {
+	if w.head == len(w.sent) || w.sent[w.head].kind != expectPrepare {
 		return ""
 	}
 	return w.sent[w.head].sql
@@ -53,5 +66,12 @@ func (w *Engine) PreparingFirst() string {
 // left the client (its caller may run it elsewhere).
 func (w *Engine) Lose(lost, unsent error) {
 	w.endTraces(lost, unsent)
+	for _, e := range w.sent[w.head:] {
+		if e.g != nil && e.b != nil {
+			skip(e.b)
+			e.b.group = nil
+		}
+	}
 	w.sent, w.head, w.flushed = nil, 0, 0
+	w.open, w.skipping = nil, false
 }

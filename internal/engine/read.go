@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"time"
@@ -23,20 +22,29 @@ func (e *BrokenError) Unwrap() error { return e.Err }
 // results or its error set, or until nothing is in flight (nil). A
 // *BrokenError means the connection is gone, with the batches in flight.
 // Everything in flight must have been flushed: the server answers nothing
-// else, so reading on would wait for good.
+// else, so reading on would wait for good. A member of a read group is
+// held until its group's Sync; once it has been read ReadNext returns nil,
+// so that its caller may add to the open group what came meanwhile, and
+// after the Sync it returns the members one by one (a Skipped one is to be
+// written again).
 func (w *Engine) ReadNext() (*Batch, error) {
+	if w.readyAt < len(w.ready) {
+		return w.nextReady(), nil
+	}
 	if w.lastRead.IsZero() {
 		w.lastRead = time.Now()
 	}
-	var failed bool // the server skips to the next Sync after its error
-	for w.InFlight() {
+	for w.head < len(w.sent) {
 		// Cleared as it is taken: it holds its batch, and through it the
 		// caller's results, which the engine must not keep alive.
 		entry := w.sent[w.head]
 		w.sent[w.head] = expect{}
 		e := &entry
 		w.head++
-		if failed && e.kind != expectSync {
+		if w.skipping && e.kind != expectSync {
+			if e.g != nil && e.kind == expectStatement {
+				e.g.unread--
+			}
 			w.traceEnd(e, "", errSkipped)
 			continue
 		}
@@ -49,10 +57,30 @@ func (w *Engine) ReadNext() (*Batch, error) {
 				_, ok := m.(*pgproto3.CloseComplete)
 				return ok, nil
 			})
+		case expectGuard:
+			err = w.readGuard(e.g)
 		case expectStatement:
 			err = w.readStatement(e)
+			if g := e.g; g != nil {
+				g.unread--
+				if err == nil {
+					return nil, nil // held until the group's Sync
+				}
+				if g.failed == nil && errors.As(err, new(*pgconn.PgError)) {
+					g.failed = e.b
+				}
+			}
 		case expectSync:
-			failed = false
+			w.skipping = false
+			if e.g != nil {
+				if err := w.readGroupEnd(e.g); err != nil {
+					return nil, err
+				}
+				if w.readyAt < len(w.ready) {
+					return w.nextReady(), nil
+				}
+				continue
+			}
 			if err := w.receive(readyForQuery); err != nil {
 				return nil, err
 			}
@@ -89,9 +117,20 @@ func (w *Engine) ReadNext() (*Batch, error) {
 		// An error of the engine's own (a result too large, a COPY
 		// refused) skips nothing on the server.
 		var pgErr *pgconn.PgError
-		failed = errors.As(err, &pgErr)
+		w.skipping = errors.As(err, &pgErr)
 	}
-	return nil, nil // only Prepares were in flight
+	return nil, nil // only Prepares, or members of an open group, were in flight
+}
+
+// nextReady hands back the first member of an ended read group.
+func (w *Engine) nextReady() *Batch {
+	b := w.ready[w.readyAt]
+	w.ready[w.readyAt] = nil
+	w.readyAt++
+	if w.readyAt == len(w.ready) {
+		w.ready, w.readyAt = w.ready[:0], 0
+	}
+	return b
 }
 
 // rollback ends a transaction whose statement failed: the server skipped
@@ -109,43 +148,6 @@ func (w *Engine) rollback() error {
 		return &BrokenError{err}
 	}
 	return err
-}
-
-func readyForQuery(m pgproto3.BackendMessage) (bool, error) {
-	_, ok := m.(*pgproto3.ReadyForQuery)
-	return ok, nil
-}
-
-// receive reads messages and hands each to handle until it reports done.
-// An ErrorResponse ends it with the *pgconn.PgError; a read error with an
-// *BrokenError.
-func (w *Engine) receive(handle func(pgproto3.BackendMessage) (bool, error)) error {
-	for {
-		m, err := w.pg.ReceiveMessage(context.Background())
-		if err != nil {
-			return &BrokenError{err}
-		}
-		switch m := m.(type) {
-		case *pgproto3.ErrorResponse:
-			return w.serverError(m)
-		case *pgproto3.NoticeResponse, *pgproto3.NotificationResponse, *pgproto3.ParameterStatus:
-			continue // pgconn has passed them to its handlers
-		}
-		done, err := handle(m)
-		if err != nil || done {
-			return err
-		}
-	}
-}
-
-// serverError is a statement's error, or an *BrokenError when the error was
-// FATAL and the server closed the session.
-func (w *Engine) serverError(m *pgproto3.ErrorResponse) error {
-	pgErr := pgconn.ErrorResponseToPgError(m)
-	if w.pg.IsClosed() {
-		return &BrokenError{pgErr}
-	}
-	return pgErr
 }
 
 // readPrepare reads a Prepare's ParseComplete, ParameterDescription and

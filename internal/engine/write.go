@@ -61,6 +61,7 @@ func (w *Engine) PrepareFor(b *Batch) (bool, error) {
 		return !hold, nil
 	}
 	if len(missing) > 0 {
+		w.endGroup() // a Prepare's Sync would end it
 		w.sendEvictions()
 		for _, sql := range missing {
 			w.prepare(b, sql)
@@ -88,8 +89,10 @@ func distinctOver(b *Batch, limit int) bool {
 // reported b ready. An error means b could not be encoded, and nothing of
 // it was written; ErrPrepareAgain that b goes to PrepareFor again.
 func (w *Engine) Write(b *Batch) error {
+	b.Skipped, b.Grouped = false, false
 	if b.Ping {
 		// A lone Sync is the cheapest round trip the protocol has.
+		w.endGroup()
 		w.fe.SendSync(&pgproto3.Sync{})
 		w.expect(expect{kind: expectSync, b: b, last: true})
 		w.unflushed = true
@@ -102,10 +105,21 @@ func (w *Engine) Write(b *Batch) error {
 		if stale, err := w.build(p, b.argsAt(0)); err != nil {
 			return w.encodeFailed(b, p, stale, err)
 		}
-		w.sendEvictions()
-		w.send(b, sql, p, w.eqb.ParamValues, w.eqb.ParamFormats, true, w.traceStart(b, 0))
-	} else if err := w.writeAll(b, n); err != nil {
-		return err
+		grouped := w.joinGroup(b, sql)
+		if !grouped {
+			w.endGroup()
+			w.sendEvictions() // not inside a group, whose failure would skip them
+			w.changesSession(sql)
+		}
+		w.send(b, sql, p, w.eqb.ParamValues, w.eqb.ParamFormats, !grouped, w.traceStart(b, 0))
+		if grouped && len(w.open.members) == GroupLimit {
+			w.endGroup()
+		}
+	} else {
+		w.endGroup()
+		if err := w.writeAll(b, n); err != nil {
+			return err
+		}
 	}
 	b.TrimTx = b.Begin != ""
 	if b.positionAfter() {
@@ -163,6 +177,7 @@ func (w *Engine) writeAll(b *Batch, n int) error {
 	for i := range n {
 		sql := b.sqlAt(i)
 		delete(w.preparing, sql)
+		w.changesSession(sql)
 		w.send(b, sql, bounds[i].prep, bounds[i].values, bounds[i].formats, i == n-1, w.traceStart(b, i))
 	}
 	return nil
@@ -184,7 +199,7 @@ func (w *Engine) send(b *Batch, sql string, p *stmtcache.Prepared, values [][]by
 		w.fe.SendDescribe(&pgproto3.Describe{ObjectType: 'P'})
 	}
 	w.fe.SendExecute(&pgproto3.Execute{})
-	w.expect(expect{kind: expectStatement, b: b, prep: p, sql: sql, describe: describe, trace: trace})
+	w.expect(expect{kind: expectStatement, b: b, prep: p, sql: sql, describe: describe, trace: trace, g: b.group})
 	if sync {
 		w.fe.SendSync(&pgproto3.Sync{})
 		w.expect(expect{kind: expectSync, b: b, last: !b.positionAfter()})
