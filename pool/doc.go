@@ -73,13 +73,19 @@
 // still wait (for a lock): a pipeline that has finished nothing for 2ms
 // plus four times its connection's usual wait for a result takes no new
 // work, and requests given to it but not yet written move to another
-// connection (Stats.MovedFromLate). Only statements already
-// written behind it wait with it: they were written while it was moving. A Transaction's
-// statements are written back to back, BEGIN to COMMIT, one round trip.
+// connection (Stats.MovedFromLate); only those written behind it already
+// wait with it. A Transaction's statements are written back to back, BEGIN
+// to COMMIT, one round trip.
 // Statements that change the transaction state (BEGIN, COMMIT, SAVEPOINT)
 // run alone on their connection. The simple protocol and pgx's exec and
 // describe modes (PgBouncer in transaction mode) run one statement at a
 // time through pgx itself.
+//
+// # Read groups
+//
+// With Options.ReadGroups (off by default), lone fast reads pipelined on
+// one connection share one Sync in one read-only implicit transaction; see
+// Options.ReadGroups for what that changes.
 //
 // # Failures
 //

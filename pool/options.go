@@ -141,13 +141,24 @@ type Options struct {
 	MaxPipeline int
 	// ReadGroups turns read groups on: lone fast reads through the pool
 	// (SELECT, WITH, VALUES, TABLE, not changing the session) pipelined on
-	// one connection share one Sync, and with it one read-only
-	// transaction; a statement found to write (25006 inside a group) runs
-	// again on its own and is never grouped again. See "Read groups" in
-	// the package documentation for what a group changes, and
-	// BENCHMARKS.md for what it buys: on a small machine with the server
-	// local, nothing yet, which is why it is off by default. Default
-	// false, or the DSN's read_groups=true.
+	// one connection share one Sync, so the server ends one implicit
+	// transaction for all of them rather than one each. A guard first
+	// makes that transaction read-only, and refuses the group unless the
+	// session's isolation is read committed (under repeatable read a later
+	// member would read the snapshot an earlier one took). Results are held
+	// until the group's end, since a later member's error rolls the whole
+	// transaction back: the member that failed keeps its error, the others
+	// run again (the server skipped them or rolled them back), as do the
+	// members of a group whose connection broke before its end, once. A
+	// statement that writes after all (nextval, a function that inserts)
+	// fails in its group with 25006, runs again alone, and never joins a
+	// group again. What no rollback undoes and a second run repeats (a
+	// session advisory lock, or a temporary sequence's nextval, taken
+	// inside a function) happens twice when its member runs again; the
+	// locks a member takes are held until its group's end. Stats.ReadGroups
+	// counts them. On a 2-core machine with the server local groups buy
+	// nothing yet (BENCHMARKS.md says where the time goes), which is why
+	// they are off. Default false, or the DSN's read_groups=true.
 	ReadGroups bool
 	// Replicas are the pool's read replicas, which take the reads sent
 	// through Replica. Default: none.
