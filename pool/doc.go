@@ -81,8 +81,6 @@
 // describe modes (PgBouncer in transaction mode) run one statement at a
 // time through pgx itself.
 //
-// # Read groups
-//
 // With Options.ReadGroups (off by default), lone fast reads pipelined on
 // one connection share one Sync in one read-only implicit transaction; see
 // Options.ReadGroups for what that changes.
