@@ -256,6 +256,7 @@ func (o *owner) lose(w *engine.Engine, err error) error {
 			o.d.counts.lost++
 		}
 	}
+	o.d.counts.groups.Again += uint64(undone)
 	o.d.mu.Unlock()
 	o.pending = append(back, o.pending...)
 	w.Lose(lost, &unsentError{cause: err})

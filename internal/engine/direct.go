@@ -17,6 +17,7 @@ import (
 // RunRaw runs fn on the engine's connection. A panic in it is caught
 // here, on the engine's goroutine, and becomes the error.
 func (w *Engine) RunRaw(fn func(*pgx.Conn) error) (err error) {
+	w.isolationRefused = false // fn may change the session
 	defer func() {
 		if v := recover(); v != nil {
 			err = &future.PanicError{Value: v, Stack: debug.Stack()}
@@ -34,6 +35,7 @@ const rollbackTimeout = 5 * time.Second
 // PgBouncer's transaction pooling), exec modes, and arguments that change
 // how pgx runs a query. pgx watches the caller's context itself.
 func (w *Engine) RunDirect(b *Batch) error {
+	w.isolationRefused = false // a simple-protocol string may change the session
 	if err := b.Ctx.Err(); err != nil {
 		return err
 	}
