@@ -21,7 +21,9 @@ type Config struct {
 	// shared by the engines of a pool. Default: one of the engine's own.
 	Types *SharedTypes
 	// ServerTime is told how long the server took on each prepared
-	// statement, from when the results ahead of it were read.
+	// statement: from when the results ahead of it were read, or from half
+	// a round trip after it was written to an idle server (roundtrip.go),
+	// to when its result was in, less the other half.
 	ServerTime func(sql string, d time.Duration)
 	// QueryTimes is told, for each traced statement, where its time went
 	// (see Times), with the context its tracer's start returned.
@@ -59,10 +61,11 @@ type Engine struct {
 	evicted   []*stmtcache.Prepared // to deallocate with the next write
 	lastRead  time.Time
 	unflushed bool
-	bound     bool         // the statement last read got past its Bind
-	probe     *socketProbe // looks whether the server closed the idle connection
-	tracers   tracers      // the ConnConfig's Tracer, by what it traces
-	skipping  bool         // the server skips to the next Sync after an error
+	bound     bool          // the statement last read got past its Bind
+	probe     *socketProbe  // looks whether the server closed the idle connection
+	tracers   tracers       // the ConnConfig's Tracer, by what it traces
+	skipping  bool          // the server skips to the next Sync after an error
+	rtt       time.Duration // the quickest round trip MeasureRoundTrip saw; 0 before
 
 	open             *group   // the read group being written; nil if none
 	ready            []*Batch // members of read groups that ended, to hand back in order

@@ -217,7 +217,7 @@ func (w *Engine) readStatement(e *expect) error {
 		start = w.lastRead
 	}
 	if e.prep != nil && w.cfg.ServerTime != nil {
-		w.cfg.ServerTime(e.prep.SQL, now.Sub(start))
+		w.cfg.ServerTime(e.prep.SQL, max(now.Sub(w.serviceFrom(b)), 0))
 	}
 	w.lastRead = now
 	if b.ServerFrom.IsZero() {
