@@ -153,11 +153,21 @@ func (g *groups) prime(t *testing.T, sqls ...string) {
 	}
 }
 
-// deliver reads until each of bs is handed back, in that order. When
+// deliver reads until each of bs is handed back, in that order, and
+// checks that nothing is left in flight (see handBack).
+func deliver(t *testing.T, e *Engine, bs ...*Batch) {
+	t.Helper()
+	handBack(t, e, bs...)
+	if e.InFlight() {
+		t.Fatal("still in flight after every batch was handed back")
+	}
+}
+
+// handBack reads until each of bs is handed back, in that order. When
 // ReadNext hands back nothing (a member read, held until its group's
 // Sync), it flushes, as the pool's owner does: a group whose members were
 // all read ends there.
-func deliver(t *testing.T, e *Engine, bs ...*Batch) {
+func handBack(t *testing.T, e *Engine, bs ...*Batch) {
 	t.Helper()
 	for i, want := range bs {
 		for tries := 0; ; tries++ {
@@ -182,9 +192,6 @@ func deliver(t *testing.T, e *Engine, bs ...*Batch) {
 			}
 			break
 		}
-	}
-	if e.InFlight() {
-		t.Fatal("still in flight after every batch was handed back")
 	}
 }
 
