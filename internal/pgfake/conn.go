@@ -28,6 +28,7 @@ type Conn struct {
 	prepared  map[string]string // statement name → SQL
 	received  []string          // SQL of every Execute and Query, in order
 	runCancel context.CancelFunc
+	syncErr   error // FailSync's: the next Sync's error
 
 	// The session's own, used by its goroutine only.
 	portal   portal
@@ -203,4 +204,15 @@ func (c *Conn) Forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.prepared)
+}
+
+// FailSync makes the server answer the next Sync with err, then its
+// ReadyForQuery, as a commit that fails at the end of an implicit
+// transaction does; a session skipping to that Sync after an error has
+// nothing to commit, and answers it as usual. Tests of read groups need
+// it: a group's members share the transaction their one Sync commits.
+func (c *Conn) FailSync(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.syncErr = err
 }

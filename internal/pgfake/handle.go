@@ -15,6 +15,13 @@ func (c *Conn) handle(m pgproto3.FrontendMessage) bool {
 	case *pgproto3.Terminate:
 		return false
 	case *pgproto3.Sync:
+		c.mu.Lock()
+		err := c.syncErr
+		c.syncErr = nil
+		c.mu.Unlock()
+		if err != nil && !c.failed && !c.sendError(err) {
+			return false
+		}
 		c.failed = false
 		c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus})
 		return c.be.Flush() == nil
