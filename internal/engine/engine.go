@@ -68,6 +68,7 @@ type Engine struct {
 	rtt       time.Duration // the quickest round trip MeasureRoundTrip saw; 0 before
 
 	open             *group   // the read group being written; nil if none
+	groups           []*group // read groups opened and not yet settled, oldest first
 	ready            []*Batch // members of read groups that ended, to hand back in order
 	readyAt          int      // ready[readyAt:] are still to hand back
 	isolationRefused bool     // a group's guard found the isolation not read committed

@@ -66,12 +66,14 @@ func (w *Engine) PreparingFirst() string {
 // left the client (its caller may run it elsewhere).
 func (w *Engine) Lose(lost, unsent error) {
 	w.endTraces(lost, unsent)
-	for _, e := range w.sent[w.head:] {
-		if e.g != nil && e.b != nil {
-			skip(e.b)
-			e.b.group = nil
+	for _, g := range w.groups {
+		for _, b := range g.members {
+			skip(b)
+			b.group = nil
 		}
 	}
 	w.sent, w.head, w.flushed = nil, 0, 0
+	clear(w.groups)
+	w.groups = w.groups[:0]
 	w.open, w.skipping = nil, false
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/jackc/pgerrcode"
@@ -114,6 +115,9 @@ func (w *Engine) joinGroup(b *Batch, sql string) bool {
 	if !b.Group || b.noGroup || w.cfg.Writers == nil || b.positionAfter() || w.cfg.Writers.Has(sql) {
 		return false
 	}
+	if w.open != nil && (w.open.failed != nil || w.open.refused) {
+		w.endGroup() // the server skips the rest of it
+	}
 	if w.open == nil {
 		// A group of one costs more than the statement alone: a group
 		// opens behind work in flight, which tells that more is coming.
@@ -129,6 +133,7 @@ func (w *Engine) joinGroup(b *Batch, sql string) bool {
 			return false
 		}
 		w.open = new(group)
+		w.groups = append(w.groups, w.open)
 		w.fe.SendBind(&pgproto3.Bind{PreparedStatement: guard.Name})
 		w.fe.SendExecute(&pgproto3.Execute{})
 		w.expect(expect{kind: expectGuard, g: w.open})
@@ -159,8 +164,15 @@ func (w *Engine) readGuard(g *group) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		g.refused = true
-		if pgErr.Code == pgerrcode.InvalidTextRepresentation {
+		switch {
+		case pgErr.Code == pgerrcode.InvalidTextRepresentation:
 			w.isolationRefused = true
+		case StalePrepared(err):
+			// The server lost it (DEALLOCATE ALL unseen here): prepared
+			// again for the next group.
+			if p := w.cache.Get(groupGuard); p != nil {
+				w.drop(p)
+			}
 		}
 	}
 	return err
@@ -178,6 +190,7 @@ func (w *Engine) readGroupEnd(g *group) error {
 	if err != nil {
 		return err
 	}
+	w.groups = slices.DeleteFunc(w.groups, func(o *group) bool { return o == g })
 	for _, b := range g.members {
 		b.group = nil
 		switch {
