@@ -110,8 +110,11 @@ func (o *owner) rewrite(r *request) {
 	o.d.counts.groups.Again++
 	o.d.mu.Unlock()
 	o.leaveFlight(r)
-	o.pending = slices.Insert(o.pending, o.requeued, r)
-	o.requeued++
+	// Those given back before it may have moved to other connections
+	// meanwhile (unpend).
+	at := min(o.requeued, len(o.pending))
+	o.pending = slices.Insert(o.pending, at, r)
+	o.requeued = at + 1
 }
 
 // leaveFlight takes back a request that could not be encoded, or is to be
@@ -232,17 +235,9 @@ func (o *owner) lose(w *engine.Engine, err error) error {
 	o.flight = nil
 	o.broken = true
 	var back []*request
-	n, undone := 0, 0
+	n := 0
 	for _, r := range flight {
-		unsent := w.NeverSent(&r.Batch)
-		if !unsent && w.Undone(&r.Batch) && !r.undoneOnce {
-			// Its read group's transaction died with the session: it
-			// runs again elsewhere, once.
-			r.undoneOnce = true
-			undone++
-			unsent = true
-		}
-		if unsent {
+		if w.NeverSent(&r.Batch) {
 			// Timed afresh on its next connection.
 			r.written = false
 			r.ResetTimes()
@@ -256,7 +251,6 @@ func (o *owner) lose(w *engine.Engine, err error) error {
 			o.d.counts.lost++
 		}
 	}
-	o.d.counts.groups.Again += uint64(undone)
 	o.d.mu.Unlock()
 	o.pending = append(back, o.pending...)
 	w.Lose(lost, &unsentError{cause: err})
@@ -267,7 +261,7 @@ func (o *owner) lose(w *engine.Engine, err error) error {
 		}
 		r.done(lost)
 	}
-	if n == 0 && undone == 0 && len(back) > 0 {
+	if n == 0 && len(back) > 0 {
 		// The kernel refused the write whole and nothing written is lost.
 		return &deadBeforeWrite{err: err, parked: o.parked}
 	}

@@ -33,7 +33,6 @@ type request struct {
 	attempts   int
 	idleDeaths int // connections it was given that had died while idle
 	written    bool
-	undoneOnce bool // its read group died with its connection once already
 
 	// finish delivers the outcome to the future; it reports false when
 	// the future was already resolved (by cancellation).

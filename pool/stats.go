@@ -36,7 +36,7 @@ type Stats struct {
 	// ReadGroups counts the statements whose outcome came from a read
 	// group (Options.ReadGroups), and the runs in groups that did not
 	// stand (a member after or before one that failed, a writer found,
-	// a group refused), each of which ran again.
+	// a group refused), each of which was written again.
 	ReadGroups ReadGroupCounts
 
 	// Closes counts the connections the pool closed, by cause, since it
@@ -109,15 +109,16 @@ type QueueCounts struct {
 	Refused uint64
 }
 
-// counters are Stats' cumulative counters kept by the dispatcher, guarded
-// by its mutex. The hot path touches none of them: they change only when
-// a caller waits, gets a Conn, or a connection opens or breaks.
 // ReadGroupCounts: see Stats.ReadGroups.
 type ReadGroupCounts struct {
 	Statements uint64
 	Again      uint64
 }
 
+// counters are Stats' cumulative counters kept by the dispatcher, guarded
+// by its mutex. The hot path touches none of them but the read groups',
+// which change under the mutex the owner takes anyway: the others change
+// only when a caller waits, gets a Conn, or a connection opens or breaks.
 type counters struct {
 	acquires, waits, timeouts, cancelled uint64
 	waitTime                             time.Duration

@@ -1,24 +1,13 @@
 package engine
 
-import (
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgproto3"
-)
+import "github.com/jackc/pgx/v5/pgconn"
 
 // Sending what was written, and telling afterwards what left the client.
 
-// Flush sends what Write queued. An open read group whose members were
-// all read ends here: nothing more joined it while they ran. One with
-// members still running stays open for what comes next, and the server is
-// asked to send the results it has so far.
+// Flush sends what Write queued, the open read group ended: a group is what
+// one write pass holds (group.go).
 func (w *Engine) Flush() error {
-	if w.open != nil {
-		if w.open.unread == 0 {
-			w.endGroup()
-		} else if w.unflushed {
-			w.fe.Send(&pgproto3.Flush{})
-		}
-	}
+	w.endGroup()
 	if !w.unflushed {
 		return nil
 	}

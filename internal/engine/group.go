@@ -16,9 +16,9 @@ import (
 // at each Sync (ending a transaction, ReadyForQuery, a flush) is most of
 // what a pipelined fast statement costs it; a group pays it once.
 //
-// A group is a guard statement, then its members, then one Sync, with no
-// BEGIN or COMMIT: the statements between two Syncs share an implicit
-// transaction, which the server commits at the Sync, or rolls back there
+// A group is what one write pass holds of such reads: a guard statement,
+// then its members, then one Sync, with no BEGIN or COMMIT. The statements
+// between two Syncs share an implicit transaction, which the server commits at the Sync, or rolls back there
 // after an error, leaving the connection idle either way, so that what
 // is pipelined behind a group never meets an aborted transaction. The
 // guard makes that transaction read-only (set_config of
@@ -46,9 +46,9 @@ import (
 //   - the guard failed (isolation not read committed): nothing ran, every
 //     member runs again, and the connection groups no more until its
 //     session is changed (SET, RESET, DISCARD, or what pgx runs itself);
-//   - the connection broke: nothing of an unfinished group was committed
-//     and the session is gone, so the caller may run its members
-//     elsewhere (Undone).
+//   - the connection broke once the group was sent: its members may have
+//     run, and committed (a pg_notify is allowed in a read-only
+//     transaction), as for any statement in flight.
 // What no rollback undoes and a second run repeats (a session-level
 // advisory lock, nextval of a temporary sequence, taken inside a
 // function) happens twice when a member runs again; statements that take
@@ -58,7 +58,11 @@ import (
 // The locks a member takes (ACCESS SHARE on what it reads) are held
 // until the Sync, not its own end: a group holds at most GroupLimit
 // statements, and only fast ones join, so that a DDL waiting for them
-// waits about as long as for one statement.
+// waits about as long as for one statement. A group never outlives its
+// write pass: kept open for the next pass, its transaction would have
+// begun before a later member was called, whose now() (the transaction's
+// start) would then precede the call and miss what its caller saw
+// committed.
 
 // GroupLimit is how many statements one group holds at most.
 const GroupLimit = 16
@@ -103,7 +107,6 @@ func (v *Writers) Has(sql string) bool {
 // group is one read group, from its guard to its Sync.
 type group struct {
 	members []*Batch
-	unread  int    // members written whose results are still to read
 	failed  *Batch // the member whose error ended the group
 	refused bool   // the guard or the Sync failed: no member's run stands
 }
@@ -140,7 +143,6 @@ func (w *Engine) joinGroup(b *Batch, sql string) bool {
 	}
 	b.group = w.open
 	w.open.members = append(w.open.members, b)
-	w.open.unread++
 	return true
 }
 
@@ -242,8 +244,3 @@ func (w *Engine) changesSession(sql string) {
 		w.isolationRefused = false
 	}
 }
-
-// Undone reports whether b was in a group that had not ended when the
-// connection broke: nothing of it was committed, and the session it could
-// have changed is gone, so b may run elsewhere.
-func (w *Engine) Undone(b *Batch) bool { return b.group != nil }

@@ -12,10 +12,11 @@ import (
 
 // The tests named TestEngineGroup... drive read groups (group.go) on the
 // fake server. Each fixture logs what reached the server as units, one
-// per Sync: "guard, a, b, H" is a group's guard, members a and b and a
-// protocol Flush, ended by one Sync; "a" is a statement with a Sync of
-// its own; "prepare a" a Prepare; "(sync)" a Ping. A unit's names are its
-// statements' SQL without "SELECT ".
+// per Sync: "guard, a, b" is a group's guard and members a and b, ended
+// by one Sync; "a" is a statement with a Sync of its own; "prepare a" a
+// Prepare; "(sync)" a Ping; "H" would be a protocol Flush, which the
+// engine does not send. A unit's names are its statements' SQL without
+// "SELECT ".
 
 // read is a lone read through the pool that may join a read group.
 func read(sql string, args ...any) *Batch {
@@ -164,8 +165,7 @@ func deliver(t *testing.T, e *Engine, bs ...*Batch) {
 
 // handBack reads until each of bs is handed back, in that order. When
 // ReadNext hands back nothing (a member read, held until its group's
-// Sync), it flushes, as the pool's owner does: a group whose members were
-// all read ends there.
+// Sync), it flushes, as the pool's owner does.
 func handBack(t *testing.T, e *Engine, bs ...*Batch) {
 	t.Helper()
 	for i, want := range bs {

@@ -67,18 +67,14 @@ func TestEngineGroupFirst(t *testing.T) {
 		t.Fatal("not in flight after the write")
 	}
 	deliver(t, g.e, ra, rb, rc, rd)
-	// The group stayed open at the first Flush (its members were not
-	// read yet), and ended at the Flush after they were.
-	g.wantUnits(t, m, "a", "guard, b, c, d, H")
+	// One group, ended by the Flush that sent it.
+	g.wantUnits(t, m, "a", "guard, b, c, d")
 	wantValue(t, ra, "a", false)
 	for _, x := range []struct {
 		b *Batch
 		v string
 	}{{rb, "b"}, {rc, "c"}, {rd, "d"}} {
 		wantValue(t, x.b, x.v, true)
-		if g.e.Undone(x.b) {
-			t.Errorf("%q: Undone after its group ended", x.v)
-		}
 	}
 	if n := g.count("Sync") - syncs; n != 2 {
 		t.Errorf("%d Syncs, want 2: the first read's and the group's", n)
@@ -125,7 +121,7 @@ func TestEngineGroupMemberFails(t *testing.T) {
 	rop, r1, rbad, r3 := read(op), read(m1), read(bad), read(m3)
 	writeTogether(t, g.e, rop, r1, rbad, r3)
 	deliver(t, g.e, rop, r1, rbad, r3)
-	g.wantUnits(t, m, "op", "guard, m1, bad, m3, H")
+	g.wantUnits(t, m, "op", "guard, m1, bad, m3")
 	wantValue(t, rop, "op", false)
 	if code := sqlState(rbad.Err); code != "22012" || !rbad.Grouped || rbad.Skipped || len(rbad.Results) != 0 {
 		t.Errorf("the failed member: Err %v (SQLSTATE %q), Grouped %v, Skipped %v, %d results; want 22012, Grouped, no result",
@@ -142,7 +138,7 @@ func TestEngineGroupMemberFails(t *testing.T) {
 	m = g.mark()
 	writeTogether(t, g.e, r1, r3)
 	deliver(t, g.e, r1, r3)
-	g.wantUnits(t, m, "close, m1", "guard, m3, H")
+	g.wantUnits(t, m, "close, m1", "guard, m3")
 	wantValue(t, r1, "m1", false)
 	wantValue(t, r3, "m3", true)
 }
@@ -150,7 +146,7 @@ func TestEngineGroupMemberFails(t *testing.T) {
 // TestEngineGroupWriter: a member fails with 25006 (a writer dressed as
 // a read): it comes back Skipped with the others, its SQL is in Writers,
 // and it never joins a group again: written behind something in flight
-// it ends the group open and keeps its own Sync.
+// it keeps its own Sync, between two groups.
 func TestEngineGroupWriter(t *testing.T) {
 	g := newGroups(t)
 	op, m1, m2 := g.stmt("op"), g.stmt("m1"), g.stmt("m2")
@@ -161,7 +157,7 @@ func TestEngineGroupWriter(t *testing.T) {
 	rop, r1, rw, r2 := read(op), read(m1), read(writer), read(m2)
 	writeTogether(t, g.e, rop, r1, rw, r2)
 	deliver(t, g.e, rop, r1, rw, r2)
-	g.wantUnits(t, m, "op", "guard, m1, writer, m2, H")
+	g.wantUnits(t, m, "op", "guard, m1, writer, m2")
 	wantValue(t, rop, "op", false)
 	wantSkipped(t, r1)
 	wantSkipped(t, rw)
@@ -219,7 +215,7 @@ func TestEngineGroupRunsAgainAlone(t *testing.T) {
 			rop, r1, ra, r2 := read(op), read(m1), read(again), read(m2)
 			writeTogether(t, g.e, rop, r1, ra, r2)
 			deliver(t, g.e, rop, r1, ra, r2)
-			g.wantUnits(t, m, "op", "guard, m1, again, m2, H")
+			g.wantUnits(t, m, "op", "guard, m1, again, m2")
 			wantValue(t, rop, "op", false)
 			wantSkipped(t, r1)
 			wantSkipped(t, ra)
@@ -234,7 +230,7 @@ func TestEngineGroupRunsAgainAlone(t *testing.T) {
 			rop = read(op)
 			writeTogether(t, g.e, rop, r1, ra, r2)
 			deliver(t, g.e, rop, r1, ra, r2)
-			g.wantUnits(t, m, "op", "guard, m1", "again", "guard, m2, H")
+			g.wantUnits(t, m, "op", "guard, m1", "again", "guard, m2")
 			wantValue(t, rop, "op", false)
 			wantValue(t, r1, "m1", true)
 			wantValue(t, ra, "ok", false)
@@ -244,7 +240,7 @@ func TestEngineGroupRunsAgainAlone(t *testing.T) {
 			rop, fresh := read(op), read(again)
 			writeTogether(t, g.e, rop, fresh)
 			deliver(t, g.e, rop, fresh)
-			g.wantUnits(t, m, "op", "guard, again, H")
+			g.wantUnits(t, m, "op", "guard, again")
 			wantValue(t, fresh, "ok", true)
 		})
 	}
@@ -267,7 +263,7 @@ func TestEngineGroupIsolationRefused(t *testing.T) {
 	rop, r1, r2 := read(op), read(m1), read(m2)
 	writeTogether(t, g.e, rop, r1, r2)
 	deliver(t, g.e, rop, r1, r2)
-	g.wantUnits(t, m, "op", "guard, m1, m2, H")
+	g.wantUnits(t, m, "op", "guard, m1, m2")
 	wantValue(t, rop, "op", false)
 	wantSkipped(t, r1)
 	wantSkipped(t, r2)
@@ -295,17 +291,17 @@ func TestEngineGroupIsolationRefused(t *testing.T) {
 	setb, r1, r2 := one(set), read(m1), read(m2)
 	writeTogether(t, g.e, setb, r1, r2)
 	deliver(t, g.e, setb, r1, r2)
-	g.wantUnits(t, m, "SET default_transaction_isolation TO 'read committed'", "guard, m1, m2, H")
+	g.wantUnits(t, m, "SET default_transaction_isolation TO 'read committed'", "guard, m1, m2")
 	wantValue(t, r1, "m1", true)
 	wantValue(t, r2, "m2", true)
 }
 
-// TestEngineGroupFlushKeepsOpen: a Flush while members are unread keeps
-// the group open: it sends a protocol Flush instead of the Sync, a member
-// written later joins it behind the same guard, and the Sync goes out at
-// the Flush after every member was read. A Flush with nothing new
-// written sends nothing.
-func TestEngineGroupFlushKeepsOpen(t *testing.T) {
+// TestEngineGroupEndsAtFlush: a group is what one write pass holds: the
+// Flush that sends it writes its Sync, and a member written after, while
+// it is still being read, opens a group of its own behind it. (Kept open
+// across passes, its transaction would begin before the later member's
+// call: now() there would precede the call.)
+func TestEngineGroupEndsAtFlush(t *testing.T) {
 	g := newGroups(t)
 	op, m1, m2, m3 := g.stmt("op"), g.stmt("m1"), g.stmt("m2"), g.stmt("m3")
 	g.prime(t, op, m1, m2, m3)
@@ -320,31 +316,17 @@ func TestEngineGroupFlushKeepsOpen(t *testing.T) {
 		t.Fatalf("m1 read: %d results, InFlight %v, Grouped %v; want its result, in flight, not Grouped yet",
 			len(r1.Results), g.e.InFlight(), r1.Grouped)
 	}
-	if err := g.e.Flush(); err != nil { // nothing new: nothing sent
-		t.Fatal(err)
-	}
 	writeTogether(t, g.e, r3)
-	for range 3 { // m2, m3, then nothing left to read
-		if b, err := g.e.ReadNext(); b != nil || err != nil {
-			t.Fatalf("ReadNext = %v, %v; want nil, nil", b, err)
-		}
-	}
-	if !g.e.InFlight() {
-		t.Fatal("not in flight with the group open")
-	}
-	if err := g.e.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	readInOrder(t, g.e, r1, r2, r3)
+	deliver(t, g.e, r1, r2, r3)
 	if g.e.InFlight() {
-		t.Fatal("in flight after the group's members were handed back")
+		t.Fatal("in flight after the groups' members were handed back")
 	}
-	g.wantUnits(t, m, "op", "guard, m1, m2, H, m3, H")
+	g.wantUnits(t, m, "op", "guard, m1, m2", "guard, m3")
 	wantValue(t, r1, "m1", true)
 	wantValue(t, r2, "m2", true)
 	wantValue(t, r3, "m3", true)
-	if s, gd := g.count("Sync")-syncs, g.runsOf(groupGuard)-guards; s != 2 || gd != 1 {
-		t.Errorf("%d Syncs, %d guards; want 2 (op's, the group's), 1", s, gd)
+	if s, gd := g.count("Sync")-syncs, g.runsOf(groupGuard)-guards; s != 3 || gd != 2 {
+		t.Errorf("%d Syncs, %d guards; want 3 (op's and each group's), 2", s, gd)
 	}
 }
 
@@ -363,7 +345,7 @@ func TestEngineGroupLimit(t *testing.T) {
 	writeTogether(t, g.e, bs...)
 	deliver(t, g.e, bs...)
 	full := "guard" + strings.Repeat(", "+alias(echo), GroupLimit)
-	g.wantUnits(t, m, "op", full, full, "guard, "+alias(echo)+", H")
+	g.wantUnits(t, m, "op", full, full, "guard, "+alias(echo)+"")
 	for i, b := range bs[1:] {
 		wantValue(t, b, strconv.Itoa(i), true)
 	}
@@ -393,7 +375,7 @@ func TestEngineGroupFailureStaysInItsGroup(t *testing.T) {
 	writeTogether(t, g.e, bs...)
 	deliver(t, g.e, bs...)
 	e := alias(echo)
-	g.wantUnits(t, m, "op", "guard, "+e+", "+e+", bad"+strings.Repeat(", "+e, GroupLimit-3), "guard, "+e+", "+e+", H")
+	g.wantUnits(t, m, "op", "guard, "+e+", "+e+", bad"+strings.Repeat(", "+e, GroupLimit-3), "guard, "+e+", "+e+"")
 	for i, b := range first {
 		if i == 2 {
 			if code := sqlState(b.Err); code != "22012" || !b.Grouped {

@@ -24,9 +24,8 @@ func (e *BrokenError) Unwrap() error { return e.Err }
 // Everything in flight must have been flushed: the server answers nothing
 // else, so reading on would wait for good. A member of a read group is
 // held until its group's Sync; once it has been read ReadNext returns nil,
-// so that its caller may add to the open group what came meanwhile, and
-// after the Sync it returns the members one by one (a Skipped one is to be
-// written again).
+// so that its caller may write what came meanwhile, and after the Sync it
+// returns the members one by one (a Skipped one is to be written again).
 func (w *Engine) ReadNext() (*Batch, error) {
 	if w.readyAt < len(w.ready) {
 		return w.nextReady(), nil
@@ -42,9 +41,6 @@ func (w *Engine) ReadNext() (*Batch, error) {
 		e := &entry
 		w.head++
 		if w.skipping && e.kind != expectSync {
-			if e.g != nil && e.kind == expectStatement {
-				e.g.unread--
-			}
 			w.traceEnd(e, "", errSkipped)
 			continue
 		}
@@ -62,7 +58,6 @@ func (w *Engine) ReadNext() (*Batch, error) {
 		case expectStatement:
 			err = w.readStatement(e)
 			if g := e.g; g != nil {
-				g.unread--
 				if err == nil {
 					return nil, nil // held until the group's Sync
 				}
@@ -119,7 +114,7 @@ func (w *Engine) ReadNext() (*Batch, error) {
 		var pgErr *pgconn.PgError
 		w.skipping = errors.As(err, &pgErr)
 	}
-	return nil, nil // only Prepares, or members of an open group, were in flight
+	return nil, nil // only Prepares were in flight
 }
 
 // nextReady hands back the first member of an ended read group.
