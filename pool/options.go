@@ -140,17 +140,18 @@ type Options struct {
 	// short enough that one round trip's worth of results stays small.
 	MaxPipeline int
 	// ReadGroups turns read groups on: lone fast reads through the pool
-	// (SELECT, WITH, VALUES, TABLE, not changing the session) pipelined on
-	// one connection share one Sync, so the server ends one implicit
-	// transaction for all of them rather than one each. A guard first
-	// makes that transaction read-only, and refuses the group unless the
-	// session's isolation is read committed (under repeatable read a later
-	// member would read the snapshot an earlier one took). Results are held
-	// until the group's end, since a later member's error rolls the whole
-	// transaction back: the member that failed keeps its error, the others
-	// run again (the server skipped them or rolled them back), as do the
-	// members of a group whose connection broke before its end, once. A
-	// statement that writes after all (nextval, a function that inserts)
+	// (SELECT, WITH, VALUES, TABLE, not changing the session) written to
+	// one connection in one pass share one Sync, so the server ends one
+	// implicit transaction for all of them rather than one each. A guard
+	// first makes that transaction read-only, and refuses the group unless
+	// the session's isolation is read committed (under repeatable read a
+	// later member would read the snapshot an earlier one took). Results
+	// are held until the group's end, since a later member's error rolls
+	// the whole transaction back: the member that failed keeps its error,
+	// the others run again (the server skipped them or rolled them back).
+	// A cut connection fails the members in flight as lost, as it does
+	// any statement (the group may have committed). now() in a member is
+	// the group's start, after every member's call. A statement that writes after all (nextval, a function that inserts)
 	// fails in its group with 25006, runs again alone, and never joins a
 	// group again. What no rollback undoes and a second run repeats (a
 	// session advisory lock, or a temporary sequence's nextval, taken
