@@ -23,6 +23,7 @@ func (o *owner) newEngine(conn *pgx.Conn) *engine.Engine {
 		ServerTime:      p.speeds.record,
 		Lost:            connectionLost,
 		Writers:         p.writers,
+		TimeRoundTrips:  true,
 	}
 	if t, ok := conn.Config().Tracer.(QueryTimesTracer); ok {
 		cfg.QueryTimes = func(ctx context.Context, conn *pgx.Conn, times engine.Times) {

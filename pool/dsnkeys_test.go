@@ -127,3 +127,28 @@ func TestNewTakesMaxWaitingFromDSN(t *testing.T) {
 		t.Errorf("MaxWaiting -1: %v, want ErrInvalidOptions", err)
 	}
 }
+
+// The DSN's read_groups=false turns the pool's read groups off; Options
+// can turn them off whatever the DSN says.
+func TestNewTakesReadGroupsFromDSN(t *testing.T) {
+	for _, tt := range []struct {
+		dsn            string
+		given, disable bool
+	}{
+		{"postgres://u@127.0.0.1:1/db?" + driver.KeyReadGroups + "=false", false, true},
+		{"postgres://u@127.0.0.1:1/db?" + driver.KeyReadGroups + "=true", true, true},
+		{"postgres://u@127.0.0.1:1/db", false, false},
+	} {
+		p, err := New(tt.dsn, Options{DisableReadGroups: tt.given})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Options().DisableReadGroups; got != tt.disable {
+			t.Errorf("%s, Options.DisableReadGroups %v: Options() has %v, want %v", tt.dsn, tt.given, got, tt.disable)
+		}
+		if on := p.writers != nil; on == tt.disable {
+			t.Errorf("%s, Options.DisableReadGroups %v: groups on %v", tt.dsn, tt.given, on)
+		}
+		p.Close()
+	}
+}

@@ -139,28 +139,29 @@ type Options struct {
 	// callers on a small pool keep every connection's pipeline full,
 	// short enough that one round trip's worth of results stays small.
 	MaxPipeline int
-	// ReadGroups turns read groups on: lone fast reads through the pool
-	// (SELECT, WITH, VALUES, TABLE, not changing the session) written to
-	// one connection in one pass share one Sync, so the server ends one
-	// implicit transaction for all of them rather than one each. A guard
-	// first makes that transaction read-only, and refuses the group unless
-	// the session's isolation is read committed (under repeatable read a
-	// later member would read the snapshot an earlier one took). Results
-	// are held until the group's end, since a later member's error rolls
-	// the whole transaction back: the member that failed keeps its error,
-	// the others run again (the server skipped them or rolled them back).
-	// A cut connection fails the members in flight as lost, as it does
-	// any statement (the group may have committed). now() in a member is
-	// the group's start, after every member's call. A statement that writes after all (nextval, a function that inserts)
-	// fails in its group with 25006, runs again alone, and never joins a
-	// group again. What no rollback undoes and a second run repeats (a
-	// session advisory lock, or a temporary sequence's nextval, taken
-	// inside a function) happens twice when its member runs again; the
-	// locks a member takes are held until its group's end. Stats.ReadGroups
-	// counts them. On a 2-core machine with the server local groups buy
-	// nothing yet (BENCHMARKS.md says where the time goes), which is why
-	// they are off. Default false, or the DSN's read_groups=true.
-	ReadGroups bool
+	// DisableReadGroups turns read groups off. With them on, lone fast reads
+	// through the pool (SELECT, WITH, VALUES, TABLE, not changing the session)
+	// written to one connection in one pass share one Sync, so the server ends
+	// one implicit transaction for all of them rather than one each. A guard
+	// first makes that transaction read-only, and refuses the group unless the
+	// session's isolation is read committed (under repeatable read a later
+	// member would read the snapshot an earlier one took). Results are held
+	// until the group's end, since a later member's error rolls the whole
+	// transaction back: the member that failed keeps its error, the others run
+	// again (the server skipped them or rolled them back). A cut connection
+	// fails the members in flight as lost, as it does any statement (the group
+	// may have committed). now() in a member is the group's start, after every
+	// member's call. A statement that writes after all (nextval, a function
+	// that inserts) fails in its group with 25006, runs again alone, and never
+	// joins a group again. What no rollback undoes and a second run repeats (a
+	// session advisory lock, or a temporary sequence's nextval, taken inside a
+	// function) happens twice when its member runs again; the locks a member
+	// takes are held until its group's end. Stats.ReadGroups counts them;
+	// BENCHMARKS.md has what they buy. The server's logs and
+	// pg_stat_statements show each group's guard, a SELECT of
+	// set_config('transaction_read_only', ...). Default false (groups on), or
+	// the DSN's read_groups=false.
+	DisableReadGroups bool
 	// Replicas are the pool's read replicas, which take the reads sent
 	// through Replica. Default: none.
 	Replicas ReplicaOptions
@@ -205,7 +206,7 @@ func (o *Options) fromDSN(cfg *driver.Config) {
 	if o.MaxWaiting == 0 {
 		o.MaxWaiting = cfg.MaxWaiting
 	}
-	o.ReadGroups = o.ReadGroups || cfg.ReadGroups
+	o.DisableReadGroups = o.DisableReadGroups || cfg.DisableReadGroups
 }
 
 // resolve checks o and fills in the defaults.

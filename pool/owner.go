@@ -184,9 +184,7 @@ func (o *owner) handOver() {
 func (o *owner) serve(w *engine.Engine) error {
 	o.probe = w.Conn().PgConn().Ping
 	o.handOver()
-	if err := w.MeasureRoundTrip(); err != nil {
-		return &deadBeforeWrite{err: err, parked: o.parked}
-	}
+
 	for {
 		if !o.collect(w.InFlight()) {
 			return nil

@@ -31,6 +31,10 @@ type Config struct {
 	// Lost is the error a tracer is told of a statement whose connection
 	// broke with err while it was in flight. Default: err.
 	Lost func(err error) error
+	// TimeRoundTrips: the engine times its connection's round trip, by a
+	// Sync written ahead of its first few writes to an idle connection,
+	// and takes it out of ServerTime's service times (roundtrip.go).
+	TimeRoundTrips bool
 	// Writers turns read groups on (see group.go), and remembers what
 	// they found to write; the engines of a pool share it. Default nil:
 	// every batch keeps a Sync of its own.
@@ -65,7 +69,9 @@ type Engine struct {
 	probe     *socketProbe  // looks whether the server closed the idle connection
 	tracers   tracers       // the ConnConfig's Tracer, by what it traces
 	skipping  bool          // the server skips to the next Sync after an error
-	rtt       time.Duration // the quickest round trip MeasureRoundTrip saw; 0 before
+	rtt       time.Duration // the quickest round trip timed (roundtrip.go); 0 before
+	rttFrom   time.Time     // when the Sync being timed was written
+	rttTimed  int           // round trips timed so far
 
 	open             *group   // the read group being written; nil if none
 	groups           []*group // read groups opened and not yet settled, oldest first
@@ -111,7 +117,8 @@ const (
 	expectPrepare
 	expectDeallocate
 	expectSync
-	expectGuard // a read group's first statement
+	expectGuard     // a read group's first statement
+	expectRoundTrip // a Sync timed for the round trip
 )
 
 // expect is one result the server will send, in the order they were

@@ -124,7 +124,7 @@ func (w *Engine) joinGroup(b *Batch, sql string) bool {
 	if w.open == nil {
 		// A group of one costs more than the statement alone: a group
 		// opens behind work in flight, which tells that more is coming.
-		if w.head == len(w.sent) || w.isolationRefused {
+		if !w.working() || w.isolationRefused {
 			return false
 		}
 		guard := w.cache.Get(groupGuard)

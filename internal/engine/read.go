@@ -40,7 +40,7 @@ func (w *Engine) ReadNext() (*Batch, error) {
 		w.sent[w.head] = expect{}
 		e := &entry
 		w.head++
-		if w.skipping && e.kind != expectSync {
+		if w.skipping && e.kind != expectSync && e.kind != expectRoundTrip {
 			w.traceEnd(e, "", errSkipped)
 			continue
 		}
@@ -55,6 +55,8 @@ func (w *Engine) ReadNext() (*Batch, error) {
 			})
 		case expectGuard:
 			err = w.readGuard(e.g)
+		case expectRoundTrip:
+			err = w.readRoundTrip()
 		case expectStatement:
 			err = w.readStatement(e)
 			if g := e.g; g != nil {

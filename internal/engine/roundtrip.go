@@ -14,30 +14,46 @@ import (
 // written, and its result crosses back in the other half. Without taking
 // the round trip out, a link slower than the fast bound makes every
 // statement slow, and nothing pipelines where pipelining pays most.
+//
+// The round trip is timed on the way, never waited for: the first few
+// writes to an idle connection are preceded by a lone Sync, which costs
+// the server nothing but its ReadyForQuery, and the quickest answer is
+// the network's, not a moment's stall on a busy machine.
 
-// roundTrips is how many round trips MeasureRoundTrip times: the quickest
-// of a few is the network's, not a moment's stall on a busy machine.
+// roundTrips is how many round trips an engine times.
 const roundTrips = 3
 
-// MeasureRoundTrip times round trips that cost the server nothing (a lone
-// Sync) on the idle connection; the quickest is taken out of the service
-// times of statements that met an idle server. An error is a
-// *BrokenError.
-func (w *Engine) MeasureRoundTrip() error {
-	for range roundTrips {
-		start := time.Now()
-		w.fe.SendSync(&pgproto3.Sync{})
-		if err := w.fe.Flush(); err != nil {
-			return &BrokenError{err}
-		}
-		if err := w.receive(readyForQuery); err != nil {
-			return err
-		}
-		if d := time.Since(start); w.rtt == 0 || d < w.rtt {
-			w.rtt = d
-		}
+// timeRoundTrip writes a lone Sync to time, if the connection is idle and
+// fewer than roundTrips were timed.
+func (w *Engine) timeRoundTrip() {
+	if !w.cfg.TimeRoundTrips || w.rttTimed >= roundTrips || w.head != len(w.sent) || w.open != nil {
+		return
+	}
+	w.rttTimed++
+	w.fe.SendSync(&pgproto3.Sync{})
+	w.expect(expect{kind: expectRoundTrip})
+	w.unflushed = true
+	w.rttFrom = time.Now()
+}
+
+// readRoundTrip reads the timed Sync's answer. The server begins on what
+// follows once it has answered it.
+func (w *Engine) readRoundTrip() error {
+	w.skipping = false
+	if err := w.receive(readyForQuery); err != nil {
+		return err
+	}
+	w.lastRead = time.Now()
+	if d := w.lastRead.Sub(w.rttFrom); w.rtt == 0 || d < w.rtt {
+		w.rtt = d
 	}
 	return nil
+}
+
+// working reports whether anything but a timed Sync is in flight.
+func (w *Engine) working() bool {
+	n := len(w.sent) - w.head
+	return n > 1 || n == 1 && w.sent[w.head].kind != expectRoundTrip
 }
 
 // serviceFrom is when the server could begin on b's statement whose

@@ -90,6 +90,7 @@ func distinctOver(b *Batch, limit int) bool {
 // it was written; ErrPrepareAgain that b goes to PrepareFor again.
 func (w *Engine) Write(b *Batch) error {
 	b.Skipped, b.Grouped = false, false
+	w.timeRoundTrip()
 	if b.Ping {
 		// A lone Sync is the cheapest round trip the protocol has.
 		w.endGroup()
