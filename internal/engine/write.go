@@ -90,7 +90,6 @@ func distinctOver(b *Batch, limit int) bool {
 // it was written; ErrPrepareAgain that b goes to PrepareFor again.
 func (w *Engine) Write(b *Batch) error {
 	b.Skipped, b.Grouped = false, false
-	w.timeRoundTrip()
 	if b.Ping {
 		// A lone Sync is the cheapest round trip the protocol has.
 		w.endGroup()
@@ -106,6 +105,7 @@ func (w *Engine) Write(b *Batch) error {
 		if stale, err := w.build(p, b.argsAt(0)); err != nil {
 			return w.encodeFailed(b, p, stale, err)
 		}
+		w.timeRoundTrip() // once b is sure to be written
 		grouped := w.joinGroup(b, sql)
 		if !grouped {
 			w.endGroup()
@@ -174,6 +174,7 @@ func (w *Engine) writeAll(b *Batch, n int) error {
 		}
 		bounds[i] = bound{prep, values, append([]int16(nil), w.eqb.ParamFormats...)}
 	}
+	w.timeRoundTrip()
 	w.sendEvictions()
 	for i := range n {
 		sql := b.sqlAt(i)
