@@ -66,11 +66,10 @@ type Config struct {
 	// DSN key: max_waiting.
 	MaxWaiting int
 
-	// DisableReadGroups is read from the DSN for package pool, which turns
-	// its read groups off when it is set (see
-	// pool.Options.DisableReadGroups); the driver does not act on it.
-	// Default false. DSN key: read_groups (false sets it).
-	DisableReadGroups bool
+	// ReadGroups is read from the DSN for package pool, which turns its
+	// read groups on when it is set (see pool.Options.ReadGroups); the
+	// driver does not act on it. Default false. DSN key: read_groups.
+	ReadGroups bool
 
 	// Hstore registers the hstore type (binary codec, OID looked up on each
 	// connection) on every connection. A database without the extension makes

@@ -44,8 +44,8 @@
 //   - max_waiting: a count for package pool (its Options.MaxWaiting,
 //     applied when that is zero): with that many callers waiting for a
 //     connection, the next fails at once. "0", the default, is no limit.
-//   - read_groups: a boolean for package pool (default true); false turns
-//     its read groups off (its Options.DisableReadGroups).
+//   - read_groups: a boolean for package pool (default false); true turns
+//     its read groups on (its Options.ReadGroups).
 //
 // A bad value gives a *ConfigError naming the key. No error, log line or
 // Stats value carries the password; Redact masks it in a DSN.

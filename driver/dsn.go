@@ -31,8 +31,8 @@ const (
 	// limit.
 	KeyMaxWaiting = "max_waiting" // "64"
 
-	// Read for package pool: "false" turns its read groups off
-	// (Options.DisableReadGroups); a boolean, default true.
+	// Read for package pool: "true" turns its read groups on
+	// (Options.ReadGroups); a boolean, default false.
 	KeyReadGroups = "read_groups"
 )
 
@@ -98,7 +98,7 @@ var momokoKeys = map[string]func(c *Config, value string) error{
 		if err != nil {
 			return fmt.Errorf("%q is not a boolean (use true or false)", v)
 		}
-		c.DisableReadGroups = !on
+		c.ReadGroups = on
 		return nil
 	},
 	KeyHstore: func(c *Config, v string) (err error) {

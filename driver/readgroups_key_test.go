@@ -9,24 +9,24 @@ import (
 )
 
 // read_groups is read for package pool and removed before pgx sees the
-// DSN, in both DSN forms; false sets DisableReadGroups, absent or true
-// leaves it unset.
+// DSN, in both DSN forms; true sets ReadGroups, absent or false leaves
+// it unset.
 func TestParseConfigReadsReadGroups(t *testing.T) {
 	for _, tt := range []struct {
-		dsn     string
-		disable bool
+		dsn string
+		on  bool
 	}{
-		{"postgres://u@h/db?read_groups=false&application_name=a", true},
-		{"host=h user=u read_groups=0 application_name=a", true},
-		{"postgres://u@h/db?read_groups=true&application_name=a", false},
+		{"postgres://u@h/db?read_groups=true&application_name=a", true},
+		{"host=h user=u read_groups=1 application_name=a", true},
+		{"postgres://u@h/db?read_groups=false&application_name=a", false},
 		{"postgres://u@h/db?application_name=a", false},
 	} {
 		cfg, err := driver.ParseConfig(tt.dsn)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.dsn, err)
 		}
-		if cfg.DisableReadGroups != tt.disable {
-			t.Errorf("%s: DisableReadGroups %v, want %v", tt.dsn, cfg.DisableReadGroups, tt.disable)
+		if cfg.ReadGroups != tt.on {
+			t.Errorf("%s: ReadGroups %v, want %v", tt.dsn, cfg.ReadGroups, tt.on)
 		}
 		if _, ok := cfg.ConnConfig.RuntimeParams[driver.KeyReadGroups]; ok {
 			t.Errorf("%s: read_groups left in RuntimeParams: pgx would send it to the server", tt.dsn)

@@ -81,9 +81,9 @@
 // describe modes (PgBouncer in transaction mode) run one statement at a
 // time through pgx itself.
 //
-// Lone fast reads written to one connection together share one Sync, in
-// one read-only implicit transaction: see Options.DisableReadGroups for
-// what that changes.
+// With Options.ReadGroups (off by default), lone fast reads written to one
+// connection together share one Sync, in one read-only implicit
+// transaction; Options.ReadGroups says what that changes.
 //
 // # Failures
 //

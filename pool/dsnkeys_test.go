@@ -128,26 +128,26 @@ func TestNewTakesMaxWaitingFromDSN(t *testing.T) {
 	}
 }
 
-// The DSN's read_groups=false turns the pool's read groups off; Options
-// can turn them off whatever the DSN says.
+// The DSN's read_groups=true turns the pool's read groups on; Options
+// can turn them on whatever the DSN says.
 func TestNewTakesReadGroupsFromDSN(t *testing.T) {
 	for _, tt := range []struct {
-		dsn            string
-		given, disable bool
+		dsn       string
+		given, on bool
 	}{
-		{"postgres://u@127.0.0.1:1/db?" + driver.KeyReadGroups + "=false", false, true},
-		{"postgres://u@127.0.0.1:1/db?" + driver.KeyReadGroups + "=true", true, true},
+		{"postgres://u@127.0.0.1:1/db?" + driver.KeyReadGroups + "=true", false, true},
+		{"postgres://u@127.0.0.1:1/db?" + driver.KeyReadGroups + "=false", true, true},
 		{"postgres://u@127.0.0.1:1/db", false, false},
 	} {
-		p, err := New(tt.dsn, Options{DisableReadGroups: tt.given})
+		p, err := New(tt.dsn, Options{ReadGroups: tt.given})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := p.Options().DisableReadGroups; got != tt.disable {
-			t.Errorf("%s, Options.DisableReadGroups %v: Options() has %v, want %v", tt.dsn, tt.given, got, tt.disable)
+		if got := p.Options().ReadGroups; got != tt.on {
+			t.Errorf("%s, Options.ReadGroups %v: Options() has %v, want %v", tt.dsn, tt.given, got, tt.on)
 		}
-		if on := p.writers != nil; on == tt.disable {
-			t.Errorf("%s, Options.DisableReadGroups %v: groups on %v", tt.dsn, tt.given, on)
+		if on := p.writers != nil; on != tt.on {
+			t.Errorf("%s, Options.ReadGroups %v: groups on %v", tt.dsn, tt.given, on)
 		}
 		p.Close()
 	}

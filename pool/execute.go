@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -146,9 +147,11 @@ func (p *Pool) prepareStatements(r *request) error {
 }
 
 // mayGroup reports whether sql may join a read group: by its text, it
-// reads, and it leaves nothing on its session.
+// reads, it leaves nothing on its session, and it sets nothing for its
+// transaction, which the group's other members share.
 func mayGroup(sql string) bool {
-	return sqltext.StartsWith(sql, "SELECT", "WITH", "VALUES", "TABLE") && !sqltext.ChangesSession(sql)
+	return sqltext.StartsWith(sql, "SELECT", "WITH", "VALUES", "TABLE") && !sqltext.ChangesSession(sql) &&
+		!strings.Contains(strings.ToLower(sql), "set_config")
 }
 
 // rewrite applies what pgx would do with a statement's first argument.

@@ -27,3 +27,6 @@ func MoveFromLate(p *Pool) { p.disp.moveFromLate() }
 
 // The tests fail on an owner's state change the scheduler does not list.
 func init() { strictStates = true }
+
+// Fast reports whether p takes sql for a fast statement.
+func Fast(p *Pool, sql string) bool { return p.speeds.fast(sql) }

@@ -31,8 +31,7 @@ func TestFakeAnswersBufferedAheadOfAWrite(t *testing.T) {
 			c.Hold()
 		}
 	}
-	// Without read groups, whose guard's Prepare would be written too.
-	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 1, DisableReadGroups: true})
+	p := fakePool(t, srv, pool.Options{Size: 1, MaxSize: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	// Cached on the connection; run a few times, since the connection's

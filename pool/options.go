@@ -139,10 +139,11 @@ type Options struct {
 	// callers on a small pool keep every connection's pipeline full,
 	// short enough that one round trip's worth of results stays small.
 	MaxPipeline int
-	// DisableReadGroups turns read groups off. With them on, lone fast reads
-	// through the pool (SELECT, WITH, VALUES, TABLE, not changing the session)
-	// written to one connection in one pass share one Sync, so the server ends
-	// one implicit transaction for all of them rather than one each. A guard
+	// ReadGroups turns read groups on (MaxPipeline 1 keeps them off): lone
+	// fast reads through the pool (SELECT, WITH, VALUES, TABLE, not changing
+	// the session, not calling set_config) written to one connection in one
+	// pass share one Sync, so the server ends one implicit transaction for all
+	// of them rather than one each; BENCHMARKS.md has what that buys. A guard
 	// first makes that transaction read-only, and refuses the group unless the
 	// session's isolation is read committed (under repeatable read a later
 	// member would read the snapshot an earlier one took). Results are held
@@ -150,18 +151,24 @@ type Options struct {
 	// transaction back: the member that failed keeps its error, the others run
 	// again (the server skipped them or rolled them back). A cut connection
 	// fails the members in flight as lost, as it does any statement (the group
-	// may have committed). now() in a member is the group's start, after every
-	// member's call. A statement that writes after all (nextval, a function
-	// that inserts) fails in its group with 25006, runs again alone, and never
-	// joins a group again. What no rollback undoes and a second run repeats (a
-	// session advisory lock, or a temporary sequence's nextval, taken inside a
-	// function) happens twice when its member runs again; the locks a member
-	// takes are held until its group's end. Stats.ReadGroups counts them;
-	// BENCHMARKS.md has what they buy. The server's logs and
-	// pg_stat_statements show each group's guard, a SELECT of
-	// set_config('transaction_read_only', ...). Default false (groups on), or
-	// the DSN's read_groups=false.
-	DisableReadGroups bool
+	// may have committed). A statement that writes after all (nextval, a
+	// function that inserts) fails in its group with 25006, runs again alone,
+	// and never joins a group again. Off by default, because sharing a
+	// transaction changes what a statement can see of others: members share
+	// the transaction's start (now(), after every member's call) and id
+	// (txid_current()); a setting one makes local to its transaction
+	// (set_config(..., true) inside a function) reaches the members after it,
+	// other callers' statements; a function that catches the 25006 of its own
+	// write (EXCEPTION WHEN OTHERS) returns as if it had written, and the
+	// write is lost; what no rollback undoes (a session advisory lock, a
+	// temporary sequence's nextval, taken inside a function) happens twice
+	// when its member runs again; the locks a member takes are held until its
+	// group's end; a member that fails makes the others of its group run
+	// again. Turn them on where every lone statement through the pool is a
+	// plain read. Stats.ReadGroups counts them. The server's logs and
+	// pg_stat_statements show each group's guard. Default false, or the DSN's
+	// read_groups=true.
+	ReadGroups bool
 	// Replicas are the pool's read replicas, which take the reads sent
 	// through Replica. Default: none.
 	Replicas ReplicaOptions
@@ -206,7 +213,7 @@ func (o *Options) fromDSN(cfg *driver.Config) {
 	if o.MaxWaiting == 0 {
 		o.MaxWaiting = cfg.MaxWaiting
 	}
-	o.DisableReadGroups = o.DisableReadGroups || cfg.DisableReadGroups
+	o.ReadGroups = o.ReadGroups || cfg.ReadGroups
 }
 
 // resolve checks o and fills in the defaults.

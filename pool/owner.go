@@ -216,7 +216,9 @@ func (o *owner) serve(w *engine.Engine) error {
 			continue
 		}
 		waitFrom := time.Now()
-		if len(o.pending) > 0 {
+		if len(o.pending) > 0 && !w.HandingBack() {
+			// Not while members come back to be written again: they stay
+			// in order, ahead of what came after them.
 			o.unpend(w.PreparingFirst(), waitFrom)
 		}
 		blocks := !w.ResultsBuffered()

@@ -106,9 +106,11 @@ func (o *owner) enterFlight(r *request) bool {
 // stand (engine.Batch.Skipped): it is written again, ahead of what was
 // given to o after it.
 func (o *owner) rewrite(r *request) {
-	o.d.mu.Lock()
-	o.d.counts.groups.Again++
-	o.d.mu.Unlock()
+	if !r.Cancelled.Load() {
+		o.d.mu.Lock()
+		o.d.counts.groups.Again++
+		o.d.mu.Unlock()
+	}
 	o.leaveFlight(r)
 	// Those given back before it may have moved to other connections
 	// meanwhile (unpend).

@@ -109,7 +109,7 @@ func newPool(db *sql.DB, o Options) *Pool {
 	p.replicaView.p = p
 	p.lat.since = time.Now()
 	p.disp = newDispatcher(p, o)
-	if !o.DisableReadGroups && o.MaxPipeline > 1 {
+	if o.ReadGroups && o.MaxPipeline > 1 {
 		p.writers = new(engine.Writers)
 	}
 	return p

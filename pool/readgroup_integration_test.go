@@ -13,7 +13,7 @@ import (
 	"github.com/momoko-go/momoko/pool"
 )
 
-// Read groups (on unless Options.DisableReadGroups) against a real server. A group opens
+// Read groups (Options.ReadGroups) against a real server. A group opens
 // only behind work in flight on a connection, and only fast statements
 // join one, so the tests use one connection, tell the pool the statements
 // are fast (pool.MarkFast, before every round: one slow run on a loaded
@@ -28,10 +28,11 @@ const groupCallers = 32
 // form (or to fail) as it needs.
 const groupRounds = 300
 
-// groupPool opens a pool with read groups on (the default), of one
-// connection unless opts say otherwise.
+// groupPool opens a pool with read groups on, of one connection unless
+// opts say otherwise.
 func groupPool(t *testing.T, ctx context.Context, dsn string, opts pool.Options) *pool.Pool {
 	t.Helper()
+	opts.ReadGroups = true
 	if opts.Size == 0 {
 		opts.Size, opts.MaxSize = 1, 1
 	}

@@ -34,7 +34,7 @@ type Stats struct {
 	// written, and that went to another connection instead.
 	MovedFromLate uint64
 	// ReadGroups counts the statements whose outcome came from a read
-	// group (Options.DisableReadGroups), and the runs in groups that did not
+	// group (Options.ReadGroups), and the runs in groups that did not
 	// stand (a member after or before one that failed, a writer found,
 	// a group refused), each of which was written again.
 	ReadGroups ReadGroupCounts

@@ -9,27 +9,27 @@ import (
 
 // The clients, by name, in table order.
 const (
-	ClientPool         = "pool"
-	ClientPoolNoPipe   = "pool-nopipe"
-	ClientPoolNoGroups = "pool-nogroups"
-	ClientPoolTraced   = "pool+tracer"
-	ClientPoolStream   = "pool-stream"
-	ClientSQL          = "sql+pgx"
-	ClientPGXPool      = "pgxpool"
-	ClientPGXBatch     = "pgxpool+batch"
-	ClientSQLMomoko    = "sql+momoko"
+	ClientPool       = "pool"
+	ClientPoolNoPipe = "pool-nopipe"
+	ClientPoolGroups = "pool+groups"
+	ClientPoolTraced = "pool+tracer"
+	ClientPoolStream = "pool-stream"
+	ClientSQL        = "sql+pgx"
+	ClientPGXPool    = "pgxpool"
+	ClientPGXBatch   = "pgxpool+batch"
+	ClientSQLMomoko  = "sql+momoko"
 )
 
 // clientNames lists every client in table order.
-var clientNames = []string{ClientPool, ClientPoolNoGroups, ClientPoolNoPipe, ClientPoolTraced, ClientPoolStream, ClientSQL, ClientPGXPool, ClientPGXBatch, ClientSQLMomoko}
+var clientNames = []string{ClientPool, ClientPoolGroups, ClientPoolNoPipe, ClientPoolTraced, ClientPoolStream, ClientSQL, ClientPGXPool, ClientPGXBatch, ClientSQLMomoko}
 
 // openClient opens the client called name on dsn.
 func openClient(ctx context.Context, name, dsn string) (client, error) {
 	switch name {
 	case ClientPool:
 		return openPool(ctx, dsn, pool.Options{})
-	case ClientPoolNoGroups:
-		return openPool(ctx, dsn, pool.Options{DisableReadGroups: true})
+	case ClientPoolGroups:
+		return openPool(ctx, dsn, pool.Options{ReadGroups: true})
 	case ClientPoolNoPipe:
 		return openPool(ctx, dsn, pool.Options{MaxPipeline: 1})
 	case ClientPoolTraced:

@@ -58,20 +58,21 @@ type Engine struct {
 	cache *stmtcache.Cache
 	eqb   pgx.ExtendedQueryBuilder
 
-	sent      []expect // in the order the server answers; sent[head:] are pending
-	head      int
-	flushed   int                   // sent[:flushed] were written to the server
-	preparing map[string]error      // SQL with a Prepare in flight, or the error it failed with
-	evicted   []*stmtcache.Prepared // to deallocate with the next write
-	lastRead  time.Time
-	unflushed bool
-	bound     bool          // the statement last read got past its Bind
-	probe     *socketProbe  // looks whether the server closed the idle connection
-	tracers   tracers       // the ConnConfig's Tracer, by what it traces
-	skipping  bool          // the server skips to the next Sync after an error
-	rtt       time.Duration // the quickest round trip timed (roundtrip.go); 0 before
-	rttFrom   time.Time     // when the Sync being timed was written
-	rttTimed  int           // round trips timed so far
+	sent        []expect // in the order the server answers; sent[head:] are pending
+	head        int
+	flushed     int                   // sent[:flushed] were written to the server
+	preparing   map[string]error      // SQL with a Prepare in flight, or the error it failed with
+	evicted     []*stmtcache.Prepared // to deallocate with the next write
+	lastRead    time.Time
+	unflushed   bool
+	bound       bool          // the statement last read got past its Bind
+	probe       *socketProbe  // looks whether the server closed the idle connection
+	tracers     tracers       // the ConnConfig's Tracer, by what it traces
+	skipping    bool          // the server skips to the next Sync after an error
+	rtt         time.Duration // the quickest round trip timed (roundtrip.go); 0 before
+	rttFrom     time.Time     // when the Sync being timed left the client
+	rttFlushing bool          // a Sync to time waits for its write
+	rttTimed    int           // round trips timed so far
 
 	open             *group   // the read group being written; nil if none
 	groups           []*group // read groups opened and not yet settled, oldest first

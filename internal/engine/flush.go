@@ -20,6 +20,7 @@ func (w *Engine) Flush() error {
 		}
 		return &BrokenError{err}
 	}
+	w.flushedRoundTrip()
 	return nil
 }
 
@@ -40,6 +41,10 @@ func (w *Engine) NeverSent(b *Batch) bool {
 func (w *Engine) ResultsBuffered() bool {
 	return w.readyAt < len(w.ready) || w.head < w.flushed && w.fe.ReadBufferLen() > 0
 }
+
+// HandingBack reports whether members of an ended read group are still to
+// be handed back: ReadNext returns them without reading.
+func (w *Engine) HandingBack() bool { return w.readyAt < len(w.ready) }
 
 // PreparingFirst is the SQL of the Prepare whose answer the engine
 // waits for first; "" when that is not a Prepare's.

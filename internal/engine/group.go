@@ -34,9 +34,9 @@ import (
 //   - member k failed: k gets its error; the members after k were skipped
 //     by the server and never ran, and run again (Skipped); the members
 //     before k ran and were rolled back: whatever a read-only transaction
-//     lets them change (a temporary table, a set_config that is not
-//     local) was undone, so they run again too, rather than be reported
-//     done while undone;
+//     lets them change (rows of an existing temporary table, a set_config
+//     that is not local, a pg_notify) was undone, so they run again too,
+//     rather than be reported done while undone;
 //   - k failed with 25006 (a writer dressed as a read: nextval, a function
 //     that inserts): it did nothing, runs again, and its SQL text is never
 //     grouped again (Writers);
@@ -54,6 +54,14 @@ import (
 // function) happens twice when a member runs again; statements that take
 // session advisory locks by name, or change the session, never join a
 // group (the pool's choice, sqltext.ChangesSession).
+//
+// What sharing a transaction changes, and no settlement mends, is why the
+// pool keeps groups off by default: members share the transaction's start
+// (now()) and id (txid_current()); a setting one member makes local to the
+// transaction (set_config(..., true), which the pool keeps out of groups
+// by its text, but not inside a function) reaches the members after it;
+// and a function that catches the 25006 of its own write returns as if it
+// had written, so the write is lost without a writer being learned.
 //
 // The locks a member takes (ACCESS SHARE on what it reads) are held
 // until the Sync, not its own end: a group holds at most GroupLimit
@@ -117,9 +125,6 @@ type group struct {
 func (w *Engine) joinGroup(b *Batch, sql string) bool {
 	if !b.Group || b.noGroup || w.cfg.Writers == nil || b.positionAfter() || w.cfg.Writers.Has(sql) {
 		return false
-	}
-	if w.open != nil && (w.open.failed != nil || w.open.refused) {
-		w.endGroup() // the server skips the rest of it
 	}
 	if w.open == nil {
 		// A group of one costs more than the statement alone: a group

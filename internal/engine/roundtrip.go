@@ -33,13 +33,24 @@ func (w *Engine) timeRoundTrip() {
 	w.fe.SendSync(&pgproto3.Sync{})
 	w.expect(expect{kind: expectRoundTrip})
 	w.unflushed = true
-	w.rttFrom = time.Now()
+	w.rttFlushing = true
+}
+
+// flushedRoundTrip starts the clock of a timed Sync once the write that
+// holds it has left: the time the rest of a large write takes to go out
+// is not the network's. The answer may have begun its way back by then,
+// which makes the round trip look shorter, and statements slower: the
+// safe side.
+func (w *Engine) flushedRoundTrip() {
+	if w.rttFlushing {
+		w.rttFlushing = false
+		w.rttFrom = time.Now()
+	}
 }
 
 // readRoundTrip reads the timed Sync's answer. The server begins on what
 // follows once it has answered it.
 func (w *Engine) readRoundTrip() error {
-	w.skipping = false
 	if err := w.receive(readyForQuery); err != nil {
 		return err
 	}

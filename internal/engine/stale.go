@@ -76,7 +76,6 @@ func (w *Engine) runAgain(b *Batch) (bool, error) {
 		b.Err = err
 		return false, nil
 	}
-	w.endGroup() // written behind it, the group would take it in
 	w.sendEvictions()
 	w.send(b, b.sqlAt(0), nil, w.eqb.ParamValues, w.eqb.ParamFormats, true, w.traceStart(b, 0))
 	return true, w.Flush()
