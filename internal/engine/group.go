@@ -18,9 +18,10 @@ import (
 //
 // A group is what one write pass holds of such reads: a guard statement,
 // then its members, then one Sync, with no BEGIN or COMMIT. The statements
-// between two Syncs share an implicit transaction, which the server commits at the Sync, or rolls back there
-// after an error, leaving the connection idle either way, so that what
-// is pipelined behind a group never meets an aborted transaction. The
+// between two Syncs share an implicit transaction, which the server
+// commits at the Sync, or rolls back there after an error, leaving the
+// connection idle either way, so that what is pipelined behind a group
+// never meets an aborted transaction. The
 // guard makes that transaction read-only (set_config of
 // transaction_read_only, local to it), and fails it, so that no member
 // runs, unless the session's isolation is read committed: under
