@@ -3,7 +3,6 @@ package pool
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -151,7 +150,7 @@ func (p *Pool) prepareStatements(r *request) error {
 // transaction, which the group's other members share.
 func mayGroup(sql string) bool {
 	return sqltext.StartsWith(sql, "SELECT", "WITH", "VALUES", "TABLE") && !sqltext.ChangesSession(sql) &&
-		!strings.Contains(strings.ToLower(sql), "set_config")
+		!sqltext.CallsSetConfig(sql)
 }
 
 // rewrite applies what pgx would do with a statement's first argument.

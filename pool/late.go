@@ -193,7 +193,7 @@ func (o *owner) unpend(onPrepare string, now time.Time) {
 	d := o.d
 	d.mu.Lock()
 	o.queue = append(o.pending, o.queue...)
-	o.pending = nil
+	o.pending, o.requeued = nil, 0
 	o.onPrepare = onPrepare
 	d.armLate(o.lateAfter(), now)
 	d.mu.Unlock()

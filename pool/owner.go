@@ -58,7 +58,7 @@ type owner struct {
 
 	// The owner goroutine's own.
 	pending       []*request // taken up, not written yet, in order
-	requeued      int        // pending[:requeued] came back from read groups since the last write
+	requeued      int        // pending[:requeued] came back from read groups since pending was last emptied
 	aloneInFlight bool
 	resume        bool                            // taken from the idle list: check the connection first
 	parked        bool                            // it has been idle in the pool: a reused connection, not a fresh dial

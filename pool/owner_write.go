@@ -106,24 +106,25 @@ func (o *owner) enterFlight(r *request) bool {
 // stand (engine.Batch.Skipped): it is written again, ahead of what was
 // given to o after it.
 func (o *owner) rewrite(r *request) {
+	o.d.mu.Lock()
 	if !r.Cancelled.Load() {
-		o.d.mu.Lock()
 		o.d.counts.groups.Again++
-		o.d.mu.Unlock()
 	}
-	o.leaveFlight(r)
-	// Those given back before it may have moved to other connections
-	// meanwhile (unpend).
-	at := min(o.requeued, len(o.pending))
-	o.pending = slices.Insert(o.pending, at, r)
-	o.requeued = at + 1
+	o.takeBack(r)
+	o.d.mu.Unlock()
+	o.pending = slices.Insert(o.pending, o.requeued, r)
+	o.requeued++
 }
 
-// leaveFlight takes back a request that could not be encoded, or is to be
-// written again.
+// leaveFlight takes back a request that could not be encoded.
 func (o *owner) leaveFlight(r *request) {
 	o.d.mu.Lock()
-	defer o.d.mu.Unlock()
+	o.takeBack(r)
+	o.d.mu.Unlock()
+}
+
+// takeBack marks r, written, as not written after all; d.mu is held.
+func (o *owner) takeBack(r *request) {
 	r.written = false
 	if i := slices.Index(o.flight, r); i >= 0 {
 		o.flight = slices.Delete(o.flight, i, i+1)

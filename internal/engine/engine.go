@@ -101,11 +101,9 @@ func New(conn *pgx.Conn, cfg Config) *Engine {
 // nothing is in flight.
 func (w *Engine) Conn() *pgx.Conn { return w.conn }
 
-// InFlight reports whether results are still to be read or handed back:
-// a read group still open counts, since its Sync is still to be written.
-func (w *Engine) InFlight() bool {
-	return w.head < len(w.sent) || w.open != nil || w.readyAt < len(w.ready)
-}
+// InFlight reports whether results are still to be read, or members of a
+// read group to be handed back.
+func (w *Engine) InFlight() bool { return w.head < len(w.sent) || w.HandingBack() }
 
 // TxStatus is the connection's transaction status after the last result
 // read: 'I' idle, 'T' in a transaction, 'E' in a failed one.
@@ -118,19 +116,19 @@ const (
 	expectPrepare
 	expectDeallocate
 	expectSync
-	expectGuard     // a read group's first statement
-	expectRoundTrip // a Sync timed for the round trip
+	expectGuard // a read group's first statement
 )
 
 // expect is one result the server will send, in the order they were
 // written: a pipeline's results come back in that order.
 type expect struct {
-	kind expectKind
-	b    *Batch
-	prep *stmtcache.Prepared
-	sql  string
-	last bool   // the final Sync of b
-	g    *group // the read group a member, a guard or a Sync belongs to
+	kind  expectKind
+	b     *Batch
+	prep  *stmtcache.Prepared
+	sql   string
+	last  bool   // the final Sync of b
+	timed bool   // a lone Sync timed for the round trip (roundtrip.go)
+	g     *group // the read group a member, a guard or a Sync belongs to
 
 	describe bool // a RowDescription comes first
 	position bool // the WAL position read after b (Batch.PositionAfter)

@@ -39,7 +39,7 @@ func (w *Engine) NeverSent(b *Batch) bool {
 // ResultsBuffered reports whether results of what was written are
 // already in the read buffer, so that reading them needs no system call.
 func (w *Engine) ResultsBuffered() bool {
-	return w.readyAt < len(w.ready) || w.head < w.flushed && w.fe.ReadBufferLen() > 0
+	return w.HandingBack() || w.head < w.flushed && w.fe.ReadBufferLen() > 0
 }
 
 // HandingBack reports whether members of an ended read group are still to

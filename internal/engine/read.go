@@ -27,7 +27,7 @@ func (e *BrokenError) Unwrap() error { return e.Err }
 // so that its caller may write what came meanwhile, and after the Sync it
 // returns the members one by one (a Skipped one is to be written again).
 func (w *Engine) ReadNext() (*Batch, error) {
-	if w.readyAt < len(w.ready) {
+	if w.HandingBack() {
 		return w.nextReady(), nil
 	}
 	if w.lastRead.IsZero() {
@@ -40,7 +40,7 @@ func (w *Engine) ReadNext() (*Batch, error) {
 		w.sent[w.head] = expect{}
 		e := &entry
 		w.head++
-		if w.skipping && e.kind != expectSync && e.kind != expectRoundTrip {
+		if w.skipping && e.kind != expectSync {
 			w.traceEnd(e, "", errSkipped)
 			continue
 		}
@@ -55,8 +55,6 @@ func (w *Engine) ReadNext() (*Batch, error) {
 			})
 		case expectGuard:
 			err = w.readGuard(e.g)
-		case expectRoundTrip:
-			err = w.readRoundTrip()
 		case expectStatement:
 			err = w.readStatement(e)
 			if g := e.g; g != nil {
@@ -69,11 +67,17 @@ func (w *Engine) ReadNext() (*Batch, error) {
 			}
 		case expectSync:
 			w.skipping = false
+			if e.timed {
+				if err := w.readRoundTrip(); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if e.g != nil {
 				if err := w.readGroupEnd(e.g); err != nil {
 					return nil, err
 				}
-				if w.readyAt < len(w.ready) {
+				if w.HandingBack() {
 					return w.nextReady(), nil
 				}
 				continue

@@ -31,7 +31,7 @@ func (w *Engine) timeRoundTrip() {
 	}
 	w.rttTimed++
 	w.fe.SendSync(&pgproto3.Sync{})
-	w.expect(expect{kind: expectRoundTrip})
+	w.expect(expect{kind: expectSync, timed: true})
 	w.unflushed = true
 	w.rttFlushing = true
 }
@@ -64,7 +64,7 @@ func (w *Engine) readRoundTrip() error {
 // working reports whether anything but a timed Sync is in flight.
 func (w *Engine) working() bool {
 	n := len(w.sent) - w.head
-	return n > 1 || n == 1 && w.sent[w.head].kind != expectRoundTrip
+	return n > 1 || n == 1 && !w.sent[w.head].timed
 }
 
 // serviceFrom is when the server could begin on b's statement whose

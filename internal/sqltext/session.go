@@ -29,6 +29,10 @@ func ChangesSession(sql string) bool {
 	return callsSessionLock(sql)
 }
 
+// CallsSetConfig reports whether sql mentions set_config, in any case:
+// the function that changes a setting for the session or the transaction.
+func CallsSetConfig(sql string) bool { return containsFold(sql, "set_config") }
+
 // callsSessionLock reports whether sql calls one of sessionLocks outside
 // string literals, quoted text and comments, in any case, quoted or
 // schema-qualified.
